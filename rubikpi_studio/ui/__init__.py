@@ -1,0 +1,1 @@
+"""Qt widgets over the core. The only package that imports PySide6."""
