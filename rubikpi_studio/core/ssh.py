@@ -1,0 +1,1082 @@
+"""One SSH connection per board: commands, a long-lived shell for quick commands, SFTP and port forwards.
+
+Everything here blocks; front ends call it from worker threads. One `Board` owns one paramiko `Transport`;
+every command, SFTP session and port forward is a channel on it. No reconnect per command.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import errno
+import hashlib
+import logging
+import os
+import secrets
+import select
+import shlex
+import socket
+import stat
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import paramiko
+
+from .errors import (
+    AuthFailed,
+    Cancelled,
+    HostKeyMismatch,
+    HostKeyUnknown,
+    PasswordExpired,
+    RemoteFailed,
+    StudioError,
+    SudoFailed,
+    TransferFailed,
+    Unreachable,
+)
+from .events import PROGRESS, CancelToken, Event, Reporter, ignore
+
+log = logging.getLogger(__name__)
+
+# Tuning, measured on loopback (see ../shared/reference/measured-here.md): aes-gcm first (the board's ARM
+# crypto extensions make it the fast one there too), a 64 MiB window, 256 KiB packets and ~255 KiB SFTP
+# requests (OpenSSH's own limit) reach OpenSSH's speed.
+WINDOW_SIZE = 64 * 2**20
+MAX_PACKET_SIZE = 256 * 2**10
+SFTP_REQUEST_SIZE = 255 * 2**10
+PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr", "aes256-ctr")
+# WORKAROUND(https://github.com/paramiko/paramiko/issues/822): paramiko asks for a rekey after 2^29 bytes
+# and times out waiting for it while a large transfer saturates the channel. Leave rekeying to the server
+# (OpenSSH rekeys on its own schedule) by raising our thresholds.
+REKEY_LIMIT = 2**40
+
+EXPIRED_MARKERS = (
+    "password has expired",
+    "required to change your password",
+    "password change required",
+)
+SUDO_PROMPT = "[rubikpi-studio sudo]"
+
+
+def fingerprint(key: paramiko.PKey) -> str:
+    """OpenSSH's SHA256 fingerprint: `SHA256:` + unpadded base64 of the key blob's digest."""
+    digest = hashlib.sha256(key.asbytes()).digest()
+    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+@dataclass
+class Target:
+    """Where and how to log in. Secrets are excluded from repr."""
+
+    host: str
+    port: int = 22
+    user: str = ""
+    identity: str | None = None  # private key file
+    password: str | None = field(default=None, repr=False)
+    passphrase: str | None = field(default=None, repr=False)
+    use_agent: bool = True
+    look_for_keys: bool = True
+    timeout: float = 10.0
+    hostname: str = ""  # the address actually dialled (after ~/.ssh/config), filled by resolve()
+    alias: str = ""  # what the user typed, when it was a ~/.ssh/config alias
+
+    @property
+    def key_id(self) -> str:
+        """The name host keys are pinned under: `host` or `[host]:port` as in OpenSSH's known_hosts."""
+        host = self.hostname or self.host
+        return host if self.port == 22 else f"[{host}]:{self.port}"
+
+    def resolve(self, ssh_config: Path | None = None) -> Target:
+        """Apply `~/.ssh/config` (HostName, User, Port, IdentityFile); explicit values win."""
+        path = ssh_config or Path.home() / ".ssh" / "config"
+        hostname, port, user, identity = self.host, self.port, self.user, self.identity
+        alias = ""
+        if path.is_file():
+            cfg = paramiko.SSHConfig.from_path(str(path))
+            entry = cfg.lookup(self.host)
+            if entry.get("hostname") and entry["hostname"] != self.host:
+                alias = self.host
+                hostname = entry["hostname"]
+            if self.port == 22 and "port" in entry:
+                port = int(entry["port"])
+            if not user and entry.get("user"):
+                user = entry["user"]
+            if not identity and entry.get("identityfile"):
+                candidate = os.path.expanduser(entry["identityfile"][0])
+                if os.path.exists(candidate):
+                    identity = candidate
+        if not user:
+            user = os.environ.get("USER") or os.environ.get("USERNAME") or "ubuntu"
+        return Target(
+            host=self.host,
+            port=port,
+            user=user,
+            identity=identity,
+            password=self.password,
+            passphrase=self.passphrase,
+            use_agent=self.use_agent,
+            look_for_keys=self.look_for_keys,
+            timeout=self.timeout,
+            hostname=hostname,
+            alias=alias,
+        )
+
+
+class KnownHosts:
+    """Pinned host keys in OpenSSH's known_hosts format, in the app's own file.
+
+    The user's `~/.ssh/known_hosts` is consulted read-only: a key pinned there is trusted, a different key
+    there is a mismatch.
+    """
+
+    def __init__(self, path: Path, *, system_paths: Iterable[Path] | None = None) -> None:
+        self.path = path
+        if system_paths is None:
+            system_paths = [Path.home() / ".ssh" / "known_hosts"]
+        self.system_paths = [p for p in system_paths if p != path]
+        self._lock = threading.Lock()
+
+    def _load(self, path: Path) -> paramiko.HostKeys:
+        keys = paramiko.HostKeys()
+        if path.is_file():
+            try:
+                keys.load(str(path))
+            except (OSError, paramiko.SSHException, ValueError) as exc:
+                log.warning("cannot read %s: %s", path, exc)
+        return keys
+
+    def check(self, key_id: str, key: paramiko.PKey) -> tuple[str, paramiko.PKey | None]:
+        """('ok'|'unknown'|'mismatch', the pinned key when it differs)."""
+        for path in [self.path, *self.system_paths]:
+            known = self._load(path).lookup(key_id)
+            if not known:
+                continue
+            pinned = known.get(key.get_name())
+            if pinned is not None:
+                if pinned.asbytes() == key.asbytes():
+                    return "ok", None
+                return "mismatch", pinned
+            # A key of another type is pinned for this host: OpenSSH also treats that as a change.
+            return "mismatch", next(iter(known.values()))
+        return "unknown", None
+
+    def pin(self, key_id: str, key: paramiko.PKey) -> None:
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            keys = self._load(self.path)
+            keys.add(key_id, key.get_name(), key)
+            tmp = self.path.with_suffix(".tmp")
+            keys.save(str(tmp))
+            os.replace(tmp, self.path)
+
+    def forget(self, key_id: str) -> None:
+        with self._lock:
+            keys = self._load(self.path)
+            if key_id in keys:
+                del keys[key_id]
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                keys.save(str(self.path))
+
+
+@dataclass
+class Result:
+    """What a finished command did. `ok` is exit status 0."""
+
+    command: str
+    exited: int
+    stdout: str = ""
+    stderr: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.exited == 0
+
+    def tail(self, n: int = 20) -> str:
+        lines = (self.stderr or self.stdout).strip().splitlines()
+        return "\n".join(lines[-n:])
+
+
+LineCallback = Callable[[str], None]
+
+
+def _lines(buffer: bytearray, data: bytes, cb: LineCallback | None, *, final: bool = False) -> None:
+    """Append `data` to `buffer` and hand complete lines to `cb`."""
+    if cb is None:
+        return
+    buffer.extend(data)
+    while True:
+        nl = buffer.find(b"\n")
+        if nl < 0:
+            break
+        cb(buffer[:nl].decode("utf-8", "replace").rstrip("\r"))
+        del buffer[: nl + 1]
+    if final and buffer:
+        cb(buffer.decode("utf-8", "replace"))
+        buffer.clear()
+
+
+def shell_join(argv: Sequence[str] | str) -> str:
+    """A command for the remote shell: a string is used as is (trusted, written by us); a list is quoted."""
+    return argv if isinstance(argv, str) else shlex.join(argv)
+
+
+class Board:
+    """A connection to one board over one paramiko Transport."""
+
+    def __init__(self, target: Target, transport: paramiko.Transport) -> None:
+        self.target = target
+        self.transport = transport
+        self._sftp: paramiko.SFTPClient | None = None
+        self._sftp_lock = threading.Lock()
+        self._quick_lock = threading.Lock()
+        self._quick: paramiko.Channel | None = None
+        self._quick_buf = bytearray()
+        self._forwards: list[Forward] = []
+
+    # ---------------------------------------------------------------- connecting
+    @classmethod
+    def connect(
+        cls,
+        target: Target,
+        known_hosts: KnownHosts,
+        *,
+        accept_new_host_key: bool = False,
+        ssh_config: Path | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Board:
+        """Dial, check the host key, authenticate, and make sure the account can run commands.
+
+        Raises Unreachable, HostKeyUnknown (with the fingerprint; call again with accept_new_host_key=True
+        after the user accepted it), HostKeyMismatch, AuthFailed, PasswordExpired.
+        """
+        target = target.resolve(ssh_config)
+        sock = _dial(target, cancel)
+        transport = paramiko.Transport(
+            sock, default_window_size=WINDOW_SIZE, default_max_packet_size=MAX_PACKET_SIZE
+        )
+        try:
+            _tune(transport)
+            try:
+                transport.start_client(timeout=target.timeout)
+            except (paramiko.SSHException, EOFError, OSError) as exc:
+                raise Unreachable(
+                    f"{target.hostname}:{target.port} did not answer as an SSH server ({exc}).",
+                    reason="not_ssh",
+                    hint="Check the port: SSH normally listens on 22.",
+                ) from None
+            key = transport.get_remote_server_key()
+            status, pinned = known_hosts.check(target.key_id, key)
+            if status == "mismatch":
+                assert pinned is not None
+                raise HostKeyMismatch(
+                    f"The host key of {target.key_id} has changed. Expected {fingerprint(pinned)}, "
+                    f"the board now presents {fingerprint(key)}. Refusing to connect.",
+                    hint="If the board was re-flashed, forget its old key in the board settings. Otherwise "
+                    "someone may be intercepting the connection.",
+                    expected=fingerprint(pinned),
+                    got=fingerprint(key),
+                    key_type=key.get_name(),
+                )
+            if status == "unknown":
+                if not accept_new_host_key:
+                    raise HostKeyUnknown(
+                        f"{target.key_id} is not known yet. Its {key.get_name()} key fingerprint is "
+                        f"{fingerprint(key)}.",
+                        fingerprint=fingerprint(key),
+                        key_type=key.get_name(),
+                        key_id=target.key_id,
+                    )
+                known_hosts.pin(target.key_id, key)
+            _authenticate(transport, target)
+            transport.set_keepalive(15)
+            board = cls(target, transport)
+            board._check_account()
+            return board
+        except BaseException:
+            transport.close()
+            raise
+
+    def _check_account(self) -> None:
+        """A fresh board's account may force a password change: every command then fails with a notice."""
+        result = self.run("echo rps-ok", timeout=self.target.timeout)
+        text = (result.stdout + result.stderr).lower()
+        if "rps-ok" not in result.stdout or any(m in text for m in EXPIRED_MARKERS):
+            if any(m in text for m in EXPIRED_MARKERS):
+                raise PasswordExpired(
+                    f"The board asks {self.target.user} to choose a new password before anything else.",
+                    hint="Choose a new password; the app changes it on the board for you.",
+                )
+            raise RemoteFailed(f"The board's shell does not run commands: {result.tail(5)}", result=result)
+
+    @property
+    def is_alive(self) -> bool:
+        return self.transport.is_active()
+
+    def close(self) -> None:
+        for fwd in list(self._forwards):
+            fwd.close()
+        with self._sftp_lock:
+            if self._sftp is not None:
+                self._sftp.close()
+                self._sftp = None
+        with self._quick_lock:
+            if self._quick is not None:
+                self._quick.close()
+                self._quick = None
+        self.transport.close()
+
+    def __enter__(self) -> Board:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- commands
+    def run(
+        self,
+        argv: Sequence[str] | str,
+        *,
+        stdin: bytes | str | None = None,
+        on_stdout: LineCallback | None = None,
+        on_stderr: LineCallback | None = None,
+        cancel: CancelToken | None = None,
+        timeout: float | None = None,
+        check: bool = False,
+    ) -> Result:
+        """Run a command in its own exec channel (no PTY), streaming lines; cancel kills its process group.
+
+        The command runs in a new session (`setsid`) whose id is reported first on stderr, so cancel and
+        timeout can kill the command and all its children, not only close the channel.
+        """
+        command = shell_join(argv)
+        wrapped = (
+            "exec setsid -w sh -c "
+            + shlex.quote('printf "\\036pgid %s\\n" "$$" >&2; exec sh -c "$1"')
+            + " rps "
+            + shlex.quote(command)
+        )
+        chan = self._open_session()
+        pgid: list[int] = []
+        out, err = bytearray(), bytearray()
+        out_lines, err_lines = bytearray(), bytearray()
+        stderr_first = bytearray()
+        state = {"killed": False}
+
+        def kill() -> None:
+            state["killed"] = True
+            if pgid:
+                self._kill_group(pgid[0])
+            chan.close()
+
+        unregister = cancel.on_cancel(kill) if cancel else (lambda: None)
+        try:
+            chan.exec_command(wrapped)
+            if stdin is not None:
+                chan.sendall(stdin.encode() if isinstance(stdin, str) else stdin)
+            chan.shutdown_write()
+            deadline = time.monotonic() + timeout if timeout else None
+            while True:
+                if deadline is not None and time.monotonic() > deadline:
+                    kill()
+                    raise RemoteFailed(
+                        f"`{_short(command)}` did not finish within {timeout:.0f} s.", code="E_TIMEOUT"
+                    )
+                ready = chan.recv_ready() or chan.recv_stderr_ready()
+                if not ready:
+                    done = chan.exit_status_ready() or chan.closed
+                    if done and not (chan.recv_ready() or chan.recv_stderr_ready()):
+                        break
+                    select.select([chan], [], [], 0.2)
+                    continue
+                while chan.recv_ready():
+                    data = chan.recv(65536)
+                    out.extend(data)
+                    _lines(out_lines, data, on_stdout)
+                while chan.recv_stderr_ready():
+                    data = chan.recv_stderr(65536)
+                    if not pgid:
+                        stderr_first.extend(data)
+                        nl = stderr_first.find(b"\n")
+                        if nl < 0:
+                            continue
+                        head = bytes(stderr_first[:nl])
+                        data = bytes(stderr_first[nl + 1 :])
+                        if head.startswith(b"\x1epgid "):
+                            pgid.append(int(head.split()[1]))
+                        else:
+                            data = bytes(stderr_first)
+                            pgid.append(0)
+                    err.extend(data)
+                    _lines(err_lines, data, on_stderr)
+            _lines(out_lines, b"", on_stdout, final=True)
+            _lines(err_lines, b"", on_stderr, final=True)
+            if state["killed"] and cancel and cancel.is_cancelled:
+                raise Cancelled(f"`{_short(command)}` was cancelled.")
+            if not self.transport.is_active():
+                raise Unreachable("The connection to the board dropped.", reason="dropped")
+            exited = chan.recv_exit_status() if chan.exit_status_ready() else -1
+            result = Result(command, exited, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+            if check and not result.ok:
+                raise RemoteFailed(
+                    f"`{_short(command)}` failed with exit status {exited}:\n{result.tail()}", result=result
+                )
+            return result
+        finally:
+            unregister()
+            chan.close()
+
+    def _open_session(self) -> paramiko.Channel:
+        try:
+            return self.transport.open_session(timeout=self.target.timeout)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            raise Unreachable(f"The connection to the board dropped ({exc}).", reason="dropped") from None
+
+    def _kill_group(self, pgid: int) -> None:
+        if pgid <= 1:
+            return
+        try:
+            self.quick(
+                f"kill -TERM -- -{pgid} 2>/dev/null; sleep 0.2; kill -KILL -- -{pgid} 2>/dev/null; true"
+            )
+        except StudioError as exc:
+            log.warning("could not kill remote process group %s: %s", pgid, exc)
+
+    def quick(self, command: str, *, timeout: float = 30.0) -> Result:
+        """Run a short command through one long-lived shell channel: no new channel or login shell per call.
+
+        For probes and polling. stdout and stderr are merged; stdin is /dev/null.
+        """
+        with self._quick_lock:
+            token = secrets.token_hex(8)
+            end = f"\x1eRPS-END {token} ".encode()
+            script = f"( {command}\n) </dev/null 2>&1; printf '\\n\\036RPS-END %s %d\\n' {token} $?\n"
+            for attempt in (1, 2):
+                chan = self._quick_channel()
+                try:
+                    chan.sendall(script.encode())
+                    break
+                except (OSError, paramiko.SSHException, EOFError):
+                    self._quick = None
+                    if attempt == 2:
+                        raise Unreachable("The connection to the board dropped.", reason="dropped") from None
+            deadline = time.monotonic() + timeout
+            buf = self._quick_buf
+            while True:
+                idx = buf.find(end)
+                if idx >= 0:
+                    nl = buf.find(b"\n", idx)
+                    if nl >= 0:
+                        break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    chan.close()
+                    self._quick = None
+                    buf.clear()
+                    raise RemoteFailed(f"`{_short(command)}` did not answer within {timeout:.0f} s.")
+                chan.settimeout(remaining)
+                try:
+                    data = chan.recv(65536)
+                except (TimeoutError, OSError, EOFError):
+                    data = b""
+                if not data:
+                    chan.close()
+                    self._quick = None
+                    buf.clear()
+                    if not self.transport.is_active():
+                        raise Unreachable("The connection to the board dropped.", reason="dropped")
+                    raise RemoteFailed(f"The board's shell closed while running `{_short(command)}`.")
+                buf.extend(data)
+            output = bytes(buf[:idx])
+            status = int(bytes(buf[idx + len(end) : nl]).strip() or b"255")
+            del buf[: nl + 1]
+            if output.endswith(b"\n"):
+                output = output[:-1]
+            return Result(command, status, output.decode("utf-8", "replace"), "")
+
+    def _quick_channel(self) -> paramiko.Channel:
+        if self._quick is None or self._quick.closed:
+            chan = self._open_session()
+            # A plain POSIX shell, not the login shell: its start-up files can be slow and chatty.
+            chan.exec_command("exec sh")
+            self._quick = chan
+            self._quick_buf = bytearray()
+        return self._quick
+
+    def sudo(
+        self,
+        argv: Sequence[str] | str,
+        password: str | None,
+        *,
+        on_stdout: LineCallback | None = None,
+        on_stderr: LineCallback | None = None,
+        cancel: CancelToken | None = None,
+        timeout: float | None = None,
+        check: bool = True,
+    ) -> Result:
+        """Run as root. The password goes to `sudo -S` on stdin, never into argv or a log."""
+        command = shell_join(argv)
+        if password is None:
+            full = "sudo -n -- sh -c " + shlex.quote(command)
+            result = self.run(full, on_stdout=on_stdout, on_stderr=on_stderr, cancel=cancel, timeout=timeout)
+            if "password is required" in result.stderr:
+                raise SudoFailed("sudo on the board needs the account's password.", reason="needed")
+        else:
+            full = f"sudo -k -S -p {shlex.quote(SUDO_PROMPT)} -- sh -c " + shlex.quote(command)
+            filtered: LineCallback | None = None
+            if on_stderr is not None:
+                cb = on_stderr
+
+                def filtered(line: str) -> None:
+                    cb(line.replace(SUDO_PROMPT, ""))
+
+            result = self.run(
+                full,
+                stdin=password + "\n",
+                on_stdout=on_stdout,
+                on_stderr=filtered,
+                cancel=cancel,
+                timeout=timeout,
+            )
+            result.stderr = result.stderr.replace(SUDO_PROMPT, "")
+            if "Sorry, try again" in result.stderr or "incorrect password" in result.stderr:
+                raise SudoFailed("sudo on the board refused the password.", reason="password")
+        if check and not result.ok:
+            raise RemoteFailed(f"`{_short(command)}` failed as root:\n{result.tail()}", result=result)
+        return result
+
+    def sudo_needs_password(self) -> bool:
+        return not self.quick("sudo -n true 2>/dev/null").ok
+
+    # ---------------------------------------------------------------- files
+    def sftp(self) -> paramiko.SFTPClient:
+        with self._sftp_lock:
+            if self._sftp is None or self._sftp.sock.closed:
+                try:
+                    self._sftp = paramiko.SFTPClient.from_transport(
+                        self.transport, window_size=WINDOW_SIZE, max_packet_size=MAX_PACKET_SIZE
+                    )
+                except (paramiko.SSHException, EOFError, OSError) as exc:
+                    raise Unreachable(
+                        f"The connection to the board dropped ({exc}).", reason="dropped"
+                    ) from None
+                if self._sftp is None:
+                    raise Unreachable("The board refused an SFTP session.", reason="sftp")
+            return self._sftp
+
+    def home(self) -> str:
+        return self.sftp().normalize(".")
+
+    def write_text(self, remote: str, text: str, *, mode: int = 0o644) -> None:
+        """Write a small file atomically (temp file + rename)."""
+        sftp = self.sftp()
+        tmp = f"{remote}.tmp-{secrets.token_hex(4)}"
+        with sftp.open(tmp, "wb") as fh:
+            fh.write(text.encode())
+        sftp.chmod(tmp, mode)
+        sftp.posix_rename(tmp, remote)
+
+    def read_bytes(self, remote: str, offset: int = 0, size: int = -1) -> bytes:
+        with self.sftp().open(remote, "rb") as fh:
+            fh.MAX_REQUEST_SIZE = SFTP_REQUEST_SIZE  # type: ignore[misc]
+            fh.seek(offset)
+            return fh.read(size) if size >= 0 else fh.read()
+
+    def makedirs(self, remote: str) -> None:
+        sftp = self.sftp()
+        parts = remote.rstrip("/").split("/")
+        path = "/" if remote.startswith("/") else ""
+        for part in parts:
+            if not part:
+                continue
+            path = f"{path}{part}" if path in ("", "/") else f"{path}/{part}"
+            try:
+                sftp.stat(path)
+            except FileNotFoundError:
+                sftp.mkdir(path)
+
+    def put_file(
+        self,
+        local: Path,
+        remote: str,
+        *,
+        report: Reporter = ignore,
+        cancel: CancelToken | None = None,
+        resume: bool = True,
+        step: str = "upload",
+    ) -> int:
+        """Upload with progress; a partial `<remote>.part` from an earlier attempt is continued, then renamed.
+
+        Returns the number of bytes sent in this call.
+        """
+        size = local.stat().st_size
+        sftp = self.sftp()
+        part = remote + ".part"
+        offset = 0
+        if resume:
+            try:
+                offset = sftp.stat(part).st_size or 0
+            except FileNotFoundError:
+                offset = 0
+            if offset > size:
+                offset = 0
+            if offset and not _same_tail(sftp, part, local, offset):
+                offset = 0
+        sent = 0
+        try:
+            with open(local, "rb") as src, sftp.open(part, "r+b" if offset else "wb") as dst:
+                dst.MAX_REQUEST_SIZE = SFTP_REQUEST_SIZE  # type: ignore[misc]
+                dst.set_pipelined(True)
+                if offset:
+                    dst.seek(offset)
+                    src.seek(offset)
+                meter = _Meter(size, offset, report, step, "upload")
+                while True:
+                    if cancel is not None:
+                        cancel.raise_if_cancelled()
+                    chunk = src.read(4 * 2**20)
+                    if not chunk:
+                        break
+                    dst.write(chunk)
+                    sent += len(chunk)
+                    meter.add(len(chunk))
+                dst.flush()
+            sftp.posix_rename(part, remote)
+        except (OSError, paramiko.SSHException, EOFError) as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                raise TransferFailed(
+                    f"The board's disk is full while writing {remote}.", code="E_NO_SPACE"
+                ) from None
+            if not self.transport.is_active():
+                raise Unreachable(
+                    f"The connection dropped during the upload; {offset + sent} of {size} bytes are on the "
+                    "board and the next attempt continues from there.",
+                    reason="dropped",
+                ) from None
+            raise TransferFailed(f"Upload of {local.name} failed: {exc}") from None
+        report(
+            Event(PROGRESS, step=step, fraction=1.0, message="uploaded", data={"bytes": size, "total": size})
+        )
+        return sent
+
+    def get_file(
+        self,
+        remote: str,
+        local: Path,
+        *,
+        report: Reporter = ignore,
+        cancel: CancelToken | None = None,
+        resume: bool = True,
+        step: str = "download",
+    ) -> int:
+        """Download with progress and resume (`<local>.part`), pipelined large reads."""
+        sftp = self.sftp()
+        size = sftp.stat(remote).st_size or 0
+        part = local.with_name(local.name + ".part")
+        offset = part.stat().st_size if resume and part.exists() else 0
+        if offset > size:
+            offset = 0
+        got = 0
+        try:
+            with sftp.open(remote, "rb") as src, open(part, "r+b" if offset else "wb") as dst:
+                src.MAX_REQUEST_SIZE = SFTP_REQUEST_SIZE  # type: ignore[misc]
+                meter = _Meter(size, offset, report, step, "download")
+                pos = offset
+                dst.seek(offset)
+                window = 64
+                while pos < size:
+                    if cancel is not None:
+                        cancel.raise_if_cancelled()
+                    chunks: list[tuple[int, int]] = []
+                    p = pos
+                    while p < size and len(chunks) < window:
+                        n = min(SFTP_REQUEST_SIZE, size - p)
+                        chunks.append((p, n))
+                        p += n
+                    for data in src.readv(chunks):
+                        dst.write(data)
+                        got += len(data)
+                        meter.add(len(data))
+                    pos = p
+            os.replace(part, local)
+        except (OSError, paramiko.SSHException, EOFError) as exc:
+            if not self.transport.is_active():
+                raise Unreachable("The connection dropped during the download.", reason="dropped") from None
+            raise TransferFailed(f"Download of {remote} failed: {exc}") from None
+        return got
+
+    def exists(self, remote: str) -> bool:
+        try:
+            self.sftp().stat(remote)
+            return True
+        except FileNotFoundError:
+            return False
+
+    def is_dir(self, remote: str) -> bool:
+        try:
+            return stat.S_ISDIR(self.sftp().stat(remote).st_mode or 0)
+        except FileNotFoundError:
+            return False
+
+    # ---------------------------------------------------------------- port forwards
+    def forward(self, remote_port: int, *, remote_host: str = "127.0.0.1", local_port: int = 0) -> Forward:
+        """Listen on 127.0.0.1:local_port; carry each connection to remote_host:remote_port on the board."""
+        fwd = Forward(self, remote_host, remote_port, local_port)
+        self._forwards.append(fwd)
+        return fwd
+
+
+class Forward:
+    """A local port forward (`ssh -L`) over the board's transport. Connections are pumped by threads."""
+
+    def __init__(self, board: Board, remote_host: str, remote_port: int, local_port: int = 0) -> None:
+        self.board = board
+        self.remote_host = remote_host
+        self.remote_port = remote_port
+        self._server = socket.create_server(("127.0.0.1", local_port))
+        self.local_port: int = self._server.getsockname()[1]
+        self._closed = threading.Event()
+        self._conns: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept_loop, name=f"forward-{self.local_port}", daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.local_port}"
+
+    def _accept_loop(self) -> None:
+        while not self._closed.is_set():
+            try:
+                conn, addr = self._server.accept()
+            except OSError:
+                return
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=self._pump, args=(conn, addr), daemon=True).start()
+
+    def _pump(self, conn: socket.socket, addr: Any) -> None:
+        try:
+            chan = self.board.transport.open_channel(
+                "direct-tcpip", (self.remote_host, self.remote_port), addr, timeout=10
+            )
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            log.info("forward to %s:%s refused: %s", self.remote_host, self.remote_port, exc)
+            conn.close()
+            return
+        with self._lock:
+            self._conns.add(conn)
+        try:
+            while not self._closed.is_set():
+                r, _, _ = select.select([conn, chan], [], [], 0.5)  # type: ignore[type-var]
+                if conn in r:
+                    data = conn.recv(65536)
+                    if not data:
+                        break
+                    chan.sendall(data)
+                if chan in r:
+                    data = chan.recv(65536)
+                    if not data:
+                        break
+                    conn.sendall(data)
+        except (OSError, paramiko.SSHException, EOFError):
+            pass
+        finally:
+            with self._lock:
+                self._conns.discard(conn)
+            chan.close()
+            conn.close()
+
+    def close(self) -> None:
+        self._closed.set()
+        self._server.close()
+        with self._lock:
+            for conn in list(self._conns):
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+                conn.close()
+        if self in self.board._forwards:
+            self.board._forwards.remove(self)
+
+
+# -------------------------------------------------------------------- helpers
+class _Meter:
+    """Turns byte counts into throttled progress events with speed and ETA."""
+
+    def __init__(self, total: int, done: int, report: Reporter, step: str, verb: str) -> None:
+        self.total, self.done, self.report, self.step, self.verb = total, done, report, step, verb
+        self.start = time.monotonic()
+        self.start_done = done
+        self.last = 0.0
+
+    def add(self, n: int) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self.last < 0.1 and self.done < self.total:
+            return
+        self.last = now
+        elapsed = max(now - self.start, 1e-6)
+        speed = (self.done - self.start_done) / elapsed
+        eta = (self.total - self.done) / speed if speed > 0 else None
+        self.report(
+            Event(
+                PROGRESS,
+                step=self.step,
+                fraction=self.done / self.total if self.total else 1.0,
+                message=f"{self.verb} {self.done >> 20} of {self.total >> 20} MiB",
+                data={"bytes": self.done, "total": self.total, "speed": speed, "eta": eta},
+            )
+        )
+
+
+def _same_tail(sftp: paramiko.SFTPClient, part: str, local: Path, offset: int) -> bool:
+    """Resume only when the partial remote file ends with the same bytes as the local file at that offset."""
+    n = min(offset, 64 * 1024)
+    with sftp.open(part, "rb") as fh:
+        fh.seek(offset - n)
+        remote_tail = fh.read(n)
+    with open(local, "rb") as fh:
+        fh.seek(offset - n)
+        return fh.read(n) == remote_tail
+
+
+def _short(command: str, n: int = 80) -> str:
+    return command if len(command) <= n else command[: n - 1] + "…"
+
+
+def _dial(target: Target, cancel: CancelToken | None) -> socket.socket:
+    host = target.hostname or target.host
+    try:
+        infos = socket.getaddrinfo(host, target.port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise Unreachable(
+            f"The name {host!r} was not found.",
+            reason="name",
+            hint="Check the spelling, or use the board's IP address (on the board: `ip addr`).",
+        ) from None
+    last: OSError | None = None
+    for family, kind, proto, _name, addr in infos:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        sock = socket.socket(family, kind, proto)
+        sock.settimeout(target.timeout)
+        try:
+            sock.connect(addr)
+        except OSError as exc:
+            sock.close()
+            last = exc
+            continue
+        # paramiko leaves Nagle on: +40 ms per round trip (measured-here.md).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        return sock
+    if isinstance(last, ConnectionRefusedError):
+        raise Unreachable(
+            f"{host} refused the connection on port {target.port}.",
+            reason="refused",
+            hint="Is the board's SSH server running, and is this the right port?",
+        )
+    if isinstance(last, TimeoutError | socket.timeout):
+        raise Unreachable(
+            f"{host} did not answer on port {target.port} within {target.timeout:.0f} s.",
+            reason="timeout",
+            hint="Is the board powered on and on the same network as this computer?",
+        )
+    raise Unreachable(f"Cannot reach {host}:{target.port}: {last}", reason="network")
+
+
+def _tune(transport: paramiko.Transport) -> None:
+    opts = transport.get_security_options()
+    available = list(opts.ciphers)
+    opts.ciphers = tuple(
+        [c for c in PREFERRED_CIPHERS if c in available]
+        + [c for c in available if c not in PREFERRED_CIPHERS]
+    )
+    packetizer = transport.packetizer
+    packetizer.REKEY_BYTES = REKEY_LIMIT  # type: ignore[misc]
+    packetizer.REKEY_PACKETS = REKEY_LIMIT  # type: ignore[misc]
+
+
+def _load_key(path: str, passphrase: str | None) -> paramiko.PKey:
+    try:
+        return paramiko.PKey.from_path(path, password=passphrase)
+    except paramiko.PasswordRequiredException:
+        raise AuthFailed(
+            f"The key {path} is protected by a passphrase.", reason="passphrase_needed", key=path
+        ) from None
+    except paramiko.SSHException as exc:
+        if passphrase and (
+            "checkints" in str(exc) or "passphrase" in str(exc).lower() or "decrypt" in str(exc)
+        ):
+            raise AuthFailed(f"The passphrase for {path} is wrong.", reason="passphrase", key=path) from None
+        raise AuthFailed(f"Cannot read the key {path}: {exc}", reason="key", key=path) from None
+    except (OSError, ValueError) as exc:
+        if passphrase:
+            raise AuthFailed(f"The passphrase for {path} is wrong.", reason="passphrase", key=path) from None
+        raise AuthFailed(f"Cannot read the key {path}: {exc}", reason="key", key=path) from None
+
+
+def _authenticate(transport: paramiko.Transport, target: Target) -> None:
+    user = target.user
+    tried: list[str] = []
+
+    def try_key(key: paramiko.PKey) -> bool:
+        try:
+            transport.auth_publickey(user, key)
+            return transport.is_authenticated()
+        except paramiko.AuthenticationException:
+            return False
+        except paramiko.SSHException as exc:
+            raise Unreachable(f"The connection dropped during login ({exc}).", reason="dropped") from None
+
+    if target.identity:
+        tried.append("key")
+        if try_key(_load_key(target.identity, target.passphrase)):
+            return
+    if target.use_agent and not target.identity:
+        try:
+            agent_keys = paramiko.Agent().get_keys()
+        except paramiko.SSHException:
+            agent_keys = ()
+        for agent_key in agent_keys:
+            tried.append("agent")
+            if try_key(agent_key):
+                return
+    if target.look_for_keys and not target.identity and target.password is None:
+        for name in ("id_ed25519", "id_ecdsa", "id_rsa"):
+            path = Path.home() / ".ssh" / name
+            if path.is_file():
+                try:
+                    key = _load_key(str(path), target.passphrase)
+                except AuthFailed:
+                    continue
+                tried.append("key")
+                if try_key(key):
+                    return
+    if target.password is not None:
+        tried.append("password")
+        password = target.password
+        try:
+            transport.auth_password(user, password, fallback=True)
+        except paramiko.BadAuthenticationType as exc:
+            if "keyboard-interactive" not in exc.allowed_types:
+                raise AuthFailed(
+                    "The board does not accept passwords for this account; use a key.",
+                    reason="no_method",
+                ) from None
+            with contextlib.suppress(paramiko.AuthenticationException):
+                transport.auth_interactive(user, lambda _t, _i, prompts: [password for _ in prompts])
+        except paramiko.AuthenticationException:
+            pass
+        except paramiko.SSHException as exc:
+            raise Unreachable(f"The connection dropped during login ({exc}).", reason="dropped") from None
+        if transport.is_authenticated():
+            return
+        raise AuthFailed(
+            f"The board refused the password for {user}.",
+            reason="password",
+            hint="Check the user name and password (a new board uses ubuntu / ubuntu).",
+        )
+    if "key" in tried:
+        raise AuthFailed(f"The board refused the key for {user}.", reason="key")
+    raise AuthFailed(f"The board needs a password for {user}.", reason="password_needed")
+
+
+def change_expired_password(
+    target: Target, known_hosts: KnownHosts, new_password: str, *, timeout: float = 30.0
+) -> None:
+    """Walk the forced first-login password change on an interactive channel, as a terminal user would.
+
+    `target.password` is the current (expired) password. Raises AuthFailed when the board rejects the new one.
+    """
+    target = target.resolve()
+    if target.password is None:
+        raise AuthFailed("The current password is needed to change it.", reason="password_needed")
+    sock = _dial(target, None)
+    transport = paramiko.Transport(sock)
+    try:
+        _tune(transport)
+        transport.start_client(timeout=target.timeout)
+        status, _ = known_hosts.check(target.key_id, transport.get_remote_server_key())
+        if status != "ok":
+            raise HostKeyMismatch("The host key is not the pinned one; refusing to send the password.")
+        _authenticate(transport, target)
+        chan = transport.open_session(timeout=target.timeout)
+        chan.get_pty(term="dumb", width=200)
+        chan.invoke_shell()
+        chan.settimeout(1.0)
+        answers = [
+            (("current password", "(current) unix password", "old password"), target.password),
+            (("new password", "new unix password"), new_password),
+            (("retype", "re-enter", "again"), new_password),
+        ]
+        transcript = ""
+        stage = 0
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                data = chan.recv(4096)
+            except TimeoutError:
+                data = None
+            if data == b"":
+                break
+            if data:
+                transcript += data.decode("utf-8", "replace")
+            low = transcript.lower()
+            if (
+                stage < len(answers)
+                and any(p in low[-200:] for p in answers[stage][0])
+                and low.rstrip().endswith(":")
+            ):
+                chan.sendall((answers[stage][1] + "\n").encode())
+                transcript = ""
+                stage += 1
+                continue
+            if stage == len(answers):
+                if "successfully" in low or "updated" in low:
+                    return
+                bad = ("bad password", "too short", "too simple", "is the same", "failure", "do not match")
+                if any(b in low for b in bad):
+                    raise AuthFailed(
+                        "The board refused the new password: " + transcript.strip().splitlines()[-1],
+                        reason="new_password",
+                    )
+                if "$ " in transcript or "# " in transcript:
+                    return
+        if stage == len(answers):
+            # The shell closed right after a successful change (sshd ends the session): good.
+            return
+        raise AuthFailed("The board did not ask for a new password as expected.", reason="change_failed")
+    finally:
+        transport.close()
+
+
+def generate_key_pair(path: Path, comment: str = "rubikpi-studio") -> str:
+    """Create an ed25519 key pair (private key file mode 0600) and return the public key line."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    private = ed25519.Ed25519PrivateKey.generate()
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+    )
+    pub = private.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    line = f"{pub.decode()} {comment}"
+    path.with_name(path.name + ".pub").write_text(line + "\n")
+    return line
+
+
+def install_public_key(board: Board, public_line: str) -> None:
+    """Append a public key to the board account's authorized_keys once (data on stdin, never in argv)."""
+    script = (
+        "umask 077; mkdir -p ~/.ssh; touch ~/.ssh/authorized_keys; IFS= read -r line; "
+        'grep -qxF "$line" ~/.ssh/authorized_keys || printf "%s\\n" "$line" >> ~/.ssh/authorized_keys'
+    )
+    board.run(script, stdin=public_line + "\n", check=True)
