@@ -40,3 +40,19 @@ def log_dir() -> Path:
     path = data_dir() / "logs"
     path.mkdir(exist_ok=True)
     return path
+
+
+def _bundle_root() -> Path:
+    """The folder holding `remote/` and `resources/`: the repo root, or a PyInstaller bundle's root."""
+    meipass = getattr(sys, "_MEIPASS", None)
+    if meipass:
+        return Path(meipass)
+    return Path(__file__).resolve().parents[2]
+
+
+def remote_dir() -> Path:
+    return _bundle_root() / "remote"
+
+
+def resources_dir() -> Path:
+    return _bundle_root() / "resources"

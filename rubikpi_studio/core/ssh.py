@@ -439,9 +439,7 @@ class Board:
         if pgid <= 1:
             return
         try:
-            self.quick(
-                f"kill -TERM -- -{pgid} 2>/dev/null; sleep 0.2; kill -KILL -- -{pgid} 2>/dev/null; true"
-            )
+            self.quick(f"kill -TERM -{pgid} 2>/dev/null; sleep 0.2; kill -KILL -{pgid} 2>/dev/null; true")
         except StudioError as exc:
             log.warning("could not kill remote process group %s: %s", pgid, exc)
 
