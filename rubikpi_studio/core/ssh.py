@@ -286,6 +286,8 @@ class Board:
                     raise HostKeyUnknown(
                         f"{target.key_id} is not known yet. Its {key.get_name()} key fingerprint is "
                         f"{fingerprint(key)}.",
+                        hint="Compare it with the board's own fingerprint, then accept it "
+                        "(CLI: --accept-new-host-key).",
                         fingerprint=fingerprint(key),
                         key_type=key.get_name(),
                         key_id=target.key_id,
