@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -342,3 +343,38 @@ def sha256_of(path: Path) -> str:
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
+
+
+# --- quantized variants (need a llama-quantize binary) -----------------------------------------------
+
+
+def find_llama_quantize() -> Path | None:
+    """A llama-quantize binary: $LLAMA_QUANTIZE, one on PATH, or one built under the rig cache."""
+    env = os.environ.get("LLAMA_QUANTIZE")
+    if env and Path(env).is_file():
+        return Path(env)
+    on_path = shutil.which("llama-quantize")
+    if on_path:
+        return Path(on_path)
+    root = Path(os.environ.get("RUBIKPI_CACHE") or "/var/cache/rubikpi-studio")
+    found = sorted(
+        (p for p in root.rglob("llama-quantize") if p.is_file() and os.access(p, os.X_OK)),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    return found[0] if found else None
+
+
+def tiny_quantized_path(qtype: str = "Q4_0", *, pure: bool = True) -> Path:
+    """The tiny f16 model quantized by the real llama-quantize. Raises FileNotFoundError without one."""
+    binary = find_llama_quantize()
+    if binary is None:
+        raise FileNotFoundError("no llama-quantize binary (set LLAMA_QUANTIZE or build llama.cpp on the rig)")
+    src = tiny_f16_path()
+
+    def write(tmp: Path) -> None:
+        args = [str(binary), *(["--pure"] if pure else []), str(src), str(tmp), qtype]
+        subprocess.run(args, check=True, capture_output=True, timeout=120)
+
+    suffix = "pure" if pure else "mixed"
+    return _produce(cache_dir() / f"tiny-{qtype.lower()}-{suffix}-r{RECIPE}.gguf", write)
