@@ -192,7 +192,10 @@ def test_matches_gguf_package(which: str, request: pytest.FixtureRequest) -> Non
 
 
 def test_type_tables_match_gguf_package() -> None:
+    known = {qt.value for qt in gguf.GGMLQuantizationType}
     for type_id, (name, block, size) in core_gguf.GGML_TYPES.items():
+        if type_id not in known:  # newer than the installed gguf package (Q2_0 = 42 in b11434)
+            continue
         qt = gguf.GGMLQuantizationType(type_id)
         assert qt.name == name
         if name == "Q8_1":
