@@ -190,6 +190,7 @@ class Result:
     exited: int
     stdout: str = ""
     stderr: str = ""
+    raw: bytes = field(default=b"", repr=False)  # stdout as bytes (quick commands), for exact offsets
 
     @property
     def ok(self) -> bool:
@@ -495,7 +496,7 @@ class Board:
             del buf[: nl + 1]
             if output.endswith(b"\n"):
                 output = output[:-1]
-            return Result(command, status, output.decode("utf-8", "replace"), "")
+            return Result(command, status, output.decode("utf-8", "replace"), "", raw=output)
 
     def _quick_channel(self) -> paramiko.Channel:
         if self._quick is None or self._quick.closed:

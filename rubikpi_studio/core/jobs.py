@@ -1,0 +1,292 @@
+"""Long work on the board as detached jobs that survive dropped connections and app restarts.
+
+A job is a remote script started by `remote/job-start.sh` in its own session. It writes its log and exit
+status under `~/.local/state/rubikpi-studio/jobs/<id>/`. The app follows the log from a byte offset, so
+after a drop it re-attaches to the same job and catches up instead of starting over. A job has a key
+(e.g. `setup`): starting a job whose key is already running attaches to the running one, not a second.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import secrets
+import shlex
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import appdirs
+from .errors import Cancelled, RemoteFailed, StudioError, Unreachable
+from .events import FAILED, FINISHED, LOG, CancelToken, Event, Reporter, ignore
+from .protocol import parse_line
+from .ssh import Board
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = ".local/state/rubikpi-studio/jobs"
+SCRIPTS_DIR = ".local/share/rubikpi-studio/remote"
+CHUNK = 1 << 20  # bytes of log fetched per poll at most
+
+ReconnectFn = Callable[[], Board]
+
+
+@dataclass
+class Job:
+    id: str
+    key: str
+    dir: str  # absolute path on the board
+    offset: int = 0  # bytes of the log already read
+    status: int | None = None  # exit status once finished
+    events: list[Event] = field(default_factory=list, repr=False)  # what the app has seen, for summaries
+    pending: bytes = field(default=b"", repr=False)
+
+    @property
+    def finished(self) -> bool:
+        return self.status is not None
+
+    def last_failure(self) -> Event | None:
+        for ev in reversed(self.events):
+            if ev.kind == FAILED:
+                return ev
+        return None
+
+    def log_tail(self, n: int = 20) -> list[str]:
+        lines = [ev.message for ev in self.events if ev.kind == LOG]
+        return lines[-n:]
+
+
+def _manifest(local_dir: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(local_dir.iterdir())
+        if p.is_file() and (p.suffix == ".sh" or p.name == "VERSION")
+    }
+
+
+class ScriptStore:
+    """Pushes `remote/` to the board when the board's copy differs; knows each script's sha256."""
+
+    def __init__(self, local_dir: Path | None = None) -> None:
+        self.local_dir = local_dir or appdirs.remote_dir()
+        self.manifest = _manifest(self.local_dir)
+        self._pushed: set[int] = set()
+
+    def remote_dir(self, board: Board) -> str:
+        return f"{board.home()}/{SCRIPTS_DIR}"
+
+    def push(self, board: Board) -> str:
+        """Make the board's scripts match ours (only changed files are sent). Returns the remote folder."""
+        rdir = self.remote_dir(board)
+        if id(board) in self._pushed:
+            return rdir
+        board.makedirs(rdir)
+        sftp = board.sftp()
+        try:
+            with sftp.open(f"{rdir}/MANIFEST.json", "r") as fh:
+                theirs = json.loads(fh.read().decode() or "{}")
+        except (FileNotFoundError, ValueError):
+            theirs = {}
+        for name, digest in self.manifest.items():
+            if theirs.get(name) != digest:
+                board.write_text(f"{rdir}/{name}", (self.local_dir / name).read_text(), mode=0o755)
+        board.write_text(f"{rdir}/MANIFEST.json", json.dumps(self.manifest, sort_keys=True))
+        self._pushed.add(id(board))
+        return rdir
+
+    def sha(self, name: str) -> str:
+        return self.manifest[name]
+
+
+def _encode_env(env: Mapping[str, str]) -> bytes:
+    lines = []
+    for name, value in env.items():
+        if not name.replace("_", "a").isalnum() or name[0].isdigit():
+            raise ValueError(f"bad environment variable name: {name!r}")
+        lines.append(f"{name}={base64.b64encode(value.encode()).decode()}\n")
+    return "".join(lines).encode()
+
+
+def start(
+    board: Board,
+    scripts: ScriptStore,
+    script: str,
+    args: Sequence[str] = (),
+    *,
+    key: str,
+    env: Mapping[str, str] | None = None,
+) -> Job:
+    """Start `script` (a file in remote/) detached, or attach to the running job with the same key.
+
+    `env` reaches the job only through the launcher's stdin and the job's environment (secrets go here).
+    """
+    if not key.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise ValueError(f"bad job key: {key!r}")
+    rdir = scripts.push(board)
+    jobs_dir = f"{board.home()}/{STATE_DIR}"
+    job_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+    argv = [
+        "bash",
+        f"{rdir}/job-start.sh",
+        jobs_dir,
+        job_id,
+        key,
+        f"{rdir}/{script}",
+        scripts.sha(script),
+        *args,
+    ]
+    result = board.run(argv, stdin=_encode_env(env or {}), timeout=60)
+    words = result.stdout.split()
+    if not result.ok or len(words) < 2 or words[0] not in ("started", "running"):
+        for line in result.stderr.splitlines():
+            ev = parse_line(line)
+            if ev is not None and ev.kind == FAILED:
+                raise RemoteFailed(ev.message, result=result, code=ev.code)
+        raise RemoteFailed(f"Could not start {script} on the board:\n{result.tail()}", result=result)
+    job = Job(id=words[1], key=key, dir=f"{jobs_dir}/{words[1]}")
+    log.info("job %s %s (%s)", words[0], job.id, key)
+    return job
+
+
+def find_running(board: Board, key: str) -> Job | None:
+    """The running job with this key, if any (a job the app started before a restart, for example)."""
+    jobs_dir = f"{board.home()}/{STATE_DIR}"
+    cmd = (
+        f'd={shlex.quote(jobs_dir)}; k={shlex.quote(key)}; id=$(cat "$d/by-key/$k" 2>/dev/null) || exit 1; '
+        '[ -n "$id" ] && [ ! -e "$d/$id/status" ] && '
+        'kill -0 "-$(cat "$d/$id/pid")" 2>/dev/null && echo "$id"'
+    )
+    result = board.quick(cmd)
+    job_id = result.stdout.strip()
+    if not result.ok or not job_id:
+        return None
+    return Job(id=job_id, key=key, dir=f"{jobs_dir}/{job_id}")
+
+
+def attach(board: Board, job_id: str, key: str = "") -> Job:
+    jobs_dir = f"{board.home()}/{STATE_DIR}"
+    return Job(id=job_id, key=key, dir=f"{jobs_dir}/{job_id}")
+
+
+def poll(board: Board, job: Job, report: Reporter = ignore) -> None:
+    """Read new log bytes since job.offset, report their events, and note the exit status if any."""
+    d = shlex.quote(job.dir)
+    cmd = (
+        f"s=$(cat {d}/status 2>/dev/null); "
+        f'alive=0; kill -0 "-$(cat {d}/pid 2>/dev/null)" 2>/dev/null && alive=1; '
+        f'printf "%s %s\\n" "${{s:--}}" "$alive"; '
+        f"tail -c +{job.offset + 1} {d}/log 2>/dev/null | head -c {CHUNK}"
+    )
+    result = board.quick(cmd)
+    head, _, body = result.raw.partition(b"\n")
+    status_text, _, alive = head.decode().partition(" ")
+    data = job.pending + body
+    consumed = len(body)
+    lines = data.split(b"\n")
+    job.pending = lines.pop()  # an unfinished line waits for the next poll
+    job.offset += consumed
+    for raw in lines:
+        ev = parse_line(raw.decode("utf-8", "replace"))
+        if ev is None:
+            continue
+        job.events.append(ev)
+        report(ev)
+    if status_text != "-":
+        try:
+            job.status = int(status_text)
+        except ValueError:
+            job.status = 255
+    elif alive.strip() != "1":
+        # Neither running nor finished: the board rebooted or the job was killed from outside.
+        time.sleep(0.2)
+        again = board.quick(f"cat {d}/status 2>/dev/null || echo -")
+        if again.stdout.strip() == "-":
+            job.status = 137
+
+
+def follow(
+    board: Board,
+    job: Job,
+    report: Reporter = ignore,
+    *,
+    cancel: CancelToken | None = None,
+    interval: float = 0.3,
+) -> Job:
+    """Report the job's events until it ends. Cancel stops the job on the board (and its children)."""
+    while True:
+        if cancel is not None and cancel.is_cancelled:
+            stop(board, job)
+            raise Cancelled("Cancelled; nothing is left running on the board.")
+        poll(board, job, report)
+        if job.finished:
+            if job.pending:
+                ev = parse_line(job.pending.decode("utf-8", "replace"))
+                job.pending = b""
+                if ev is not None:
+                    job.events.append(ev)
+                    report(ev)
+            report(Event(FINISHED, step=job.key, data={"status": job.status, "job": job.id}))
+            return job
+        if cancel is not None:
+            cancel.wait(interval)
+        else:
+            time.sleep(interval)
+
+
+def stop(board: Board, job: Job) -> None:
+    """Kill the job's whole process group, then mark it cancelled."""
+    d = shlex.quote(job.dir)
+    board.quick(
+        f'p=$(cat {d}/pid 2>/dev/null) && [ -n "$p" ] && {{ kill -TERM "-$p" 2>/dev/null; '
+        f'for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "-$p" 2>/dev/null || break; sleep 0.2; done; '
+        f'kill -KILL "-$p" 2>/dev/null; }}; [ -e {d}/status ] || echo 130 > {d}/status; '
+        f'k=$(cat {d}/key 2>/dev/null); l={d}/../by-key/"$k"; '
+        f'[ "$(cat "$l" 2>/dev/null)" = {shlex.quote(job.id)} ] && rm -f "$l"; true'
+    )
+    job.status = job.status if job.status is not None else 130
+
+
+def run(
+    board: Board,
+    scripts: ScriptStore,
+    script: str,
+    args: Sequence[str] = (),
+    *,
+    key: str,
+    env: Mapping[str, str] | None = None,
+    report: Reporter = ignore,
+    cancel: CancelToken | None = None,
+    reconnect: ReconnectFn | None = None,
+) -> Job:
+    """Start (or attach to) a job and follow it to the end, re-attaching after dropped connections.
+
+    `reconnect` returns a fresh Board after a drop; without it a drop raises Unreachable and the caller can
+    re-attach later with `find_running` + `follow`.
+    """
+    job = start(board, scripts, script, args, key=key, env=env)
+    while True:
+        try:
+            return follow(board, job, report, cancel=cancel)
+        except Unreachable:
+            if reconnect is None:
+                raise
+            board = _reconnect_with_backoff(reconnect, cancel)
+
+
+def _reconnect_with_backoff(reconnect: ReconnectFn, cancel: CancelToken | None) -> Board:
+    delay = 0.5
+    last: StudioError | None = None
+    for _ in range(8):
+        if cancel is not None and cancel.is_cancelled:
+            raise Cancelled()
+        try:
+            return reconnect()
+        except Unreachable as exc:
+            last = exc
+            time.sleep(delay)
+            delay = min(delay * 2, 10)
+    assert last is not None
+    raise last
