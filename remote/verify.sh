@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Check the current build: `llama-cli --version` and `--list-devices` → info events (version, build number,
+# commit, backend, device, whether the GPU is used); with RPS_MODEL set, a short smoke test that generates a
+# few tokens (full GPU offload on an OpenCL build) and reports the offloaded layers and speed.
+#
+# Parameters (environment): RPS_LLM_DIR, RPS_MODEL (optional path of a .gguf on the board),
+#   RPS_SMOKE_TOKENS (default 8).
+set -euo pipefail
+# shellcheck source=remote/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+rps_banner verify.sh
+
+BUILD="$RPS_LLAMA_SRC/build"
+BIN="$BUILD/bin"
+rps_step verify Check the built llama.cpp
+[[ -x $BIN/llama-cli ]] || rps_fail verify E_NOT_BUILT "no llama.cpp build at $BIN; run build.sh"
+rps_info verify bin "$(readlink -f "$BIN")"
+
+version_out=$("$BIN/llama-cli" --version 2>&1 </dev/null) ||
+  rps_fail verify E_VERIFY "llama-cli --version failed: $(tail -n1 <<<"$version_out")"
+printf '%s\n' "$version_out"
+new_tree=no
+while IFS= read -r line; do
+  if [[ $line =~ ^version:\ ([^\ ]+)\ \(build\ ([0-9]+),\ commit\ ([^\)]+)\) ]]; then
+    new_tree=yes
+    rps_info verify version "${BASH_REMATCH[1]}"
+    rps_info verify build_number "${BASH_REMATCH[2]}"
+    rps_info verify commit "${BASH_REMATCH[3]}"
+  elif [[ $line =~ ^version:\ ([0-9]+)\ \(([0-9a-fA-F]+)\) ]]; then
+    rps_info verify build_number "${BASH_REMATCH[1]}"
+    rps_info verify commit "${BASH_REMATCH[2]}"
+  elif [[ $line =~ ^built\ with\ (.*)$ ]]; then
+    rps_info verify compiler "${BASH_REMATCH[1]}"
+  fi
+done <<<"$version_out"
+
+opencl=$(sed -n 's/^GGML_OPENCL:BOOL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)
+backend=CPU
+[[ $opencl == ON ]] && backend=OpenCL
+rps_info verify backend "$backend"
+
+devices_out=$("$BIN/llama-cli" --list-devices 2>&1 </dev/null) || true
+printf '%s\n' "$devices_out"
+gpu_device=''
+while IFS= read -r line; do
+  # `  GPUOpenCL: QUALCOMM Adreno(TM) 643 (3788 MiB, 2764 MiB free)`
+  if [[ $line =~ ^\ +([A-Za-z0-9_]+):\ (.*)$ ]]; then
+    rps_info verify device "${BASH_REMATCH[1]}: ${BASH_REMATCH[2]}"
+    if [[ ${BASH_REMATCH[2]} =~ [Aa]dreno|QUALCOMM|Qualcomm ]]; then gpu_device=${BASH_REMATCH[2]}; fi
+  fi
+done <<<"$devices_out"
+if [[ -n $gpu_device ]]; then
+  rps_info verify gpu "$gpu_device"
+elif [[ $backend == OpenCL ]]; then
+  rps_warn verify "built with OpenCL, but llama.cpp found no Adreno GPU: models will run on the CPU"
+  rps_info verify gpu none
+else
+  rps_info verify gpu none
+fi
+
+if [[ -n ${RPS_MODEL:-} ]]; then
+  [[ -r $RPS_MODEL ]] || rps_fail verify E_MODEL "cannot read the model $RPS_MODEL"
+  rps_progress verify 0.5 "smoke test with ${RPS_MODEL##*/}"
+  args=(-m "$RPS_MODEL" -p "Hello" -n "${RPS_SMOKE_TOKENS:-8}" -no-cnv --no-warmup -b 128 -c 512 -s 11)
+  if [[ -x $BIN/llama-completion ]]; then cmd=("$BIN/llama-completion"); else cmd=("$BIN/llama-cli"); fi
+  # Newer trees print libllama's load lines only at verbosity 4.
+  [[ $new_tree == yes ]] && args+=(-lv 4)
+  if [[ -n $gpu_device ]]; then args+=(-ngl 99 -fa off); else args+=(-ngl 0); fi
+  smoke=$(timeout 600 "${cmd[@]}" "${args[@]}" 2>&1 </dev/null) ||
+    { printf '%s\n' "$smoke" | tail -n 30; rps_fail verify E_SMOKE "generating text failed"; }
+  printf '%s\n' "$smoke"
+  if [[ $smoke =~ offloaded\ ([0-9]+)/([0-9]+)\ layers\ to\ GPU ]]; then
+    rps_info verify offloaded "${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+  fi
+  if [[ $smoke =~ llama_perf_context_print:\ +eval\ time\ =[^\(]*\([^,]*,\ +([0-9.]+)\ tokens\ per\ second ]]; then
+    rps_info verify eval_tokens_per_second "${BASH_REMATCH[1]}"
+  fi
+fi
+rps_done verify "llama.cpp $backend${gpu_device:+ on $gpu_device}"
