@@ -1,0 +1,284 @@
+"""The GUI's start-up: QApplication, logging, the exception hook, the qasync loop and `--self-test`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import logging.handlers
+import os
+import sys
+import threading
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import (
+    QCoreApplication,
+    QMessageLogContext,
+    QtMsgType,
+    QTranslator,
+    qInstallMessageHandler,
+)
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from rubikpi_studio import __version__
+from rubikpi_studio.core.errors import StudioError
+
+from . import paths
+from . import settings as S
+from .bridge import run_in_thread
+from .i18n import Translations, describe_error, resolve_language
+from .mainwindow import APP_TITLE, MainWindow
+from .pages import discover
+from .pages.base import StudioState
+from .paths import AppDirs
+from .settings import Settings
+
+log = logging.getLogger("rubikpi_studio")
+
+LOG_FILE = "rubikpi-studio.log"
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(prog="rubikpi-studio", description="RUBIK Pi Studio (GUI)")
+    parser.add_argument("--lang", choices=["en", "zh_CN"], help="interface language for this run")
+    parser.add_argument(
+        "--self-test", action="store_true", help="open the window, check resources, print a JSON report, exit"
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser.parse_known_args(argv)  # the rest goes to Qt (-platform, -style, ...)
+
+
+def setup_logging(dirs: AppDirs, *, level: int = logging.INFO) -> Path:
+    """Log to a rotating file in the app's log folder, and warnings to stderr."""
+    dirs.log.mkdir(parents=True, exist_ok=True)
+    path = dirs.log / LOG_FILE
+    root = logging.getLogger()
+    root.setLevel(level)
+    for handler in list(root.handlers):
+        if getattr(handler, "_rubikpi_studio", False):
+            root.removeHandler(handler)
+            handler.close()
+    file_handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+    )
+    file_handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
+    )
+    stderr = logging.StreamHandler()
+    stderr.setLevel(logging.WARNING)
+    stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handlers: list[logging.Handler] = [file_handler, stderr]
+    for handler in handlers:
+        handler._rubikpi_studio = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    qInstallMessageHandler(_qt_message_handler)
+    return path
+
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def _qt_message_handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    logging.getLogger("qt").log(_QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+
+
+class ExceptionHook:
+    """`sys.excepthook` for the GUI: log every uncaught exception and show it without killing the app.
+
+    qasync hands exceptions of `@asyncSlot` coroutines here too. A `StudioError` shows its translated message
+    (no traceback); anything else shows a short apology with the traceback folded away. Only one dialog at a
+    time, and never from a worker thread (`threading.excepthook` only logs).
+    """
+
+    def __init__(self) -> None:
+        self._showing = False
+        self.previous = sys.excepthook
+
+    def install(self) -> None:
+        sys.excepthook = self
+        threading.excepthook = self._thread_hook
+
+    def __call__(self, kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            QCoreApplication.quit()
+            return
+        if isinstance(value, StudioError):
+            log.error("unhandled %s: %s", value.code, value)
+        else:
+            log.error("unhandled exception", exc_info=(kind, value, tb))
+        if self._showing or QApplication.instance() is None:
+            return
+        if threading.current_thread() is not threading.main_thread():
+            return
+        self._showing = True
+        try:
+            self._show(value, "".join(traceback.format_exception(kind, value, tb)))
+        except Exception:
+            log.exception("could not show the error dialog")
+        finally:
+            self._showing = False
+
+    def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
+        log.error(
+            "unhandled exception in thread %s",
+            args.thread.name if args.thread else "?",
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),  # type: ignore[arg-type]
+        )
+
+    def _show(self, value: BaseException, details: str) -> None:
+        box = QMessageBox(QApplication.activeWindow())
+        box.setWindowTitle(APP_TITLE)
+        if isinstance(value, StudioError):
+            text, detail = describe_error(value)
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setText(text)
+            if value.hint:
+                box.setInformativeText(value.hint)
+            if detail:
+                box.setDetailedText(detail)
+        else:
+            box.setIcon(QMessageBox.Icon.Critical)
+            box.setText(
+                QCoreApplication.translate(
+                    "ExceptionHook", "Something unexpected went wrong. The app can keep running."
+                )
+            )
+            box.setInformativeText(
+                QCoreApplication.translate(
+                    "ExceptionHook",
+                    "The details are in the log file. Please include them if you report this.",
+                )
+            )
+            box.setDetailedText(details)
+        box.exec()
+
+
+def create_application(argv: list[str]) -> QApplication:
+    QCoreApplication.setApplicationName(paths.APP_NAME)
+    QCoreApplication.setOrganizationName(paths.ORG_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    # Qt 6 scales by the screen's exact factor; say so explicitly rather than rely on the default.
+    from PySide6.QtCore import Qt
+
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
+    app.setApplicationDisplayName(APP_TITLE)
+    QGuiApplication.setDesktopFileName("rubikpi-studio")
+    return app
+
+
+class Studio:
+    """The assembled GUI: settings, translations, shared state and the main window."""
+
+    def __init__(self, dirs: AppDirs, *, lang: str | None = None, strict_pages: bool = False) -> None:
+        self.dirs = dirs.ensure()
+        self.settings = Settings(dirs.config / "settings.ini")
+        self.translations = Translations(paths.i18n_dir())
+        self.language_ok = self.translations.apply(resolve_language(lang, self.settings.get(S.LANGUAGE)))
+        self.state = StudioState()
+        self.window = MainWindow(
+            pages=discover(strict=strict_pages),
+            state=self.state,
+            settings=self.settings,
+            dirs=dirs,
+            translations=self.translations,
+        )
+
+
+async def _run_window(studio: Studio) -> int:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    closed = asyncio.Event()
+    app.lastWindowClosed.connect(closed.set)
+    studio.window.show()
+    await closed.wait()
+    studio.settings.sync()
+    return 0
+
+
+async def _self_test(studio: Studio) -> dict[str, object]:
+    checks: dict[str, object] = {}
+    window = studio.window
+    window.show()
+    QApplication.processEvents()
+    checks["window"] = window.isVisible()
+    checks["pages"] = [p.name for p in window.pages]
+    for page in window.pages:  # visit every page so each one's load()/activate() runs once
+        window.show_page(page.name)
+        QApplication.processEvents()
+    checks["pages_ok"] = window.current_page is window.pages[-1] if window.pages else False
+    # The translations must load and translate: the zh_CN catalogue exists and knows a page title.
+    probe = QTranslator()
+    loaded = probe.load(str(Translations(paths.i18n_dir()).catalogue_path("zh_CN")))
+    checks["i18n_zh_CN"] = loaded and probe.translate("Page", "Board") not in ("", "Board")
+    checks["language"] = studio.translations.language
+    checks["language_ok"] = studio.language_ok
+    remote = paths.remote_dir()
+    checks["remote_dir"] = str(remote)
+    checks["remote_ok"] = (remote / "lib.sh").is_file()
+    checks["resources_ok"] = (paths.icons_dir() / "app.svg").is_file()
+    # A worker thread's result comes back on the qasync loop.
+    checks["worker_ok"] = await run_in_thread(
+        lambda: threading.current_thread() is not threading.main_thread()
+    )
+    log_file = studio.dirs.log / LOG_FILE
+    checks["log_ok"] = log_file.is_file()
+    ok = all(
+        checks[k] is True
+        for k in (
+            "window",
+            "pages_ok",
+            "i18n_zh_CN",
+            "language_ok",
+            "remote_ok",
+            "resources_ok",
+            "worker_ok",
+            "log_ok",
+        )
+    )
+    window.close()
+    return {"ok": ok, "version": __version__, **checks}
+
+
+def run(argv: list[str]) -> int:
+    """Start the GUI (or the self-test). Returns the process exit status."""
+    import qasync
+
+    args, qt_args = parse_args(argv)
+    dirs = paths.app_dirs().ensure()
+    log_path = setup_logging(dirs)
+    log.info("RUBIK Pi Studio %s starting (pid %d), log %s", __version__, os.getpid(), log_path)
+    app = create_application(qt_args)
+    hook = ExceptionHook()
+    if not args.self_test:
+        hook.install()
+
+    async def main_coro() -> int:
+        studio = Studio(dirs, lang=args.lang, strict_pages=args.self_test)
+        if args.self_test:
+            report = await _self_test(studio)
+            print(json.dumps(report, ensure_ascii=False, sort_keys=True), flush=True)
+            return 0 if report["ok"] else 1
+        return await _run_window(studio)
+
+    try:
+        status = int(qasync.run(main_coro()))
+    except Exception as exc:
+        if not args.self_test:
+            raise
+        print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"}), flush=True)
+        log.exception("self-test failed")
+        status = 1
+    del app
+    return status

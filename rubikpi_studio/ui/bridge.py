@@ -1,0 +1,176 @@
+"""From worker threads to the UI thread: events, blocking calls and the busy/error pattern.
+
+- `EventBridge` is a `Reporter` (callable with an `Event`) that any thread may call. Events reach the UI
+  thread through a queued signal, `events_ready(list[Event])`, in order. PROGRESS events of the same step
+  are coalesced and LOG lines batched, so the UI sees at most ~20 deliveries a second however fast a build
+  prints; every other kind (step, done, skip, warn, failed, info, finished, unknown ones) is kept and
+  delivered at once, with everything queued before it.
+- `run_in_thread(fn, *args)` runs blocking core code in a worker thread and is awaited on the qasync loop.
+- `busy(*widgets)` and `@guarded(...)`: disable the controls → try → re-enable in finally; typed errors are
+  shown translated, `Cancelled` is quiet, anything else goes to `sys.excepthook` (logged and shown).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from rubikpi_studio.core.errors import Cancelled, StudioError
+from rubikpi_studio.core.events import LOG, PROGRESS, Event
+
+from .i18n import describe_error
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+W = TypeVar("W", bound=QWidget)
+
+# Kinds that may be delayed and merged. Everything else is urgent and never dropped.
+_LAZY_KINDS = frozenset({PROGRESS, LOG})
+
+
+class EventBridge(QObject):
+    """A thread-safe `Reporter` whose events arrive on the UI thread as `events_ready` batches."""
+
+    events_ready = Signal(list)
+    _wake = Signal()
+
+    def __init__(self, parent: QObject | None = None, *, rate_hz: float = 20.0) -> None:
+        super().__init__(parent)
+        self.interval = 1.0 / rate_hz
+        self._lock = threading.Lock()
+        self._queue: list[Event] = []
+        self._urgent = False
+        self._wake_posted = False
+        self._last_flush = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.flush)
+        self._wake.connect(self._on_wake, Qt.ConnectionType.QueuedConnection)
+
+    def __call__(self, event: Event) -> None:
+        """Report an event. Safe from any thread; never blocks on the UI."""
+        urgent = event.kind not in _LAZY_KINDS
+        with self._lock:
+            last = self._queue[-1] if self._queue else None
+            if (
+                event.kind == PROGRESS
+                and last is not None
+                and last.kind == PROGRESS
+                and last.step == event.step
+            ):
+                self._queue[-1] = event  # only the newest fraction of a run of progress matters
+            else:
+                self._queue.append(event)
+            post = urgent or not self._wake_posted
+            self._wake_posted = True
+            self._urgent = self._urgent or urgent
+        if post:
+            self._wake.emit()
+
+    def _on_wake(self) -> None:
+        with self._lock:
+            urgent = self._urgent
+        wait = self._last_flush + self.interval - time.monotonic()
+        if urgent or wait <= 0:
+            self.flush()
+        elif not self._timer.isActive():
+            self._timer.start(max(1, int(wait * 1000)))
+
+    def flush(self) -> None:
+        """Deliver everything queued now (UI thread). Call it after awaiting the operation that reported."""
+        with self._lock:
+            batch, self._queue = self._queue, []
+            self._urgent = False
+            self._wake_posted = False
+        self._timer.stop()
+        self._last_flush = time.monotonic()
+        if batch:
+            self.events_ready.emit(batch)
+
+
+async def run_in_thread(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run blocking `fn` in a worker thread; the result (or exception) comes back on the event loop.
+
+    Cancelling the awaiting task does not stop the thread: pass the operation a `CancelToken` as well.
+    """
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+@contextlib.contextmanager
+def busy(*widgets: QWidget) -> Iterator[None]:
+    """Disable `widgets` for the duration; re-enable only those that were enabled before."""
+    were_enabled = [w for w in widgets if w.isEnabled()]
+    for w in were_enabled:
+        w.setEnabled(False)
+    try:
+        yield
+    finally:
+        for w in were_enabled:
+            w.setEnabled(True)
+
+
+def show_error(parent: QWidget | None, exc: StudioError) -> None:
+    """Show a typed error translated by its code, with the English detail folded away."""
+    text, detail = describe_error(exc)
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("RUBIK Pi Studio")  # a proper noun
+    box.setText(text)
+    hint = getattr(exc, "hint", "")
+    if hint:
+        box.setInformativeText(hint)
+    if detail:
+        box.setDetailedText(detail)
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.open()  # window-modal and non-blocking: never spin a nested event loop inside a coroutine
+
+
+def guarded(
+    *attrs: str,
+) -> Callable[
+    [Callable[Concatenate[W, P], Coroutine[Any, Any, R]]],
+    Callable[Concatenate[W, P], Coroutine[Any, Any, R | None]],
+]:
+    """Decorate an async widget method: disable `self.<attr>` widgets, run, re-enable; show typed errors.
+
+        @asyncSlot()
+        @guarded("connect_button", "host_edit")
+        async def _on_connect_button_clicked(self) -> None:
+            facts = await run_in_thread(core.probe, board, report=self.bridge, cancel=self.token)
+
+    `Cancelled` is logged and not shown. Other exceptions propagate (qasync hands them to `sys.excepthook`).
+    """
+
+    def decorate(
+        fn: Callable[Concatenate[W, P], Coroutine[Any, Any, R]],
+    ) -> Callable[Concatenate[W, P], Coroutine[Any, Any, R | None]]:
+        @functools.wraps(fn)
+        async def wrapper(self: W, /, *args: P.args, **kwargs: P.kwargs) -> R | None:
+            widgets = [getattr(self, a) for a in attrs]
+            with busy(*widgets):
+                try:
+                    return await fn(self, *args, **kwargs)
+                except Cancelled:
+                    log.info("%s cancelled", fn.__qualname__)
+                except StudioError as exc:
+                    log.warning("%s failed: %s (%s)", fn.__qualname__, exc.message, exc.code)
+                    show_error(self, exc)
+            return None
+
+        return wrapper
+
+    return decorate
+
+
+__all__ = ["EventBridge", "busy", "guarded", "run_in_thread", "show_error"]

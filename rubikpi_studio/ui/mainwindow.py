@@ -1,0 +1,354 @@
+"""The main window: sidebar of pages, menus, and a status bar showing the active board and its state."""
+
+from __future__ import annotations
+
+import logging
+import platform
+from collections.abc import Sequence
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, qVersion
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from rubikpi_studio import __version__
+
+from . import settings as S
+from .i18n import LANGUAGES, Translations, resolve_language
+from .pages.base import ConnectionState, Page, PageContext, ServerState, StudioState
+from .paths import AppDirs
+from .settings import Settings
+from .widgets import I18N_SKIP, themed_icon
+
+log = logging.getLogger(__name__)
+
+APP_TITLE = "RUBIK Pi Studio"  # a proper noun: not translated
+
+_CONNECTION_COLOURS = {
+    ConnectionState.DISCONNECTED: "#7c8590",
+    ConnectionState.CONNECTING: "#e37400",
+    ConnectionState.CONNECTED: "#1e8e3e",
+    ConnectionState.FAILED: "#d93025",
+}
+_SERVER_COLOURS = {
+    ServerState.UNKNOWN: "#7c8590",
+    ServerState.STOPPED: "#7c8590",
+    ServerState.STARTING: "#e37400",
+    ServerState.RUNNING: "#1e8e3e",
+    ServerState.FAILED: "#d93025",
+}
+
+
+def connection_text(state: ConnectionState) -> str:
+    return {
+        ConnectionState.DISCONNECTED: QCoreApplication.translate("MainWindow", "Not connected"),
+        ConnectionState.CONNECTING: QCoreApplication.translate("MainWindow", "Connecting…"),
+        ConnectionState.CONNECTED: QCoreApplication.translate("MainWindow", "Connected"),
+        ConnectionState.FAILED: QCoreApplication.translate("MainWindow", "Connection failed"),
+    }[state]
+
+
+def server_text(state: ServerState) -> str:
+    return {
+        ServerState.UNKNOWN: QCoreApplication.translate("MainWindow", "Server: unknown"),
+        ServerState.STOPPED: QCoreApplication.translate("MainWindow", "Server: stopped"),
+        ServerState.STARTING: QCoreApplication.translate("MainWindow", "Server: starting…"),
+        ServerState.RUNNING: QCoreApplication.translate("MainWindow", "Server: running"),
+        ServerState.FAILED: QCoreApplication.translate("MainWindow", "Server: failed"),
+    }[state]
+
+
+def _dot(colour: str, text: str) -> str:
+    return f'<span style="color:{colour}">●</span>&nbsp;{text}'
+
+
+class MainWindow(QMainWindow):
+    """Hosts the pages given to it; knows nothing about what they do."""
+
+    def __init__(
+        self,
+        *,
+        pages: Sequence[type[Page]],
+        state: StudioState,
+        settings: Settings,
+        dirs: AppDirs,
+        translations: Translations,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.settings = settings
+        self.translations = translations
+        self.setObjectName("MainWindow")
+        self.setWindowIcon(themed_icon("app"))
+        context = PageContext(state=state, settings=settings, dirs=dirs, navigate=self.show_page)
+
+        self.sidebar = QListWidget(self)
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setFrameShape(QFrame.Shape.NoFrame)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.sidebar.setFixedWidth(188)
+        self.stack = QStackedWidget(self)
+        self.pages: list[Page] = []
+        for cls in pages:
+            page = cls(context, self.stack)
+            page.setObjectName(f"page_{cls.name}")
+            self.pages.append(page)
+            self.stack.addWidget(page)
+            QListWidgetItem(self.sidebar).setData(Qt.ItemDataRole.UserRole, cls.name)
+
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.sidebar)
+        line = QFrame(central)
+        line.setFrameShape(QFrame.Shape.VLine)
+        line.setFrameShadow(QFrame.Shadow.Plain)
+        line.setObjectName("sidebarLine")
+        layout.addWidget(line)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        self._build_status_bar()
+        self._apply_sidebar_style()
+
+        self.sidebar.currentRowChanged.connect(self._on_sidebar_current_row_changed)
+        state.board_changed.connect(self._update_status)
+        state.connection_changed.connect(self._update_status)
+        state.server_changed.connect(self._update_status)
+        translations.language_changed.connect(self._sync_language_actions)
+
+        self.retranslate()
+        self.resize(1120, 720)
+        geometry = settings.get(S.GEOMETRY)
+        if not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        self._current: Page | None = None
+        self.show_page(settings.get(S.LAST_PAGE))
+        if self._current is None and self.pages:
+            self.sidebar.setCurrentRow(0)
+
+    # -- building --------------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = QMenu(self)
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(self.quit_action)
+
+        self.go_menu = QMenu(self)
+        self.go_actions: list[QAction] = []
+        for index, page in enumerate(self.pages):
+            action = QAction(self)
+            if index < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _checked=False, name=page.name: self.show_page(name))
+            self.go_menu.addAction(action)
+            self.go_actions.append(action)
+
+        self.view_menu = QMenu(self)
+        self.language_menu = QMenu(self)
+        self.language_group = QActionGroup(self)
+        self.language_group.setExclusive(True)
+        self.language_actions: dict[str, QAction] = {}
+        for code in ("", *LANGUAGES):
+            action = QAction(self)
+            action.setCheckable(True)
+            action.setData(code)
+            action.triggered.connect(lambda _checked=False, c=code: self.set_language(c))
+            self.language_group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[code] = action
+        self.view_menu.addMenu(self.language_menu)
+
+        self.help_menu = QMenu(self)
+        self.about_action = QAction(self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+        self.about_qt_action = QAction(self)
+        self.about_qt_action.setMenuRole(QAction.MenuRole.AboutQtRole)
+        self.about_qt_action.triggered.connect(QApplication.aboutQt)
+        self.help_menu.addAction(self.about_action)
+        self.help_menu.addAction(self.about_qt_action)
+
+        for menu in (self.file_menu, self.go_menu, self.view_menu, self.help_menu):
+            bar.addMenu(menu)
+        self._sync_language_actions()
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.board_label = QLabel(self)
+        self.board_label.setObjectName("statusBoard")
+        self.connection_label = QLabel(self)
+        self.connection_label.setObjectName("statusConnection")
+        self.server_label = QLabel(self)
+        self.server_label.setObjectName("statusServer")
+        for label in (self.board_label, self.connection_label, self.server_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            status.addPermanentWidget(label)
+
+    def _apply_sidebar_style(self) -> None:
+        palette = self.palette()
+        # Palette roles, not fixed colours, so light and dark themes both read well.
+        self.sidebar.setStyleSheet(
+            "QListWidget#sidebar { background: palette(window); padding-top: 8px; outline: 0; }"
+            "QListWidget#sidebar::item { padding: 7px 8px; margin: 1px 8px; border-radius: 6px; }"
+            "QListWidget#sidebar::item:hover:!selected { background: palette(midlight); }"
+            "QListWidget#sidebar::item:selected { background: palette(highlight);"
+            " color: palette(highlighted-text); }"
+        )
+        normal = palette.color(QPalette.ColorRole.WindowText)
+        selected = palette.color(QPalette.ColorRole.HighlightedText)
+        for row, page in enumerate(self.pages):
+            item = self.sidebar.item(row)
+            item.setIcon(themed_icon(page.icon, normal, selected) if page.icon else themed_icon("app"))
+
+    # -- texts -----------------------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        self.file_menu.setTitle(QCoreApplication.translate("MainWindow", "&File"))
+        self.quit_action.setText(QCoreApplication.translate("MainWindow", "&Quit"))
+        self.go_menu.setTitle(QCoreApplication.translate("MainWindow", "&Go"))
+        self.view_menu.setTitle(QCoreApplication.translate("MainWindow", "&View"))
+        self.language_menu.setTitle(QCoreApplication.translate("MainWindow", "&Language"))
+        self.language_actions[""].setText(QCoreApplication.translate("MainWindow", "Follow the system"))
+        for code, name in LANGUAGES.items():
+            self.language_actions[code].setText(name)
+        self.help_menu.setTitle(QCoreApplication.translate("MainWindow", "&Help"))
+        self.about_action.setText(QCoreApplication.translate("MainWindow", "&About RUBIK Pi Studio"))
+        self.about_qt_action.setText(QCoreApplication.translate("MainWindow", "About &Qt"))
+        for row, page in enumerate(self.pages):
+            title = page.display_title()
+            self.sidebar.item(row).setText(title)
+            self.sidebar.item(row).setToolTip(
+                QCoreApplication.translate("MainWindow", "%1 (Ctrl+%2)")
+                .replace("%1", title)
+                .replace("%2", str(row + 1))
+                if row < 9
+                else title
+            )
+            self.go_actions[row].setText(title)
+        self.sidebar.setAccessibleName(QCoreApplication.translate("MainWindow", "Pages"))
+        self._update_status()
+
+    def _update_status(self) -> None:
+        state = self.state
+        board = state.board_name
+        self.board_label.setText(
+            QCoreApplication.translate("MainWindow", "Board: %1").replace("%1", board)
+            if board
+            else QCoreApplication.translate("MainWindow", "No board")
+        )
+        self.board_label.setProperty(I18N_SKIP, bool(board))
+        self.connection_label.setText(
+            _dot(_CONNECTION_COLOURS[state.connection], connection_text(state.connection))
+        )
+        self.server_label.setText(_dot(_SERVER_COLOURS[state.server], server_text(state.server)))
+        self.board_label.setToolTip(QCoreApplication.translate("MainWindow", "The active board"))
+        self.connection_label.setToolTip(
+            QCoreApplication.translate("MainWindow", "The SSH connection to the active board")
+        )
+        self.server_label.setToolTip(
+            QCoreApplication.translate("MainWindow", "llama-server on the active board")
+        )
+        self.setWindowTitle(f"{board} — {APP_TITLE}" if board else APP_TITLE)
+
+    def changeEvent(self, event: QEvent) -> None:
+        kind = event.type()
+        if kind == QEvent.Type.LanguageChange:
+            self.retranslate()
+        elif kind in (
+            QEvent.Type.PaletteChange,
+            QEvent.Type.ApplicationPaletteChange,
+            QEvent.Type.StyleChange,
+        ):
+            self._apply_sidebar_style()
+        super().changeEvent(event)
+
+    # -- navigation ------------------------------------------------------------------------------------
+    def page(self, name: str) -> Page | None:
+        return next((p for p in self.pages if p.name == name), None)
+
+    @property
+    def current_page(self) -> Page | None:
+        return self._current
+
+    def show_page(self, name: str) -> None:
+        for row, page in enumerate(self.pages):
+            if page.name == name:
+                self.sidebar.setCurrentRow(row)
+                return
+        log.info("no page named %r", name)
+
+    def _on_sidebar_current_row_changed(self, row: int) -> None:
+        if not 0 <= row < len(self.pages):
+            return
+        page = self.pages[row]
+        if page is self._current:
+            return
+        if self._current is not None:
+            self._current.deactivate()
+        self.stack.setCurrentWidget(page)
+        self._current = page
+        if not page.is_loaded:
+            page.is_loaded = True
+            page.load()
+        page.activate()
+        self.settings.set(S.LAST_PAGE, page.name)
+
+    # -- actions ---------------------------------------------------------------------------------------
+    def set_language(self, code: str) -> None:
+        """'' follows the system; otherwise a key of LANGUAGES. Saved and applied at once."""
+        self.settings.set(S.LANGUAGE, code)
+        self.translations.apply(resolve_language(None, code))
+        self._sync_language_actions()
+
+    def _sync_language_actions(self) -> None:
+        chosen = self.settings.get(S.LANGUAGE)
+        action = self.language_actions.get(chosen if chosen in self.language_actions else "")
+        if action is not None:
+            action.setChecked(True)
+
+    def show_about(self) -> QMessageBox:
+        box = QMessageBox(self)
+        box.setObjectName("aboutBox")
+        box.setWindowTitle(QCoreApplication.translate("MainWindow", "About RUBIK Pi Studio"))
+        box.setIconPixmap(themed_icon("app").pixmap(64, 64))
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(
+            f"<h3>{APP_TITLE}</h3><p>"
+            + QCoreApplication.translate("MainWindow", "Version %1").replace("%1", __version__)
+            + "</p><p>"
+            + QCoreApplication.translate(
+                "MainWindow",
+                "Sets up llama.cpp on a RUBIK Pi 3 board, manages its models, runs the server and chats "
+                "with it, all over SSH from this computer.",
+            )
+            + "</p><p><small>"
+            + f"Qt {qVersion()} · PySide6 {pyside_version} · Python {platform.python_version()}"
+            + "</small></p>"
+        )
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        box.open()
+        return box
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.set(S.GEOMETRY, self.saveGeometry())
+        self.settings.sync()
+        super().closeEvent(event)

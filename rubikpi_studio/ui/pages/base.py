@@ -1,0 +1,266 @@
+"""The page registry, the shared state pages see, and the base class every page derives from.
+
+Adding a page is adding a file under `rubikpi_studio/ui/pages/`:
+
+    from PySide6.QtCore import QCoreApplication
+    from ..i18n import QT_TRANSLATE_NOOP
+    from .base import Page, register_page
+
+    @register_page
+    class ModelsPage(Page):
+        name = "models"                                  # stable id (settings, navigation)
+        title = QT_TRANSLATE_NOOP("Page", "Models")      # English source; shown translated
+        order = 30                                       # position in the sidebar
+        icon = "models"                                  # resources/icons/models.svg
+        needs_board = True
+
+        def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+            super().__init__(context, parent)
+            ...build widgets...
+            self.retranslate()
+
+        def retranslate(self) -> None:                   # called again on every language switch
+            self.heading.setText(QCoreApplication.translate("ModelsPage", "Models on the board"))
+
+        def load(self) -> None: ...                      # once, the first time the page is shown
+        def activate(self) -> None: ...                  # each time it becomes the current page
+
+`pages/__init__.py` imports every module in the package, so the decorator runs; a planned page that has no
+module yet is shown as an honest placeholder.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar, TypeVar
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from ..i18n import QT_TRANSLATE_NOOP
+from ..paths import AppDirs
+from ..settings import Settings
+
+PAGE_CONTEXT = "Page"  # translation context of page titles
+
+
+class ConnectionState(enum.Enum):
+    DISCONNECTED = "disconnected"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    FAILED = "failed"
+
+
+class ServerState(enum.Enum):
+    UNKNOWN = "unknown"
+    STOPPED = "stopped"
+    STARTING = "starting"
+    RUNNING = "running"
+    FAILED = "failed"
+
+
+class StudioState(QObject):
+    """What the whole window shows about the active board. Pages set it; the status bar renders it.
+
+    `board` holds the core connection object (`core.ssh.Board`) while connected; it is typed loosely here
+    so the shell does not depend on the connection module.
+    """
+
+    board_changed = Signal(str)
+    connection_changed = Signal(object)  # ConnectionState
+    server_changed = Signal(object)  # ServerState
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._board_name = ""
+        self._connection = ConnectionState.DISCONNECTED
+        self._server = ServerState.UNKNOWN
+        self.board: object | None = None
+
+    @property
+    def board_name(self) -> str:
+        return self._board_name
+
+    @property
+    def connection(self) -> ConnectionState:
+        return self._connection
+
+    @property
+    def server(self) -> ServerState:
+        return self._server
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connection is ConnectionState.CONNECTED
+
+    def set_board_name(self, name: str) -> None:
+        if name != self._board_name:
+            self._board_name = name
+            self.board_changed.emit(name)
+
+    def set_connection(self, state: ConnectionState, board: object | None = None) -> None:
+        self.board = board if state is ConnectionState.CONNECTED else None
+        if state is not self._connection:
+            self._connection = state
+            self.connection_changed.emit(state)
+
+    def set_server(self, state: ServerState) -> None:
+        if state is not self._server:
+            self._server = state
+            self.server_changed.emit(state)
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page may use. Passed to its constructor; no global lookups."""
+
+    state: StudioState
+    settings: Settings
+    dirs: AppDirs
+    navigate: Callable[[str], None]  # show another page by name
+
+
+class Page(QWidget):
+    """Base of every sidebar page. Subclasses declare the class attributes and override the hooks."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""  # English; mark it with QT_TRANSLATE_NOOP("Page", ...)
+    order: ClassVar[int] = 1000
+    icon: ClassVar[str] = ""
+    needs_board: ClassVar[bool] = True
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.is_loaded = False
+
+    @classmethod
+    def display_title(cls) -> str:
+        return QCoreApplication.translate(PAGE_CONTEXT, cls.title)
+
+    def load(self) -> None:
+        """Fill the page once, the first time it is shown (read settings, start watching state)."""
+
+    def activate(self) -> None:
+        """The page became the current one."""
+
+    def deactivate(self) -> None:
+        """The page stopped being the current one."""
+
+    def retranslate(self) -> None:
+        """Set every user-visible text. Called by the constructor (subclasses) and on language change."""
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+
+PageT = TypeVar("PageT", bound=type[Page])
+
+_registry: dict[str, type[Page]] = {}
+
+
+def register_page(cls: PageT) -> PageT:
+    """Class decorator: make a page appear in the sidebar. A later registration of a name replaces one."""
+    if not cls.name or not cls.title:
+        raise TypeError(f"{cls.__qualname__} must set `name` and `title`")
+    _registry[cls.name] = cls
+    return cls
+
+
+def registered_pages() -> list[type[Page]]:
+    return sorted(_registry.values(), key=lambda c: (c.order, c.name))
+
+
+@dataclass(frozen=True)
+class PlannedPage:
+    name: str
+    title: str
+    order: int
+    icon: str
+    needs_board: bool = True
+    not_ready: str = ""
+
+
+# The sidebar the design promises. A page module registering the same name takes the slot.
+PLANNED_PAGES: tuple[PlannedPage, ...] = (
+    PlannedPage(
+        "board",
+        QT_TRANSLATE_NOOP("Page", "Board"),
+        10,
+        "board",
+        needs_board=False,
+        not_ready=QT_TRANSLATE_NOOP(
+            "PlaceholderPage", "Connecting to a board is not available in this build yet."
+        ),
+    ),
+    PlannedPage("setup", QT_TRANSLATE_NOOP("Page", "Setup"), 20, "setup"),
+    PlannedPage("models", QT_TRANSLATE_NOOP("Page", "Models"), 30, "models"),
+    PlannedPage("server", QT_TRANSLATE_NOOP("Page", "Server"), 40, "server"),
+    PlannedPage("chat", QT_TRANSLATE_NOOP("Page", "Chat"), 50, "chat"),
+    PlannedPage("benchmark", QT_TRANSLATE_NOOP("Page", "Benchmark"), 60, "benchmark"),
+)
+
+
+class PlaceholderPage(Page):
+    """Stands in for a planned page whose module is not written yet, and says so plainly."""
+
+    not_ready: ClassVar[str] = QT_TRANSLATE_NOOP(
+        "PlaceholderPage", "This page is not available in this build yet."
+    )
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.heading = QLabel(self)
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.go_button = QPushButton(self)
+        self.go_button.clicked.connect(lambda: self.context.navigate("board"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 28, 32, 28)
+        layout.setSpacing(12)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.message)
+        layout.addWidget(self.go_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
+        context.state.connection_changed.connect(self.retranslate)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.heading.setText(self.display_title())
+        must_connect = self.needs_board and not self.context.state.is_connected
+        if must_connect:
+            self.message.setText(QCoreApplication.translate("PlaceholderPage", "Connect to a board first."))
+        else:
+            self.message.setText(QCoreApplication.translate("PlaceholderPage", self.not_ready))
+        self.go_button.setText(QCoreApplication.translate("PlaceholderPage", "Go to the Board page"))
+        self.go_button.setVisible(must_connect)
+
+
+def placeholder_for(plan: PlannedPage) -> type[Page]:
+    attrs = {
+        "name": plan.name,
+        "title": plan.title,
+        "order": plan.order,
+        "icon": plan.icon,
+        "needs_board": plan.needs_board,
+        "__module__": __name__,
+    }
+    if plan.not_ready:
+        attrs["not_ready"] = plan.not_ready
+    return type(f"Placeholder_{plan.name}", (PlaceholderPage,), attrs)
+
+
+def page_classes(registered: list[type[Page]] | None = None) -> list[type[Page]]:
+    """Registered pages plus placeholders for planned pages nobody registered, in sidebar order."""
+    pages = {c.name: c for c in (registered_pages() if registered is None else registered)}
+    for plan in PLANNED_PAGES:
+        pages.setdefault(plan.name, placeholder_for(plan))
+    return sorted(pages.values(), key=lambda c: (c.order, c.name))
