@@ -1,0 +1,36 @@
+"""The board rig: real parts on this machine that stand in for a RUBIK Pi 3 (see DESIGN.md, "The board rig").
+
+Tests import it as `rig` (tests/conftest.py puts tests/ on sys.path); fixtures live in tests/conftest.py.
+"""
+
+from rig.faultproxy import FaultProxy
+from rig.sshd import (
+    BOARD_PASSWORD,
+    BOARD_USER,
+    KEY_PASSPHRASE,
+    RigAccount,
+    RigSshd,
+    ensure_account,
+    make_expired_account,
+    make_fresh_account,
+    remove_account,
+    rig_unavailable_reason,
+    run_as,
+    start_sshd,
+)
+
+__all__ = [
+    "BOARD_PASSWORD",
+    "BOARD_USER",
+    "KEY_PASSPHRASE",
+    "FaultProxy",
+    "RigAccount",
+    "RigSshd",
+    "ensure_account",
+    "make_expired_account",
+    "make_fresh_account",
+    "remove_account",
+    "rig_unavailable_reason",
+    "run_as",
+    "start_sshd",
+]
