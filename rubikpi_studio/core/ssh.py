@@ -902,7 +902,10 @@ def _tune(transport: paramiko.Transport) -> None:
 def _load_key(path: str, passphrase: str | None) -> paramiko.PKey:
     try:
         return paramiko.PKey.from_path(path, password=passphrase)
-    except paramiko.PasswordRequiredException:
+    except (paramiko.PasswordRequiredException, TypeError):
+        # paramiko raises PasswordRequiredException for PEM keys; cryptography a TypeError for OpenSSH ones
+        if passphrase:
+            raise AuthFailed(f"The passphrase for {path} is wrong.", reason="passphrase", key=path) from None
         raise AuthFailed(
             f"The key {path} is protected by a passphrase.", reason="passphrase_needed", key=path
         ) from None

@@ -1,0 +1,441 @@
+"""The Board connection against the rig's real OpenSSH server (issue 2's must-shows)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import paramiko
+import pytest
+import rig
+
+from rubikpi_studio.core import appdirs
+from rubikpi_studio.core.errors import (
+    AuthFailed,
+    Cancelled,
+    HostKeyMismatch,
+    HostKeyUnknown,
+    PasswordExpired,
+    SudoFailed,
+    Unreachable,
+)
+from rubikpi_studio.core.events import CancelToken, Event
+from rubikpi_studio.core.probe import probe
+from rubikpi_studio.core.ssh import (
+    Board,
+    KnownHosts,
+    Target,
+    change_expired_password,
+    fingerprint,
+    generate_key_pair,
+    install_public_key,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def known(path: Path) -> KnownHosts:
+    return KnownHosts(path, system_paths=[])
+
+
+def key_target(sshd: rig.RigSshd, account: rig.RigAccount, **kw: object) -> Target:
+    return Target(
+        sshd.host,
+        sshd.port,
+        account.user,
+        identity=str(account.key_path),
+        look_for_keys=False,
+        use_agent=False,
+        **kw,
+    )  # type: ignore[arg-type]
+
+
+def password_target(sshd: rig.RigSshd, account: rig.RigAccount, password: str | None = None) -> Target:
+    return Target(
+        sshd.host,
+        sshd.port,
+        account.user,
+        password=password or account.password,
+        look_for_keys=False,
+        use_agent=False,
+    )
+
+
+def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rubikpi_studio", "--cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
+
+
+@pytest.fixture
+def board(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path) -> Board:
+    b = Board.connect(key_target(rig_sshd, rig_account), known(tmp_known_hosts))
+    yield b
+    b.close()
+
+
+def test_key_login_runs_commands_and_streams_lines(board: Board, rig_account: rig.RigAccount) -> None:
+    lines: list[str] = []
+    errs: list[str] = []
+    result = board.run(
+        "echo one; echo two >&2; echo three; exit 7", on_stdout=lines.append, on_stderr=errs.append
+    )
+    assert result.exited == 7 and not result.ok
+    assert lines == ["one", "three"] and errs == ["two"]
+    assert board.run(["whoami"]).stdout.strip() == rig_account.user
+    # argv lists are quoted, never re-split by the remote shell
+    weird = "a b; touch /tmp/rps-canary-$$ 'c'"
+    assert board.run(["printf", "%s", weird]).stdout == weird
+
+
+def test_password_login(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path) -> None:
+    with Board.connect(password_target(rig_sshd, rig_account), known(tmp_known_hosts)) as b:
+        assert b.quick("echo $USER").stdout.strip() == rig_account.user
+
+
+def test_wrong_password_is_auth_failed(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    with pytest.raises(AuthFailed) as info:
+        Board.connect(password_target(rig_sshd, rig_account, "not the password"), known(tmp_known_hosts))
+    assert info.value.reason == "password"
+    assert "not the password" not in str(info.value)
+    assert info.value.exit_code == 3
+
+
+def test_passphrase_key(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path) -> None:
+    target = Target(
+        rig_sshd.host,
+        rig_sshd.port,
+        rig_account.user,
+        identity=str(rig_account.passphrase_key_path),
+        look_for_keys=False,
+        use_agent=False,
+    )
+    with pytest.raises(AuthFailed) as info:
+        Board.connect(target, known(tmp_known_hosts))
+    assert info.value.reason == "passphrase_needed"
+    target.passphrase = "wrong passphrase"
+    with pytest.raises(AuthFailed) as info:
+        Board.connect(target, known(tmp_known_hosts))
+    assert info.value.reason == "passphrase"
+    target.passphrase = rig_account.passphrase
+    with Board.connect(target, known(tmp_known_hosts)) as b:
+        assert b.quick("true").ok
+
+
+def test_refused_port() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(Unreachable) as info:
+        Board.connect(Target("127.0.0.1", port, "x", password="x"), known(Path("/nonexistent/kh")))
+    assert info.value.reason == "refused"
+
+
+def test_not_an_ssh_server(tmp_path: Path) -> None:
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+        time.sleep(0.5)
+        conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    with pytest.raises(Unreachable) as info:
+        Board.connect(Target("127.0.0.1", port, "x", password="x", timeout=5), known(tmp_path / "kh"))
+    server.close()
+    assert info.value.reason == "not_ssh"
+
+
+def test_name_not_found(tmp_path: Path) -> None:
+    with pytest.raises(Unreachable) as info:
+        Board.connect(Target("no-such-board.invalid", 22, "x", password="x"), known(tmp_path / "kh"))
+    assert info.value.reason == "name"
+
+
+def test_unknown_host_key_is_pinned_only_when_accepted(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_path: Path
+) -> None:
+    kh = tmp_path / "kh"
+    target = key_target(rig_sshd, rig_account)
+    with pytest.raises(HostKeyUnknown) as info:
+        Board.connect(target, known(kh))
+    expected = fingerprint(rig_sshd.host_public_key())
+    assert info.value.data["fingerprint"] == expected
+    assert not kh.exists(), "nothing may be pinned before the user accepts"
+    # the fingerprint is OpenSSH's own
+    keygen = subprocess.run(
+        ["ssh-keygen", "-lf", f"{rig_sshd.host_key_path}.pub"], capture_output=True, text=True
+    )
+    assert expected in keygen.stdout
+    with Board.connect(target, known(kh), accept_new_host_key=True) as b:
+        assert b.quick("true").ok
+    assert kh.read_text().startswith(f"[127.0.0.1]:{rig_sshd.port} ssh-ed25519 ")
+    with Board.connect(target, known(kh)) as b:  # pinned now: no question
+        assert b.quick("true").ok
+
+
+def test_changed_host_key_refused(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_path: Path) -> None:
+    kh = tmp_path / "kh"
+    other = paramiko.Ed25519Key.from_private_key_file(str(rig_account.key_path))  # any other ed25519 key
+    kh.write_text(f"[127.0.0.1]:{rig_sshd.port} ssh-ed25519 {other.get_base64()}\n")
+    with pytest.raises(HostKeyMismatch) as info:
+        Board.connect(key_target(rig_sshd, rig_account), known(kh), accept_new_host_key=True)
+    assert fingerprint(other) in str(info.value)
+    assert fingerprint(rig_sshd.host_public_key()) in str(info.value)
+    assert kh.read_text().count("\n") == 1, "a changed key is never re-pinned silently"
+
+
+def test_cli_exit_codes_for_host_keys(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_path: Path
+) -> None:
+    kh = tmp_path / "kh"
+    base = [
+        "probe",
+        "127.0.0.1",
+        "--port",
+        str(rig_sshd.port),
+        "--user",
+        rig_account.user,
+        "--identity",
+        str(rig_account.key_path),
+        "--known-hosts",
+        str(kh),
+    ]
+    unknown = cli(*base)
+    assert unknown.returncode == 4, unknown.stderr
+    assert "SHA256:" in unknown.stderr and "Traceback" not in unknown.stderr
+    accepted = cli(*base, "--accept-new-host-key", "--json")
+    assert accepted.returncode == 0, accepted.stderr
+    assert '"cpu_cores"' in accepted.stdout
+    other = Path(f"{rig_account.key_path}.pub").read_text().split()[1]  # a valid key that is not the host's
+    kh.write_text(f"[127.0.0.1]:{rig_sshd.port} ssh-ed25519 {other}\n")
+    changed = cli(*base)
+    assert changed.returncode == 4
+    assert "changed" in changed.stderr
+
+
+def test_cli_exit_codes_for_reachability(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    wrong = cli(
+        "probe",
+        "127.0.0.1",
+        "--port",
+        str(rig_sshd.port),
+        "--user",
+        rig_account.user,
+        "--password-stdin",
+        "--known-hosts",
+        str(tmp_known_hosts),
+        stdin="nope\n",
+    )
+    assert wrong.returncode == 3 and "refused the password" in wrong.stderr
+    assert "nope" not in wrong.stderr + wrong.stdout
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    refused = cli("probe", "127.0.0.1", "--port", str(port))
+    assert refused.returncode == 3 and "refused the connection" in refused.stderr
+    usage = cli("probe")
+    assert usage.returncode == 2
+    good = cli(
+        "probe",
+        "127.0.0.1",
+        "--port",
+        str(rig_sshd.port),
+        "--user",
+        rig_account.user,
+        "--password-stdin",
+        "--known-hosts",
+        str(tmp_known_hosts),
+        stdin=rig_account.password + "\n",
+    )
+    assert good.returncode == 0, good.stderr
+    assert "CPU cores" in good.stdout
+
+
+def test_cancel_long_command_kills_it_on_the_board(board: Board, rig_account: rig.RigAccount) -> None:
+    cancel = CancelToken()
+    marker = f"rps-cancel-{os.getpid()}"
+    threading.Timer(0.7, cancel.cancel).start()
+    start = time.monotonic()
+    with pytest.raises(Cancelled):
+        board.run(f"sleep 300 & sleep 301; echo {marker}", cancel=cancel)
+    assert time.monotonic() - start < 5
+    time.sleep(0.5)
+    left = rig.run_as(rig_account.user, "pgrep -u \"$(id -u)\" -f 'sleep 30[01]' || true")
+    assert left.stdout.strip() == "", f"left running: {left.stdout}"
+
+
+def test_quick_channel_reuses_one_shell(board: Board) -> None:
+    first = board.quick("echo $$").stdout
+    for _ in range(20):
+        assert board.quick("echo $$").stdout == first
+    assert board.quick("exit_code() { return 5; }; exit_code").exited == 5
+    assert board.quick("printf 'no newline'").stdout == "no newline"
+    assert board.quick("printf 'two\\n\\n'").stdout == "two\n\n"
+
+
+def test_sudo_password_on_stdin(board: Board, rig_account: rig.RigAccount) -> None:
+    assert board.sudo_needs_password()
+    with pytest.raises(SudoFailed):
+        board.sudo("true", None)
+    assert board.sudo("id -u", rig_account.password).stdout.strip() == "0"
+    with pytest.raises(SudoFailed) as info:
+        board.sudo("id -u", "wrong sudo password")
+    assert info.value.data["reason"] == "password"
+
+
+def test_interrupted_upload_resumes(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_path: Path
+) -> None:
+    data = os.urandom(48 << 20)
+    local = tmp_path / "model.gguf"
+    local.write_bytes(data)
+    remote = f"{rig_account.home}/upload-test.gguf"
+    rig.run_as(rig_account.user, f"rm -f {remote} {remote}.part")
+    kh = tmp_path / "kh"
+    with rig.FaultProxy(rig_sshd.port) as proxy:
+        rig_sshd.write_known_hosts(kh, proxy.port, rig_sshd.port)
+        target = Target(
+            "127.0.0.1",
+            proxy.port,
+            rig_account.user,
+            identity=str(rig_account.key_path),
+            look_for_keys=False,
+            use_agent=False,
+        )
+        b = Board.connect(target, known(kh))
+        proxy.set_rate(8 << 20)  # slow enough to cut in the middle
+        events: list[Event] = []
+
+        def report(ev: Event) -> None:
+            events.append(ev)
+            if ev.data.get("bytes", 0) > (12 << 20):
+                proxy.cut()
+
+        with pytest.raises(Unreachable) as info:
+            b.put_file(local, remote, report=report)
+        assert info.value.reason == "dropped"
+        b.close()
+    partial = int(rig.run_as(rig_account.user, f"stat -c %s {remote}.part").stdout)
+    assert 0 < partial < len(data)
+    with Board.connect(key_target(rig_sshd, rig_account), known(kh)) as b2:
+        sent = b2.put_file(local, remote)
+        assert sent == len(data) - partial, "only the remainder is sent"
+        digest = b2.run(["sha256sum", remote]).stdout.split()[0]
+    assert digest == hashlib.sha256(data).hexdigest()
+    assert events and events[-1].kind == "progress"
+    rig.run_as(rig_account.user, f"rm -f {remote}")
+
+
+def test_download_and_forward(board: Board, rig_sshd: rig.RigSshd, tmp_path: Path) -> None:
+    board.write_text("hello.txt", "hello board\n")
+    got = tmp_path / "hello.txt"
+    board.get_file("hello.txt", got)
+    assert got.read_text() == "hello board\n"
+    fwd = board.forward(rig_sshd.port)  # the board's own sshd, through the tunnel
+    with socket.create_connection(("127.0.0.1", fwd.local_port), timeout=5) as s:
+        assert s.recv(64).startswith(b"SSH-2.0-OpenSSH")
+    fwd.close()
+
+
+def test_expired_password_change(
+    rig_sshd: rig.RigSshd, expired_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    target = password_target(rig_sshd, expired_account)
+    with pytest.raises(PasswordExpired):
+        Board.connect(target, known(tmp_known_hosts))
+    new = "N3w-board-Passw0rd!"
+    change_expired_password(target, known(tmp_known_hosts), new)
+    with pytest.raises(AuthFailed):
+        Board.connect(password_target(rig_sshd, expired_account), known(tmp_known_hosts))
+    with Board.connect(password_target(rig_sshd, expired_account, new), known(tmp_known_hosts)) as b:
+        assert b.quick("echo ok").stdout == "ok\n"
+
+
+def test_switch_password_login_to_key(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path, tmp_path: Path
+) -> None:
+    with Board.connect(password_target(rig_sshd, fresh_account), known(tmp_known_hosts)) as b:
+        line = generate_key_pair(tmp_path / "id_studio")
+        install_public_key(b, line)
+        install_public_key(b, line)  # twice: still one line
+        assert b.run("cat ~/.ssh/authorized_keys").stdout.count(line.split()[1]) == 1
+    assert oct((tmp_path / "id_studio").stat().st_mode & 0o777) == "0o600"
+    target = Target(
+        rig_sshd.host,
+        rig_sshd.port,
+        fresh_account.user,
+        identity=str(tmp_path / "id_studio"),
+        look_for_keys=False,
+        use_agent=False,
+    )
+    with Board.connect(target, known(tmp_known_hosts)) as b:
+        assert b.quick("whoami").stdout.strip() == fresh_account.user
+
+
+def test_ssh_config_alias(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path, tmp_path: Path
+) -> None:
+    cfg = tmp_path / "ssh_config"
+    cfg.write_text(
+        f"Host myboard\n  HostName 127.0.0.1\n  Port {rig_sshd.port}\n  User {rig_account.user}\n"
+        f"  IdentityFile {rig_account.key_path}\n"
+    )
+    target = Target("myboard", look_for_keys=False, use_agent=False)
+    with Board.connect(target, known(tmp_known_hosts), ssh_config=cfg) as b:
+        assert b.target.hostname == "127.0.0.1" and b.target.port == rig_sshd.port
+        assert b.quick("whoami").stdout.strip() == rig_account.user
+
+
+def test_probe_facts(board: Board, rig_account: rig.RigAccount) -> None:
+    facts = probe(board)
+    assert facts.arch == os.uname().machine
+    assert facts.cpu_cores == os.cpu_count()
+    assert facts.mem_total_kb > 0 and facts.disk_free_kb > 0
+    assert facts.home == str(rig_account.home)
+    assert facts.sudo == "password"
+    assert not facts.has_adreno_opencl  # no KGSL here: the rig cannot have an Adreno GPU
+    assert facts.os_id == "debian"
+
+
+def test_no_password_in_app_files_or_logs(
+    rig_sshd: rig.RigSshd,
+    rig_account: rig.RigAccount,
+    tmp_known_hosts: Path,
+    studio_home: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG")
+    secret = rig_account.password
+    with Board.connect(
+        password_target(rig_sshd, rig_account), known(appdirs.known_hosts_path()), accept_new_host_key=True
+    ) as b:
+        b.sudo("true", secret)
+        assert secret not in repr(b.target)
+        with pytest.raises(SudoFailed) as info:
+            b.sudo("true", "wrong-" + secret)
+        assert secret not in str(info.value)
+    for path in studio_home.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+    assert secret not in caplog.text
+    # The remote side never saw it in a command line: sshd's verbose log records commands.
+    assert secret not in rig_sshd.log_text()
