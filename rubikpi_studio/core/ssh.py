@@ -901,7 +901,7 @@ def _tune(transport: paramiko.Transport) -> None:
 
 def _load_key(path: str, passphrase: str | None) -> paramiko.PKey:
     try:
-        return paramiko.PKey.from_path(path, password=passphrase)
+        return paramiko.PKey.from_path(path, password=passphrase.encode() if passphrase else None)  # type: ignore[arg-type]
     except (paramiko.PasswordRequiredException, TypeError):
         # paramiko raises PasswordRequiredException for PEM keys; cryptography a TypeError for OpenSSH ones
         if passphrase:
