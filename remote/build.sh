@@ -182,7 +182,8 @@ if ! nice ninja -C "$BDIR" -j "$jobs" "${targets[@]}" 2>&1 | rps_ninja_progress 
     echo "(no error lines recognised; see the log above)" >"$errfile"
   fi
   while IFS= read -r line; do rps_warn build "$line"; done < <(tail -n 20 "$errfile")
-  rps_fail build E_BUILD "compiling llama.cpp failed: $(grep -m1 -E 'error|FAILED' "$errfile" || head -n1 "$errfile")"
+  first=$(grep -m1 -E 'error:|Killed|No space left' "$errfile" || grep -m1 FAILED "$errfile" || head -n1 "$errfile")
+  rps_fail build E_BUILD "compiling llama.cpp failed: $first"
 fi
 printf '%s' "$KEY" >"$BDIR/$STAMP_NAME"
 rps_info build seconds "$(($(date +%s) - start))"

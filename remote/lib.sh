@@ -193,9 +193,10 @@ rps_disk_free_mb() { df -Pk "$1" | awk 'NR==2{print int($4/1024)}'; }
 # prints events between them. Tested against recorded real output (tests/unit/test_remote_scripts.py). ------
 
 rps_ninja_progress() {
-  # rps_ninja_progress <step> [errfile]: `[n/m] ...` lines → progress events (at most one per percent);
-  # lines that look like errors are also appended to errfile for the failure report.
-  local step=$1 errfile=${2:-/dev/null} line n m pct last=-1
+  # rps_ninja_progress <step> [errfile]: `[n/m] ...` lines → progress events (at most one per percent).
+  # For the failure report, errfile gets error-looking lines, and everything from ninja's first `FAILED:`
+  # on (the failing command and the compiler's messages) except progress lines.
+  local step=$1 errfile=${2:-/dev/null} line n m pct last=-1 failed=''
   while IFS= read -r line || [[ -n $line ]]; do
     printf '%s\n' "$line"
     if [[ $line =~ ^\[([0-9]+)/([0-9]+)\]\  ]]; then
@@ -206,7 +207,10 @@ rps_ninja_progress() {
         last=$pct
         rps_progress "$step" "$(rps_fraction "$n" "$m")" "compiling ($n/$m)"
       fi
-    elif [[ $line =~ (error|Error|FAILED:|undefined\ reference|No\ space\ left|Killed|internal\ compiler) ]]; then
+    elif [[ $line == FAILED:* ]]; then
+      failed=1
+      printf '%s\n' "$line" >>"$errfile"
+    elif [[ -n $failed || $line =~ (error:|Error\ [0-9]|undefined\ reference|No\ space\ left|Killed|internal\ compiler) ]]; then
       printf '%s\n' "$line" >>"$errfile"
     fi
   done

@@ -18,7 +18,13 @@ if [[ ${1:-} == --remove ]]; then
   rps_step path Remove llama.cpp from PATH
   if ! has_block; then rps_skip path "no llama.cpp block in $profile"; exit 0; fi
   tmp=$(mktemp "$profile.XXXXXX")
-  awk -v b="$begin" -v e="$end" '$0 == b {skip=1; next} skip && $0 == e {skip=0; next} !skip' "$profile" >"$tmp"
+  # The block and the blank line the manual writes after it.
+  awk -v b="$begin" -v e="$end" '
+    $0 == b {skip = 1; next}
+    skip && $0 == e {skip = 0; after = 1; next}
+    after && $0 == "" {after = 0; next}
+    {after = 0}
+    !skip' "$profile" >"$tmp"
   chmod --reference="$profile" "$tmp" 2>/dev/null || true
   mv -f "$tmp" "$profile"
   rps_done path "removed the llama.cpp block from $profile"

@@ -80,7 +80,8 @@ fi
 cl_lib=$(rps_opencl_library)
 rps_info preflight opencl_library "${cl_lib:-none}"
 # The zap-firmware race (rubikpi-ai/linux#20): KGSL never initialises and OpenCL sees no platform.
-klog=$( (dmesg 2>/dev/null || journalctl -k -b --no-pager 2>/dev/null || true) | grep -i 'zap.mbn.*failed' | tail -n1)
+klog=$( { dmesg 2>/dev/null || journalctl -k -b --no-pager 2>/dev/null || true; } |
+  grep -i 'zap.mbn.*failed' | tail -n1 || true)
 if [[ -n $klog ]]; then
   rps_warn preflight "kernel log: $klog — the Adreno KGSL driver did not start (known boot-order issue \
 rubikpi-ai/linux#20); update the kernel (sudo apt update && sudo apt full-upgrade) and reboot"

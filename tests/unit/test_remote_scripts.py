@@ -1,0 +1,361 @@
+"""The remote scripts' output converters (remote/lib.sh) and cheap script paths, run in real bash.
+
+Inputs are real tool output recorded on the rig (tests/data/logs/): ninja and cmake from the llama.cpp build,
+a failing compile, `git clone --progress`, `apt-get install -o APT::Status-Fd=1`, `llama-cli --version`.
+Scripts run with HOME in a temporary directory; nothing here builds llama.cpp.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rubikpi_studio.core.events import Event
+from rubikpi_studio.core.protocol import parse_line
+
+ROOT = Path(__file__).resolve().parents[2]
+REMOTE = ROOT / "remote"
+LOGS = ROOT / "tests" / "data" / "logs"
+
+pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+
+
+def run_bash(snippet: str, *, stdin: bytes = b"", env: dict[str, str] | None = None) -> tuple[int, str]:
+    full_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "LC_ALL": "C.UTF-8"}
+    full_env.update(env or {})
+    proc = subprocess.run(
+        ["bash", "-c", f"set -euo pipefail; source {REMOTE / 'lib.sh'}; {snippet}"],
+        input=stdin,
+        capture_output=True,
+        env=full_env,
+        timeout=120,
+    )
+    return proc.returncode, proc.stdout.decode("utf-8", "replace") + proc.stderr.decode("utf-8", "replace")
+
+
+def events(output: str) -> list[Event]:
+    return [e for line in output.splitlines() if (e := parse_line(line)) is not None]
+
+
+def of_kind(evs: list[Event], kind: str) -> list[Event]:
+    return [e for e in evs if e.kind == kind]
+
+
+def run_script(
+    name: str, home: Path, *args: str, env: dict[str, str] | None = None, stdin: bytes = b""
+) -> tuple[int, list[Event], str]:
+    full_env = {"PATH": os.environ["PATH"], "HOME": str(home), "LC_ALL": "C.UTF-8"}
+    full_env.update(env or {})
+    proc = subprocess.run(
+        ["bash", str(REMOTE / name), *args], input=stdin, capture_output=True, env=full_env, timeout=300
+    )
+    out = proc.stdout.decode("utf-8", "replace")
+    return proc.returncode, events(out), out + proc.stderr.decode("utf-8", "replace")
+
+
+# --- ninja -----------------------------------------------------------------------------------------------
+
+
+def test_ninja_progress_from_the_real_llama_cpp_build() -> None:
+    recorded = (LOGS / "ninja-llama-cpp-cpu-build.txt").read_text()
+    rc, out = run_bash("rps_ninja_progress build", stdin=recorded.encode())
+    assert rc == 0
+    evs = events(out)
+    progress = of_kind(evs, "progress")
+    fractions = [e.fraction for e in progress]
+    assert fractions == sorted(fractions)
+    assert all(e.step == "build" for e in progress)
+    assert progress[-1].fraction == 1.0
+    assert progress[-1].message == "compiling (228/228)"
+    assert progress[0].message == "compiling (1/228)"
+    # At most one event per percent, so a 228-step build gives ~100, not 228.
+    assert 50 <= len(progress) <= 101
+    # Every ninja line still reaches the log, unchanged and in order.
+    assert [e.message for e in of_kind(evs, "log")] == recorded.splitlines()
+
+
+def test_ninja_failure_keeps_the_error_lines(tmp_path: Path) -> None:
+    recorded = (LOGS / "ninja-compile-error.txt").read_text()
+    errfile = tmp_path / "err"
+    rc, out = run_bash(f"rps_ninja_progress build {errfile}", stdin=recorded.encode())
+    assert rc == 0
+    errors = errfile.read_text().splitlines()
+    assert errors[0].startswith("FAILED: CMakeFiles/llama-server.dir/broken.cpp.o")
+    assert any("error: ‘undeclared_call’ was not declared in this scope" in line for line in errors)
+    assert errors[-1] == "ninja: build stopped: subcommand failed."
+    assert not any(line.startswith("[") for line in errors)
+    assert [e.message for e in of_kind(events(out), "progress")] == ["compiling (1/3)", "compiling (2/3)"]
+
+
+def test_ninja_progress_ignores_lookalikes() -> None:
+    lines = "[0/0] nothing\n[abc] no\n  [3/4] indented\n[5/10]no space\n[5/10] real\n"
+    _, out = run_bash("rps_ninja_progress build", stdin=lines.encode())
+    assert [(e.fraction, e.message) for e in of_kind(events(out), "progress")] == [(0.5, "compiling (5/10)")]
+
+
+# --- git -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "final"),
+    # --no-checkout clone: receiving objects ends at 70 %; the checkout that follows fills the rest.
+    [("git-clone-progress.txt", 0.7), ("git-checkout-progress.txt", 1.0)],
+)
+def test_git_progress_from_real_clone_output(name: str, final: float) -> None:
+    recorded = (LOGS / name).read_bytes()
+    assert b"\r" in recorded  # git rewrites its progress line with carriage returns
+    rc, out = run_bash("rps_git_progress source", stdin=recorded)
+    assert rc == 0
+    evs = events(out)
+    progress = of_kind(evs, "progress")
+    assert progress, out
+    fractions = [e.fraction for e in progress]
+    assert fractions == sorted(fractions)
+    assert all(0.0 <= (f or 0) <= 1.0 for f in fractions)
+    assert progress[-1].fraction == final
+    logs = [e.message for e in of_kind(evs, "log")]
+    assert "\r" not in out
+    # The \r-updates are not logged one by one; the final line of each phase is.
+    assert len(logs) < 12
+    assert any(line.endswith(", done.") for line in logs)
+
+
+def test_git_clone_phases_map_to_ranges() -> None:
+    recorded = (LOGS / "git-clone-progress.txt").read_bytes()
+    _, out = run_bash("rps_git_progress source", stdin=recorded)
+    by_phase: dict[str, list[float]] = {}
+    for e in of_kind(events(out), "progress"):
+        by_phase.setdefault(e.message.rsplit(" ", 1)[0], []).append(e.fraction or 0.0)
+    assert max(by_phase["receiving objects"]) <= 0.7
+    if "resolving deltas" in by_phase:
+        assert 0.7 <= min(by_phase["resolving deltas"]) <= max(by_phase["resolving deltas"]) <= 0.85
+
+
+# --- apt -------------------------------------------------------------------------------------------------
+
+
+def test_apt_status_fd_progress_from_a_real_install() -> None:
+    recorded = (LOGS / "apt-install-status-fd.txt").read_text()
+    rc, out = run_bash("rps_apt_progress deps", stdin=recorded.encode())
+    assert rc == 0
+    evs = events(out)
+    progress = of_kind(evs, "progress")
+    assert [e.fraction for e in progress] == sorted(e.fraction for e in progress)
+    assert progress[0].fraction == 0.5  # pmstatus 0 % = halfway (download done)
+    assert progress[-1].message == "Installed shellcheck (amd64)"
+    assert progress[-1].fraction == 0.9
+    logs = [e.message for e in of_kind(evs, "log")]
+    assert not any(line.startswith(("pmstatus:", "dlstatus:")) for line in logs)
+    assert "Reading package lists..." in logs
+
+
+def test_apt_download_status_maps_to_first_half() -> None:
+    lines = "dlstatus:1:0.0000:Retrieving file 1 of 2\ndlstatus:2:50.5000:Retrieving file 2 of 2\n"
+    _, out = run_bash("rps_apt_progress deps", stdin=lines.encode())
+    assert [(e.fraction, e.message) for e in of_kind(events(out), "progress")] == [
+        (0.0, "Retrieving file 1 of 2"),
+        (0.25, "Retrieving file 2 of 2"),
+    ]
+
+
+# --- llama.cpp version -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "version: 0.6.0-dev (build 11434, commit 8a98145c)\nbuilt with GNU 12.2.0 for Linux x86_64\n",
+            "11434 8a98145c",
+        ),
+        ("version: 0.6.0-dev (build 0, commit unknown)\n", "0 unknown"),
+        (
+            "ggml_opencl: selected platform: 'QUALCOMM Snapdragon(TM)'\nversion: 6166 (c36e54d06)\n",
+            "6166 c36e54d06",
+        ),
+        ("no version here\n", ""),
+    ],
+)
+def test_llama_version(tmp_path: Path, text: str, expected: str) -> None:
+    fake = tmp_path / "llama-cli"
+    (tmp_path / "out.txt").write_text(text)
+    fake.write_text(f"#!/bin/sh\ncat {tmp_path / 'out.txt'} >&2\n")
+    fake.chmod(0o755)
+    rc, out = run_bash(f"rps_llama_version {fake} || true")
+    assert rc == 0
+    assert out.strip() == expected
+
+
+def test_llama_version_of_the_recorded_build(tmp_path: Path) -> None:
+    fake = tmp_path / "llama-cli"
+    fake.write_text(f"#!/bin/sh\ncat {LOGS / 'llama-cli-version-b11434-cpu.txt'} >&2\n")
+    fake.chmod(0o755)
+    _, out = run_bash(f"rps_llama_version {fake}")
+    number, commit = out.split()
+    assert number == "11434"
+    assert len(commit) == 8
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def test_multiarch_is_detected_not_assumed() -> None:
+    _, out = run_bash("rps_multiarch")
+    machine = os.uname().machine
+    assert out.strip().startswith(machine.replace("armv8l", "arm")) or out.strip().endswith("-linux-gnu")
+
+
+def test_fraction_scaling() -> None:
+    _, out = run_bash("rps_fraction 1 3; rps_fraction 3 3; rps_fraction 50 100 500 1000; rps_fraction 7 5")
+    assert out.split() == ["0.333", "1.000", "0.750", "1.000"]
+
+
+# --- whole scripts, cheap paths --------------------------------------------------------------------------
+
+
+def test_path_adds_once_and_removes(tmp_path: Path) -> None:
+    (tmp_path / ".profile").write_text("# ubuntu profile\n")
+    rc, evs, _ = run_script("path.sh", tmp_path)
+    assert rc == 0
+    assert of_kind(evs, "done")
+    profile = (tmp_path / ".bash_profile").read_text()
+    bindir = tmp_path / "dev/llm/llama.cpp/build/bin"
+    assert f"# Begin llama.cpp\nexport PATH=$PATH:{bindir}\n# End llama.cpp\n" in profile
+    assert '. "$HOME/.profile"' in profile  # a new ~/.bash_profile keeps login shells reading ~/.profile
+    rc, evs, _ = run_script("path.sh", tmp_path)
+    assert rc == 0
+    assert [e.kind for e in evs if e.kind != "log"] == ["step", "skip"]
+    assert (tmp_path / ".bash_profile").read_text() == profile
+    rc, evs, _ = run_script("path.sh", tmp_path, "--remove")
+    assert rc == 0
+    assert "llama.cpp" not in (tmp_path / ".bash_profile").read_text()
+    rc, evs, _ = run_script("path.sh", tmp_path, "--remove")
+    assert [e.kind for e in evs if e.kind != "log"] == ["step", "skip"]
+
+
+def test_path_recognises_the_manuals_block(tmp_path: Path) -> None:
+    manual = (
+        "\n# Begin llama.cpp\nexport PATH=$PATH:/home/ubuntu/dev/llm/llama.cpp/build/bin\n# End llama.cpp\n\n"
+    )
+    (tmp_path / ".bash_profile").write_text("export EDITOR=vi\n" + manual + "alias ll='ls -l'\n")
+    rc, evs, _ = run_script("path.sh", tmp_path)
+    assert rc == 0
+    assert of_kind(evs, "skip")
+    rc, evs, _ = run_script("path.sh", tmp_path, "--remove")
+    assert rc == 0
+    assert (tmp_path / ".bash_profile").read_text() == "export EDITOR=vi\n\nalias ll='ls -l'\n"
+
+
+def test_preflight_says_how_much_disk_is_needed(tmp_path: Path) -> None:
+    rc, evs, _ = run_script("preflight.sh", tmp_path, env={"RPS_NEED_DISK_MB": "999999999", "RPS_GPU": "off"})
+    assert rc == 1
+    failed = of_kind(evs, "failed")[-1]
+    assert failed.code == "E_NO_SPACE"
+    assert "need 999999999 MB free" in failed.message
+    assert "free at least" in failed.message
+    infos = {k: v for e in of_kind(evs, "info") for k, v in e.data.items()}
+    assert infos["arch"] == os.uname().machine
+
+
+def test_preflight_unreachable_source(tmp_path: Path) -> None:
+    rc, evs, _ = run_script(
+        "preflight.sh", tmp_path, env={"RPS_LLAMA_REPO": str(tmp_path / "no-such-repo.git"), "RPS_GPU": "off"}
+    )
+    assert rc == 1
+    failed = of_kind(evs, "failed")[-1]
+    assert failed.code == "E_SOURCE_UNREACHABLE"
+    assert "no-such-repo.git" in failed.message
+
+
+def test_preflight_without_an_adreno_gpu_chooses_the_cpu(tmp_path: Path) -> None:
+    rc, evs, _ = run_script("preflight.sh", tmp_path, env={"RPS_SKIP_NETWORK_CHECK": "1"})
+    assert rc == 0, evs
+    infos = {k: v for e in of_kind(evs, "info") for k, v in e.data.items()}
+    assert infos["build"] == "cpu"
+    assert infos["kgsl"] == "no"
+    assert any("building for the CPU" in e.message for e in of_kind(evs, "warn"))
+    assert of_kind(evs, "done")
+
+
+def test_deps_skips_without_sudo_when_nothing_is_missing(tmp_path: Path) -> None:
+    rc, evs, _ = run_script("deps.sh", tmp_path, env={"RPS_APT_PACKAGES": "bash coreutils", "RPS_GPU": "off"})
+    assert rc == 0
+    assert [e.kind for e in evs if e.kind != "log"] == ["step", "skip"]
+
+
+def _can_run_as_nobody() -> bool:
+    return os.geteuid() == 0 and shutil.which("setpriv") is not None and shutil.which("sudo") is not None
+
+
+@pytest.mark.skipif(not _can_run_as_nobody(), reason="needs root, setpriv and sudo")
+def test_deps_wrong_sudo_password(tmp_path: Path) -> None:
+    tmp_path.chmod(0o777)
+    cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bash", str(REMOTE / "deps.sh")]
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "RPS_APT_PACKAGES": "no-such-package-rps",
+        "RPS_GPU": "off",
+    }
+    proc = subprocess.run(cmd, input=b"not-the-password\n", capture_output=True, env=env, timeout=60)
+    out = proc.stdout.decode()
+    assert proc.returncode == 1
+    failed = of_kind(events(out), "failed")[-1]
+    assert failed.code == "E_SUDO"
+    assert "not-the-password" not in out + proc.stderr.decode()
+    # No password at all: said plainly, not a hang.
+    proc = subprocess.run(cmd, input=b"", capture_output=True, env=env, timeout=60)
+    failed = of_kind(events(proc.stdout.decode()), "failed")[-1]
+    assert failed.code == "E_SUDO"
+    assert "none was given" in failed.message
+
+
+def test_verify_without_a_build(tmp_path: Path) -> None:
+    rc, evs, _ = run_script("verify.sh", tmp_path)
+    assert rc == 1
+    assert of_kind(evs, "failed")[-1].code == "E_NOT_BUILT"
+
+
+def _broken_source(tmp_path: Path) -> tuple[Path, str]:
+    """A tiny git repository with a llama-server target that does not compile."""
+    repo = tmp_path / "broken-src"
+    repo.mkdir()
+    (repo / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.14)\nproject(broken CXX)\nadd_executable(llama-server broken.cpp)\n"
+    )
+    (repo / "broken.cpp").write_text("int main() {\n  undeclared_call(42);\n}\n")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "broken"], check=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout
+    return repo, commit.strip()
+
+
+@pytest.mark.skipif(
+    shutil.which("cmake") is None or shutil.which("ninja") is None, reason="needs cmake, ninja"
+)
+def test_build_failure_shows_the_compiler_errors(tmp_path: Path) -> None:
+    repo, commit = _broken_source(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"RPS_LLAMA_REPO": str(repo), "RPS_LLAMA_REF": commit, "RPS_GPU": "off", "RPS_JOBS": "1"}
+    rc, evs, out = run_script("build.sh", home, env=env)
+    assert rc == 1, out
+    assert [e.kind for e in evs if e.step == "source"][-1] == "done"
+    failed = of_kind(evs, "failed")[-1]
+    assert failed.code == "E_BUILD"
+    assert "error: ‘undeclared_call’ was not declared in this scope" in failed.message
+    warned = [e.message for e in of_kind(evs, "warn")]
+    assert any(w.startswith("FAILED:") for w in warned)
+    assert len(warned) <= 20
+    assert not (home / "dev/llm/llama.cpp/build").exists()  # a broken build never becomes current
+    assert "Traceback" not in out
+    # Run again: the source step is skipped, the build is tried again (and fails the same way).
+    rc, evs, _ = run_script("build.sh", home, env=env)
+    assert rc == 1
+    assert [e.kind for e in evs if e.step == "source"] == ["step", "skip"]
