@@ -221,7 +221,8 @@ def _ensure_keys(user: str) -> tuple[Path, Path]:
     if not (final / "id_rsa_passphrase.pub").exists():
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{user}-", dir=final.parent))
-        keygen = ["ssh-keygen", "-q", "-C", f"rubikpi-rig-{user}"]
+        runner = pwd.getpwuid(os.getuid()).pw_name
+        keygen = ["ssh-keygen", "-q", "-C", f"rubikpi-rig-{user}-for-{runner}"]
         subprocess.run([*keygen, "-t", "ed25519", "-N", "", "-f", str(tmp / "id_ed25519")], check=True)
         subprocess.run(
             [*keygen, "-t", "rsa", "-b", "3072", "-N", KEY_PASSPHRASE, "-f", str(tmp / "id_rsa_passphrase")],
