@@ -4,7 +4,7 @@
 <context>
     <name>ExceptionHook</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/app.py" line="+151"/>
+        <location filename="../../rubikpi_studio/ui/app.py" line="+156"/>
         <source>Something unexpected went wrong. The app can keep running.</source>
         <translation>发生了意外错误。应用可以继续运行。</translation>
     </message>
@@ -62,7 +62,7 @@
         <translation>服务器：出错</translation>
     </message>
     <message>
-        <location line="+156"/>
+        <location line="+157"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -160,12 +160,13 @@
 <context>
     <name>Page</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/base.py" line="+192"/>
+        <location filename="../../rubikpi_studio/ui/app.py" line="+128"/>
+        <location filename="../../rubikpi_studio/ui/pages/base.py" line="+194"/>
         <source>Board</source>
         <translation>开发板</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location filename="../../rubikpi_studio/ui/pages/base.py" line="+8"/>
         <source>Setup</source>
         <translation>安装</translation>
     </message>
@@ -203,7 +204,7 @@
         <translation>此版本尚未提供此页面。</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+53"/>
         <source>Connect to a board first.</source>
         <translation>请先连接开发板。</translation>
     </message>
@@ -262,7 +263,7 @@
 <context>
     <name>errors</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/i18n.py" line="+43"/>
+        <location filename="../../rubikpi_studio/ui/i18n.py" line="+44"/>
         <source>Something went wrong.</source>
         <translation>出错了。</translation>
     </message>

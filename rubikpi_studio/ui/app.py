@@ -17,11 +17,12 @@ from types import TracebackType
 from PySide6.QtCore import (
     QCoreApplication,
     QMessageLogContext,
+    Qt,
     QtMsgType,
     QTranslator,
     qInstallMessageHandler,
 )
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from rubikpi_studio import __version__
@@ -47,6 +48,9 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--lang", choices=["en", "zh_CN"], help="interface language for this run")
     parser.add_argument(
         "--self-test", action="store_true", help="open the window, check resources, print a JSON report, exit"
+    )
+    parser.add_argument(
+        "--theme", choices=["system", "light", "dark"], default="system", help="colour scheme for this run"
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser.parse_known_args(argv)  # the rest goes to Qt (-platform, -style, ...)
@@ -168,14 +172,75 @@ def create_application(argv: list[str]) -> QApplication:
     QCoreApplication.setOrganizationName(paths.ORG_NAME)
     QCoreApplication.setApplicationVersion(__version__)
     # Qt 6 scales by the screen's exact factor; say so explicitly rather than rely on the default.
-    from PySide6.QtCore import Qt
-
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
     app.setApplicationDisplayName(APP_TITLE)
     QGuiApplication.setDesktopFileName("rubikpi-studio")
     return app
+
+
+def dark_palette() -> QPalette:
+    """A dark palette for styles (Fusion on Linux without a desktop theme) that do not switch themselves."""
+    p = QPalette()
+    roles = QPalette.ColorRole
+    colours = {
+        roles.Window: "#2b2d31",
+        roles.WindowText: "#e3e5e8",
+        roles.Base: "#1e1f22",
+        roles.AlternateBase: "#26282c",
+        roles.ToolTipBase: "#1e1f22",
+        roles.ToolTipText: "#e3e5e8",
+        roles.PlaceholderText: "#8a8f98",
+        roles.Text: "#e3e5e8",
+        roles.Button: "#33363b",
+        roles.ButtonText: "#e3e5e8",
+        roles.BrightText: "#ff6b6b",
+        roles.Light: "#45484e",
+        roles.Midlight: "#3a3d42",
+        roles.Mid: "#4a4d53",
+        roles.Dark: "#1a1b1e",
+        roles.Shadow: "#000000",
+        roles.Highlight: "#3d7bd9",
+        roles.HighlightedText: "#ffffff",
+        roles.Link: "#8ab4f8",
+        roles.LinkVisited: "#c58af9",
+    }
+    for role, colour in colours.items():
+        p.setColor(role, QColor(colour))
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7c8088"))
+    return p
+
+
+class ColourScheme:
+    """Follow the system's light/dark setting, or a `--theme` override.
+
+    Native styles (Windows 11, macOS, KDE/GNOME platform themes) switch their palette themselves; where the
+    style keeps a light palette although the system asks for dark, this sets a dark one, and puts the
+    style's own palette back when the system returns to light.
+    """
+
+    def __init__(self, app: QApplication, override: str = "system") -> None:
+        self.app = app
+        self.override = override
+        self._forced = False
+        app.styleHints().colorSchemeChanged.connect(self.apply)
+        self.apply()
+
+    def wants_dark(self) -> bool:
+        if self.override != "system":
+            return self.override == "dark"
+        return self.app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+    def apply(self, *_args: object) -> None:
+        is_dark = self.app.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        if self.wants_dark() and not is_dark:
+            self.app.setPalette(dark_palette())
+            self._forced = True
+        elif not self.wants_dark() and is_dark and (self._forced or self.override == "light"):
+            self.app.setPalette(self.app.style().standardPalette())
+            self._forced = False
 
 
 class Studio:
@@ -260,6 +325,7 @@ def run(argv: list[str]) -> int:
     log_path = setup_logging(dirs)
     log.info("RUBIK Pi Studio %s starting (pid %d), log %s", __version__, os.getpid(), log_path)
     app = create_application(qt_args)
+    scheme = ColourScheme(app, args.theme)
     hook = ExceptionHook()
     if not args.self_test:
         hook.install()
@@ -280,5 +346,5 @@ def run(argv: list[str]) -> int:
         print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"}), flush=True)
         log.exception("self-test failed")
         status = 1
-    del app
+    del scheme, app
     return status

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import (
     QCoreApplication,
+    QEvent,
     QLibraryInfo,
     QLocale,
     QObject,
@@ -115,6 +116,9 @@ def resolve_language(override: str | None, setting: str, locale: QLocale | None 
     return system_language(locale)
 
 
+_installed: list[QTranslator] = []
+
+
 class Translations(QObject):
     """Installs the app's and Qt's translators for one language at a time.
 
@@ -128,7 +132,6 @@ class Translations(QObject):
         super().__init__(parent)
         self.directory = directory
         self.language = SOURCE_LANGUAGE
-        self._installed: list[QTranslator] = []
 
     def catalogue_path(self, language: str) -> Path:
         return self.directory / f"{CATALOGUE}_{language}.qm"
@@ -139,25 +142,28 @@ class Translations(QObject):
             raise ValueError(f"unsupported language {language!r}")
         app = QCoreApplication.instance()
         assert app is not None, "create the QApplication first"
-        for translator in self._installed:
+        # Translators are global to the application, so the ones to replace may come from another instance.
+        for translator in _installed:
             app.removeTranslator(translator)
-        self._installed = []
+        _installed.clear()
         ok = True
         if language != SOURCE_LANGUAGE:
-            ours = QTranslator(self)
+            ours = QTranslator(app)
             if ours.load(str(self.catalogue_path(language))):
-                self._installed.append(ours)
+                _installed.append(ours)
             else:
                 log.warning("translation catalogue missing: %s", self.catalogue_path(language))
                 ok = False
             # Qt's own strings (standard buttons, About Qt, context menus of text fields).
-            qt = QTranslator(self)
+            qt = QTranslator(app)
             qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
             if qt.load(f"qtbase_{language}", qt_dir):
-                self._installed.append(qt)
-        for translator in self._installed:
+                _installed.append(qt)
+        for translator in _installed:
             app.installTranslator(translator)
         QLocale.setDefault(QLocale(language))
+        # Qt posts LanguageChange to every window; deliver it now so the switch is complete on return.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
         new = language if ok else SOURCE_LANGUAGE
         changed, self.language = new != self.language, new
         if changed:

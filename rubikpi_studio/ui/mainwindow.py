@@ -115,11 +115,11 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.sidebar)
-        line = QFrame(central)
-        line.setFrameShape(QFrame.Shape.VLine)
-        line.setFrameShadow(QFrame.Shadow.Plain)
-        line.setObjectName("sidebarLine")
-        layout.addWidget(line)
+        self.sidebar_line = QFrame(central)
+        self.sidebar_line.setFrameShape(QFrame.Shape.VLine)
+        self.sidebar_line.setFrameShadow(QFrame.Shadow.Plain)
+        self.sidebar_line.setObjectName("sidebarLine")
+        layout.addWidget(self.sidebar_line)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
             "QListWidget#sidebar::item:selected { background: palette(highlight);"
             " color: palette(highlighted-text); }"
         )
+        self.sidebar_line.setStyleSheet("QFrame#sidebarLine { color: palette(mid); }")
         normal = palette.color(QPalette.ColorRole.WindowText)
         selected = palette.color(QPalette.ColorRole.HighlightedText)
         for row, page in enumerate(self.pages):

@@ -37,11 +37,13 @@ from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..i18n import QT_TRANSLATE_NOOP
 from ..paths import AppDirs
 from ..settings import Settings
+from ..widgets import themed_icon
 
 PAGE_CONTEXT = "Page"  # translation context of page titles
 
@@ -214,24 +216,48 @@ class PlaceholderPage(Page):
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
+        self.picture = QLabel(self)
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.heading = QLabel(self)
+        self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = self.heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         self.heading.setFont(font)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.go_button = QPushButton(self)
         self.go_button.clicked.connect(lambda: self.context.navigate("board"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 28, 32, 28)
         layout.setSpacing(12)
+        layout.addStretch(2)
+        layout.addWidget(self.picture)
         layout.addWidget(self.heading)
         layout.addWidget(self.message)
-        layout.addWidget(self.go_button, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addStretch(1)
+        layout.addWidget(self.go_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(3)
         context.state.connection_changed.connect(self.retranslate)
+        self._paint_picture()
         self.retranslate()
+
+    def _paint_picture(self) -> None:
+        # Half way between text and background: quiet in light and dark themes alike. (PlaceholderText has
+        # an alpha channel that an SVG colour cannot carry.)
+        text = self.palette().color(QPalette.ColorRole.WindowText)
+        back = self.palette().color(QPalette.ColorRole.Window)
+        colour = QColor(
+            (text.red() + back.red()) // 2,
+            (text.green() + back.green()) // 2,
+            (text.blue() + back.blue()) // 2,
+        )
+        self.picture.setPixmap(themed_icon(self.icon or "app", colour).pixmap(64, 64))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._paint_picture()
+        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.heading.setText(self.display_title())
