@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import rig
 from rig import models
 from rig.faultproxy import FaultProxy
 from rig.llama_server import LlamaServer, find_llama_server, llama_server_missing_reason
@@ -32,6 +33,7 @@ from rubikpi_studio.core.chat import (
     stream_chat,
 )
 from rubikpi_studio.core.events import CancelToken
+from rubikpi_studio.core.ssh import Board, KnownHosts, Target
 from rubikpi_studio.core.store import STATUS_COMPLETE, STATUS_INTERRUPTED, STATUS_STOPPED, ChatStore
 
 IMAGE_TOKENS = (models.MMPROJ_IMAGE_SIZE // models.MMPROJ_PATCH_SIZE) ** 2  # 4 for the tiny projector
@@ -288,3 +290,67 @@ def test_api_key(llama_server_bin: Path, tmp_path: Path) -> None:
                 cancel=CancelToken(),
             )
             assert r.timings is not None
+
+
+# --- through the SSH tunnel, as the app reaches the board's server -----------------------------------------
+
+
+@pytest.fixture
+def tunnel_endpoint(
+    text_server: LlamaServer, rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path
+) -> Iterator[ServerEndpoint]:
+    target = Target(
+        rig_sshd.host,
+        rig_sshd.port,
+        rig_account.user,
+        identity=str(rig_account.key_path),
+        look_for_keys=False,
+        use_agent=False,
+    )
+    with Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[])) as board:
+        fwd = board.forward(text_server.port)  # the board's 127.0.0.1:<port>, as llama-server listens there
+        with ServerEndpoint(fwd.url) as ep:
+            yield ep
+        fwd.close()
+
+
+def test_through_the_tunnel_stream_store_and_stop(tunnel_endpoint: ServerEndpoint, store: ChatStore) -> None:
+    info = probe_server(tunnel_endpoint)
+    assert info.total_slots == 1 and not info.has_vision
+    cid = store.create_conversation(model=info.model)
+    store.add_message(cid, "user", "Say hello.")
+    mid = store.begin_assistant_message(cid)
+    shown: list[str] = []
+
+    def on_delta(d: ChatDelta) -> None:
+        shown.append(d.text)
+        store.append_delta(mid, d.text)
+
+    result = stream_chat(
+        tunnel_endpoint,
+        [ChatMessage("user", "Say hello.")],
+        ChatParams(max_tokens=16, seed=7),
+        on_delta=on_delta,
+        cancel=CancelToken(),
+    )
+    store.finish_with_result(mid, result)
+    msg = store.get_message(mid)
+    assert msg.content == "".join(shown) == result.content and msg.status == STATUS_COMPLETE
+    assert msg.timings is not None and msg.timings["predicted_n"] >= 1 and result.ttft_s is not None
+
+    # Stop through the tunnel: the forward closes its channel, sshd closes the server socket, the slot idles.
+    cancel = CancelToken()
+
+    def stop_after_five(d: ChatDelta) -> None:
+        if d.n_tokens == 5:
+            threading.Thread(target=cancel.cancel).start()
+
+    stopped = stream_chat(
+        tunnel_endpoint,
+        [ChatMessage("user", "Tell me a long story.")],
+        on_delta=stop_after_five,
+        cancel=cancel,
+        extra=LONG,
+    )
+    assert stopped.stopped and stopped.n_tokens < 1500
+    wait_slot_idle(tunnel_endpoint, timeout=5)
