@@ -182,10 +182,11 @@ def test_matches_gguf_package(which: str, request: pytest.FixtureRequest) -> Non
     fields = {k: f for k, f in reader.fields.items() if not k.startswith("GGUF.")}
     assert set(info.metadata) == set(fields)
     for key, value in info.metadata.items():
-        expected = _oracle_value(fields[key])
         if isinstance(value, ArrayInfo):
-            assert value.count == len(expected)
-        elif isinstance(value, float) or (isinstance(value, list) and value and isinstance(value[0], float)):
+            assert value.count == len(fields[key].data)  # contents() of a 49k vocab takes seconds
+            continue
+        expected = _oracle_value(fields[key])
+        if isinstance(value, float) or (isinstance(value, list) and value and isinstance(value[0], float)):
             assert value == pytest.approx(expected)
         else:
             assert value == expected, key
