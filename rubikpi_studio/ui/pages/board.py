@@ -1,0 +1,562 @@
+"""The Board page: saved boards, the connect dialog, the host-key question, the board's facts and a log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from rubikpi_studio.core import appdirs, secrets
+from rubikpi_studio.core.boards import BoardProfile, BoardRegistry, remember_password, stored_password
+from rubikpi_studio.core.errors import (
+    AuthFailed,
+    HostKeyMismatch,
+    HostKeyUnknown,
+    PasswordExpired,
+    StudioError,
+)
+from rubikpi_studio.core.events import LOG, Event
+from rubikpi_studio.core.probe import BoardFacts, probe
+from rubikpi_studio.core.ssh import (
+    Board,
+    KnownHosts,
+    change_expired_password,
+    generate_key_pair,
+    install_public_key,
+)
+
+from ..bridge import EventBridge, guarded, run_in_thread, show_error
+from ..i18n import QT_TRANSLATE_NOOP
+from ..widgets import LogPane
+from .base import ConnectionState, Page, PageContext, register_page
+
+log = logging.getLogger(__name__)
+
+CTX = "BoardPage"
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate(CTX, text)
+
+
+async def dialog_result(dialog: QDialog) -> int:
+    """Open a dialog window-modally and wait for its result without a nested event loop."""
+    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def done(result: int) -> None:
+        if not future.done():
+            future.set_result(result)
+
+    dialog.finished.connect(done)
+    dialog.open()
+    return await future
+
+
+class ConnectDialog(QDialog):
+    """Where the board is and how to sign in. The password never leaves this dialog except to the keyring."""
+
+    def __init__(self, profile: BoardProfile | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("connectDialog")
+        self.setWindowTitle(tr("Connect to a board"))
+        self.name_edit = QLineEdit(profile.name if profile else "RUBIK Pi")
+        self.host_edit = QLineEdit(profile.host if profile else "")
+        self.host_edit.setPlaceholderText(tr("e.g. 192.168.1.253 or ubuntu.local"))
+        self.port_spin = QSpinBox()
+        self.port_spin.setRange(1, 65535)
+        self.port_spin.setValue(profile.port if profile else 22)
+        self.user_edit = QLineEdit(profile.user if profile else "ubuntu")
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText(tr("a new board uses ubuntu"))
+        self.key_edit = QLineEdit(profile.identity if profile else "")
+        self.key_edit.setPlaceholderText(tr("optional: a private key file"))
+        self.key_button = QPushButton(tr("Choose…"))
+        self.key_button.clicked.connect(self._choose_key)
+        self.remember_check = QCheckBox(tr("Remember the password in the system keyring"))
+        self.remember_check.setChecked(bool(profile and profile.remember_password))
+        usable, why = secrets.status()
+        if not usable:
+            self.remember_check.setChecked(False)
+            self.remember_check.setEnabled(False)
+            self.remember_check.setToolTip(why)
+        self.keyring_note = QLabel(
+            ""
+            if usable
+            else tr("No system keyring is available, so the app will ask for the password each time.")
+        )
+        self.keyring_note.setWordWrap(True)
+        self.keyring_note.setVisible(not usable)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_edit, 1)
+        key_row.addWidget(self.key_button)
+        form = QFormLayout()
+        form.addRow(tr("Name"), self.name_edit)
+        form.addRow(tr("Address"), self.host_edit)
+        form.addRow(tr("Port"), self.port_spin)
+        form.addRow(tr("User"), self.user_edit)
+        form.addRow(tr("Password"), self.password_edit)
+        form.addRow(tr("Key file"), key_row)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(tr("Connect"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
+        buttons.accepted.connect(self._on_accept)
+        buttons.rejected.connect(self.reject)
+        self.error_label = QLabel()
+        self.error_label.setStyleSheet("color: palette(link);")
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.remember_check)
+        layout.addWidget(self.keyring_note)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+    def _choose_key(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Choose a private key"), str(Path.home() / ".ssh"))
+        if path:
+            self.key_edit.setText(path)
+
+    def _on_accept(self) -> None:
+        if not self.host_edit.text().strip():
+            self.error_label.setText(tr("Enter the board's address."))
+            return
+        if not self.user_edit.text().strip():
+            self.error_label.setText(tr("Enter the user name."))
+            return
+        self.accept()
+
+    def profile(self) -> BoardProfile:
+        return BoardProfile(
+            name=self.name_edit.text().strip() or self.host_edit.text().strip(),
+            host=self.host_edit.text().strip(),
+            port=self.port_spin.value(),
+            user=self.user_edit.text().strip(),
+            identity=self.key_edit.text().strip(),
+            remember_password=self.remember_check.isChecked(),
+        )
+
+    def password(self) -> str | None:
+        return self.password_edit.text() or None
+
+
+@register_page
+class BoardPage(Page):
+    name = "board"
+    title = QT_TRANSLATE_NOOP("Page", "Board")
+    order = 10
+    icon = "board"
+    needs_board = False
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.registry = BoardRegistry()
+        self.known_hosts = KnownHosts(appdirs.known_hosts_path())
+        self.board: Board | None = None
+        self.facts: BoardFacts | None = None
+        self.connect_dialog: ConnectDialog | None = None
+        self.host_key_box: QMessageBox | None = None
+        self._password: str | None = None  # for this session only, unless remembered in the keyring
+
+        self.heading = QLabel()
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.board_combo = QComboBox()
+        self.board_combo.setObjectName("boardCombo")
+        self.board_combo.currentTextChanged.connect(self._on_board_combo_changed)
+        self.connect_button = QPushButton()
+        self.connect_button.setObjectName("connectButton")
+        self.connect_button.clicked.connect(self._on_connect_button_clicked)
+        self.edit_button = QPushButton()
+        self.edit_button.clicked.connect(self._on_edit_button_clicked)
+        self.disconnect_button = QPushButton()
+        self.disconnect_button.clicked.connect(self._on_disconnect_button_clicked)
+        self.key_switch_button = QPushButton()
+        self.key_switch_button.clicked.connect(self._on_key_switch_button_clicked)
+        self.forget_key_button = QPushButton()
+        self.forget_key_button.clicked.connect(self._on_forget_key_button_clicked)
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.status_label.setObjectName("statusLabel")
+        row = QHBoxLayout()
+        row.addWidget(self.board_combo, 1)
+        row.addWidget(self.connect_button)
+        row.addWidget(self.edit_button)
+        row.addWidget(self.disconnect_button)
+
+        self.facts_box = QGroupBox()
+        self.facts_table = QTableWidget(0, 2)
+        self.facts_table.setObjectName("factsTable")
+        self.facts_table.verticalHeader().setVisible(False)
+        self.facts_table.horizontalHeader().setVisible(False)
+        self.facts_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.facts_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.facts_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.gpu_note = QLabel()
+        self.gpu_note.setWordWrap(True)
+        facts_layout = QVBoxLayout(self.facts_box)
+        facts_layout.addWidget(self.facts_table)
+        facts_layout.addWidget(self.gpu_note)
+        actions = QHBoxLayout()
+        actions.addWidget(self.key_switch_button)
+        actions.addWidget(self.forget_key_button)
+        actions.addStretch(1)
+        facts_layout.addLayout(actions)
+
+        self.log_box = QGroupBox()
+        self.log_pane = LogPane()
+        QVBoxLayout(self.log_box).addWidget(self.log_pane)
+        self.bridge = EventBridge(self)
+        self.bridge.events_ready.connect(self.log_pane.apply_events)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.addWidget(self.heading)
+        layout.addLayout(row)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.facts_box, 3)
+        layout.addWidget(self.log_box, 2)
+        self._fill_combo()
+        self._update_buttons()
+        self.retranslate()
+
+    # ------------------------------------------------------------------ texts
+    def retranslate(self) -> None:
+        self.heading.setText(tr("Your board"))
+        self.connect_button.setText(tr("Connect…"))
+        self.edit_button.setText(tr("Edit…"))
+        self.disconnect_button.setText(tr("Disconnect"))
+        self.key_switch_button.setText(tr("Sign in with a key from now on"))
+        self.key_switch_button.setToolTip(
+            tr("Create a key pair on this computer, install it on the board and stop using the password.")
+        )
+        self.forget_key_button.setText(tr("Forget the board's host key"))
+        self.facts_box.setTitle(tr("What the board has"))
+        self.log_box.setTitle(tr("Log"))
+        if self.facts is not None:
+            self._show_facts(self.facts)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        profile = self.registry.active_profile
+        if self.board is not None and profile is not None:
+            self.status_label.setText(
+                tr("Connected to {name} as {user}.").format(name=profile.name, user=profile.user)
+            )
+        elif profile is None:
+            self.status_label.setText(tr("No board yet. Choose Connect… and enter the board's address."))
+        else:
+            self.status_label.setText(tr("Not connected."))
+
+    def _fill_combo(self) -> None:
+        self.board_combo.blockSignals(True)
+        self.board_combo.clear()
+        for profile in self.registry.boards:
+            self.board_combo.addItem(profile.name)
+        if self.registry.active:
+            self.board_combo.setCurrentText(self.registry.active)
+        self.board_combo.blockSignals(False)
+
+    def _update_buttons(self) -> None:
+        connected = self.board is not None
+        self.disconnect_button.setEnabled(connected)
+        self.edit_button.setEnabled(bool(self.registry.boards) and not connected)
+        self.board_combo.setEnabled(not connected)
+        profile = self.registry.active_profile
+        self.key_switch_button.setVisible(connected and profile is not None and not profile.identity)
+        self.forget_key_button.setEnabled(not connected and profile is not None)
+
+    def _log(self, text: str) -> None:
+        self.bridge(Event(LOG, message=text))
+
+    # ------------------------------------------------------------------ actions
+    def _on_board_combo_changed(self, name: str) -> None:
+        if name and self.registry.get(name) is not None:
+            self.registry.active = name
+            self.registry.save()
+            self.context.state.set_board_name(name)
+            self._show_status()
+
+    @asyncSlot()
+    async def _on_edit_button_clicked(self) -> None:
+        await self._open_connect_dialog(self.registry.active_profile)
+
+    @asyncSlot()
+    async def _on_connect_button_clicked(self) -> None:
+        profile = self.registry.active_profile
+        if profile is None or not self._can_connect_silently(profile):
+            await self._open_connect_dialog(profile)
+        else:
+            await self.connect_to(profile, self._password)
+
+    def _can_connect_silently(self, profile: BoardProfile) -> bool:
+        return bool(profile.identity or profile.remember_password or self._password)
+
+    async def _open_connect_dialog(self, profile: BoardProfile | None) -> None:
+        dialog = ConnectDialog(profile, self)
+        self.connect_dialog = dialog
+        try:
+            if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
+                return
+            new = dialog.profile()
+            password = dialog.password()
+        finally:
+            self.connect_dialog = None
+            dialog.deleteLater()
+        self.registry.upsert(new)
+        self._fill_combo()
+        self.context.state.set_board_name(new.name)
+        await self.connect_to(new, password)
+
+    @guarded("connect_button", "edit_button")
+    async def connect_to(self, profile: BoardProfile, password: str | None) -> None:
+        """Connect (asking about the host key, passphrase or a forced password change), then probe."""
+        state = self.context.state
+        state.set_board_name(profile.name)
+        state.set_connection(ConnectionState.CONNECTING)
+        if password is None and not profile.identity:
+            password = await run_in_thread(stored_password, profile)
+        accept = False
+        passphrase: str | None = None
+        self._log(tr("Connecting to {target}…").format(target=profile.ident))
+        try:
+            for _attempt in range(4):
+                try:
+                    board = await run_in_thread(
+                        Board.connect,
+                        profile.target(password, passphrase),
+                        self.known_hosts,
+                        accept_new_host_key=accept,
+                    )
+                    break
+                except HostKeyUnknown as exc:
+                    if not await self._ask_host_key(profile, exc):
+                        self._log(tr("The host key was not accepted; not connected."))
+                        state.set_connection(ConnectionState.DISCONNECTED)
+                        return
+                    accept = True
+                except AuthFailed as exc:
+                    if exc.reason == "passphrase_needed" or exc.reason == "passphrase":
+                        passphrase = await self._ask_secret(
+                            tr("Passphrase for the key {key}:").format(key=profile.identity)
+                        )
+                        if passphrase is None:
+                            raise
+                    else:
+                        raise
+                except PasswordExpired:
+                    if password is None:
+                        raise
+                    new = await self._ask_new_password(profile)
+                    if new is None:
+                        raise
+                    await run_in_thread(
+                        change_expired_password, profile.target(password), self.known_hosts, new
+                    )
+                    self._log(tr("The password was changed on the board."))
+                    password = new
+            else:
+                raise AuthFailed("Too many attempts.", reason="password")
+        except HostKeyMismatch as exc:
+            state.set_connection(ConnectionState.FAILED)
+            self._log(str(exc))
+            raise
+        except StudioError as exc:
+            state.set_connection(ConnectionState.FAILED)
+            self._log(exc.message)
+            raise
+        self.board = board
+        self._password = password
+        if password and profile.remember_password:
+            stored, why = await run_in_thread(remember_password, profile, password)
+            if not stored:
+                self._log(tr("The password was not saved: {why}").format(why=why))
+        self._log(tr("Connected. Reading the board's facts…"))
+        state.set_connection(ConnectionState.CONNECTED, board)
+        self._update_buttons()
+        self._show_status()
+        try:
+            facts = await run_in_thread(probe, board)
+        except StudioError as exc:
+            self._log(exc.message)
+            raise
+        self.facts = facts
+        profile.notes = {"hostname": facts.hostname, "model": facts.model, "arch": facts.arch}
+        self.registry.upsert(profile)
+        self._show_facts(facts)
+        self._log(tr("Board facts read."))
+
+    async def _ask_host_key(self, profile: BoardProfile, exc: HostKeyUnknown) -> bool:
+        box = QMessageBox(self)
+        box.setObjectName("hostKeyPrompt")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(tr("Is this your board?"))
+        box.setText(
+            tr("This is the first connection to {target}. Its identity (host key fingerprint) is:").format(
+                target=profile.ident
+            )
+            + f"\n\n{exc.data.get('fingerprint', '')}\n\n"
+            + tr(
+                "The app remembers it and will refuse to connect if it ever changes. To be sure, compare it "
+                "with what `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints on the board."
+            )
+        )
+        trust = box.addButton(tr("Trust this board"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(tr("Cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(trust)
+        self.host_key_box = box
+        try:
+            await dialog_result(box)
+            return box.clickedButton() is trust
+        finally:
+            self.host_key_box = None
+            box.deleteLater()
+
+    async def _ask_secret(self, label: str) -> str | None:
+        dialog = QInputDialog(self)
+        dialog.setObjectName("secretPrompt")
+        dialog.setWindowTitle("RUBIK Pi Studio")
+        dialog.setLabelText(label)
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        result = await dialog_result(dialog)
+        text = dialog.textValue()
+        dialog.deleteLater()
+        return text if result == QDialog.DialogCode.Accepted and text else None
+
+    async def _ask_new_password(self, profile: BoardProfile) -> str | None:
+        first = await self._ask_secret(
+            tr("The board asks {user} to choose a new password before first use. New password:").format(
+                user=profile.user
+            )
+        )
+        if first is None:
+            return None
+        second = await self._ask_secret(tr("Repeat the new password:"))
+        if second != first:
+            show_error(self, AuthFailed("The two new passwords differ.", reason="new_password"))
+            return None
+        return first
+
+    @asyncSlot()
+    async def _on_disconnect_button_clicked(self) -> None:
+        await self.disconnect_board()
+
+    async def disconnect_board(self) -> None:
+        board, self.board = self.board, None
+        if board is not None:
+            await run_in_thread(board.close)
+        self.context.state.set_connection(ConnectionState.DISCONNECTED)
+        self._log(tr("Disconnected."))
+        self._update_buttons()
+        self._show_status()
+
+    @asyncSlot()
+    @guarded("key_switch_button")
+    async def _on_key_switch_button_clicked(self) -> None:
+        profile = self.registry.active_profile
+        board = self.board
+        if profile is None or board is None:
+            return
+        key_path = appdirs.keys_dir() / f"id_ed25519_{profile.name.replace(' ', '_').replace('/', '_')}"
+        line = await run_in_thread(generate_key_pair, key_path, f"rubikpi-studio {profile.ident}")
+        await run_in_thread(install_public_key, board, line)
+        profile.identity = str(key_path)
+        if profile.remember_password:
+            await run_in_thread(secrets.delete, "password", profile.ident)
+            profile.remember_password = False
+        self.registry.upsert(profile)
+        self._log(tr("From now on the app signs in with the key {path}.").format(path=str(key_path)))
+        self._update_buttons()
+
+    def _on_forget_key_button_clicked(self) -> None:
+        profile = self.registry.active_profile
+        if profile is None:
+            return
+        target = profile.target()
+        self.known_hosts.forget(target.resolve().key_id)
+        self._log(tr("The pinned host key of {target} was forgotten.").format(target=profile.ident))
+
+    # ------------------------------------------------------------------ facts
+    def _fact_rows(self, facts: BoardFacts) -> list[tuple[str, str]]:
+        gib = 1024 * 1024
+        if facts.gpu_model:
+            gpu = facts.gpu_model
+        elif facts.kgsl_device:
+            gpu = tr("Adreno (KGSL driver)")
+        else:
+            gpu = tr("no Adreno GPU driver (KGSL) found")
+        if facts.has_adreno_opencl:
+            opencl = tr("yes ({lib})").format(lib=facts.opencl_lib)
+        elif facts.opencl_lib:
+            opencl = tr("library only ({lib}), no Adreno GPU").format(lib=facts.opencl_lib)
+        else:
+            opencl = tr("no")
+        sudo = {
+            "nopasswd": tr("works without a password"),
+            "password": tr("asks for the account's password"),
+        }.get(facts.sudo, tr("not available"))
+        return [
+            (tr("Board"), facts.model or facts.hostname),
+            (tr("Operating system"), facts.os_name or f"{facts.os_id} {facts.os_version}"),
+            (tr("Architecture"), facts.arch),
+            (tr("CPU cores"), str(facts.cpu_cores)),
+            (
+                tr("Memory"),
+                tr("{total:.1f} GiB ({free:.1f} GiB free)").format(
+                    total=facts.mem_total_kb / gib, free=facts.mem_available_kb / gib
+                ),
+            ),
+            (tr("Free disk in home"), tr("{free:.1f} GiB").format(free=facts.disk_free_kb / gib)),
+            (tr("GPU"), gpu),
+            (tr("OpenCL"), opencl),
+            (tr("llama.cpp"), facts.llama_version or facts.llama_bin or tr("not installed")),
+            (tr("sudo"), sudo),
+        ]
+
+    def _show_facts(self, facts: BoardFacts) -> None:
+        rows = self._fact_rows(facts)
+        self.facts_table.setRowCount(len(rows))
+        for i, (label, value) in enumerate(rows):
+            self.facts_table.setItem(i, 0, QTableWidgetItem(label))
+            self.facts_table.setItem(i, 1, QTableWidgetItem(value))
+        if facts.has_adreno_opencl:
+            self.gpu_note.setText(
+                tr("The Adreno GPU and its OpenCL driver are present: llama.cpp can use the GPU.")
+            )
+        else:
+            self.gpu_note.setText(
+                tr(
+                    "No Adreno OpenCL driver was found, so llama.cpp would run on the CPU. On Ubuntu Desktop "
+                    "the open Freedreno driver has no OpenCL; the Setup page explains the switch to the "
+                    "server image's qcom-adreno1 driver."
+                )
+            )
+        self.facts_table.resizeRowsToContents()
