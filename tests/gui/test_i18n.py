@@ -195,7 +195,14 @@ def test_catalogue_is_current_and_complete(tmp_path: Path) -> None:
             capture_output=True,
         )
         missing = tool.unfinished(copy)
-        assert not missing, f"untranslated in {ts.name} (run tools/i18n.py and translate): {missing}"
+        hint = ""
+        if any(not context for context, _ in missing):
+            hint = (
+                "\nStrings with an empty context come from a helper such as `def tr(text)`: lupdate cannot"
+                " know its context, and at run time they would not be found. Write"
+                ' QCoreApplication.translate("<Context>", "<text>") (or self.tr in a leaf class).'
+            )
+        assert not missing, f"untranslated in {ts.name} (run tools/i18n.py and translate): {missing}{hint}"
         qm = ts.with_suffix(".qm")
         assert qm.is_file() and qm.stat().st_mtime >= ts.stat().st_mtime - 1, f"{qm.name} is stale"
         root = ET.parse(copy).getroot()  # noqa: S314 - our own file

@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 
 from rubikpi_studio import __main__ as entry
 from rubikpi_studio import __version__
+from rubikpi_studio.core import appdirs
 from rubikpi_studio.core.errors import AuthFailed, Cancelled, StudioError, Unreachable
 from rubikpi_studio.core.events import (
     FAILED,
@@ -146,8 +147,15 @@ def test_load_runs_once_and_activate_every_time(studio: app_module.Studio, qtbot
     assert page.calls == ["load", "activate", "deactivate", "activate", "deactivate", "activate"]
 
 
-def test_placeholder_is_honest_and_leads_to_the_board(studio: app_module.Studio) -> None:
-    w = studio.window
+def test_placeholder_is_honest_and_leads_to_the_board(studio: app_module.Studio, qtbot: QtBot) -> None:
+    w = MainWindow(  # placeholders only, whatever real pages exist by now
+        pages=page_classes([]),
+        state=studio.state,
+        settings=studio.settings,
+        dirs=studio.dirs,
+        translations=studio.translations,
+    )
+    qtbot.addWidget(w)
     setup = w.page("setup")
     assert isinstance(setup, PlaceholderPage)
     assert setup.message.text() == "Connect to a board first."
@@ -453,7 +461,7 @@ def test_log_pane_batches_and_stays_bounded(qtbot: QtBot) -> None:
 # -- paths and entry point -------------------------------------------------------------------------------
 def test_home_override_and_bundle_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dirs = paths.dirs_from_env({"RUBIKPI_STUDIO_HOME": str(tmp_path)})
-    assert dirs is not None and dirs.log == tmp_path / "log" and dirs.config == tmp_path / "config"
+    assert dirs is not None and dirs.log == tmp_path / "logs" and dirs.config == tmp_path == dirs.data
     assert paths.dirs_from_env({}) is None
     assert (paths.remote_dir() / "lib.sh").is_file()
     assert (paths.resources_dir() / "icons" / "app.svg").is_file()
@@ -462,10 +470,17 @@ def test_home_override_and_bundle_paths(tmp_path: Path, monkeypatch: pytest.Monk
     assert paths.i18n_dir() == tmp_path / "resources" / "i18n"
 
 
-def test_standard_paths_without_override(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_standard_paths_without_override(
+    qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("RUBIKPI_STUDIO_HOME", raising=False)
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):  # never the real home folder
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
     dirs = paths.app_dirs()
     assert all(p.is_absolute() for p in (dirs.data, dirs.config, dirs.cache, dirs.log))
+    assert dirs.data == appdirs.data_dir() and dirs.log == appdirs.log_dir()  # one layout with the CLI
+    if sys.platform.startswith("linux"):
+        assert all(p.is_relative_to(tmp_path) for p in (dirs.data, dirs.config, dirs.cache, dirs.log))
     assert QCoreApplication.organizationName()
 
 
@@ -497,4 +512,4 @@ def test_self_test_exits_zero(lang: str, tmp_path: Path) -> None:
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["ok"] is True and report["language"] == lang
     assert report["pages"] == ["board", "setup", "models", "server", "chat", "benchmark"]
-    assert (tmp_path / "log" / "rubikpi-studio.log").is_file()
+    assert (tmp_path / "logs" / "rubikpi-studio.log").is_file()
