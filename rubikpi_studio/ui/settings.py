@@ -26,10 +26,9 @@ class Setting(Generic[T]):
 
 LANGUAGE = Setting("ui/language", str, "", "Interface language: '' follows the system, else 'en' or 'zh_CN'.")
 GEOMETRY = Setting("ui/geometry", QByteArray, QByteArray(), "Main window geometry (saveGeometry).")
-WINDOW_STATE = Setting("ui/window_state", QByteArray, QByteArray(), "Main window state (saveState).")
 LAST_PAGE = Setting("ui/last_page", str, "board", "The page shown when the app starts.")
 
-ALL: tuple[Setting[str] | Setting[QByteArray], ...] = (LANGUAGE, GEOMETRY, WINDOW_STATE, LAST_PAGE)
+ALL: tuple[Setting[str] | Setting[QByteArray], ...] = (LANGUAGE, GEOMETRY, LAST_PAGE)
 
 
 class Settings:
