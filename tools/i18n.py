@@ -8,6 +8,10 @@
 
 Translators edit `resources/i18n/rubikpi_studio_<lang>.ts` (Qt Linguist: `pyside6-linguist`, or any text
 editor); `update` keeps their work and marks removed strings obsolete (then drops them: `-no-obsolete`).
+Translations may also be written as JSON, one file per context or page, in
+`resources/i18n/<lang>/<Context>.json` (`{"English source": "翻译", ...}`); `update` merges them into the
+`.ts`, so engineers working on different pages never edit the same file.
+
 Strings are found in `QCoreApplication.translate("Context", "literal")`, `self.tr("literal")` and
 `QT_TRANSLATE_NOOP("Context", "literal")` calls.
 """
@@ -62,6 +66,38 @@ def update() -> None:
         )
 
 
+def apply_overlays() -> None:
+    """Fill translations from resources/i18n/<lang>/*.json (file stem = context) into the .ts files."""
+    import json
+
+    for ts in ts_files():
+        lang = ts.stem.removeprefix(f"{CATALOGUE}_")
+        overlay_dir = OUT / lang
+        if not overlay_dir.is_dir() or not ts.exists():
+            continue
+        table: dict[tuple[str, str], str] = {}
+        for path in sorted(overlay_dir.glob("*.json")):
+            for source, text in json.loads(path.read_text(encoding="utf-8")).items():
+                table[(path.stem, source)] = text
+        tree = ET.parse(ts)  # noqa: S314 - our own file
+        changed = False
+        for context in tree.getroot().iter("context"):
+            name = context.findtext("name", "")
+            for message in context.iter("message"):
+                key = (name, message.findtext("source", ""))
+                if key not in table:
+                    continue
+                translation = message.find("translation")
+                if translation is None:
+                    translation = ET.SubElement(message, "translation")
+                if translation.text != table[key] or translation.get("type"):
+                    translation.text = table[key]
+                    translation.attrib.pop("type", None)
+                    changed = True
+        if changed:
+            tree.write(ts, encoding="utf-8", xml_declaration=True)
+
+
 def release() -> None:
     for ts in ts_files():
         subprocess.run(
@@ -104,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ("all", "update"):
         update()
+        apply_overlays()
     if args.command in ("all", "release"):
         release()
     if args.command == "check":

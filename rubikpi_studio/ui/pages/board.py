@@ -56,12 +56,6 @@ from .base import ConnectionState, Page, PageContext, register_page
 
 log = logging.getLogger(__name__)
 
-CTX = "BoardPage"
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate(CTX, text)
-
 
 async def dialog_result(dialog: QDialog) -> int:
     """Open a dialog window-modally and wait for its result without a nested event loop."""
@@ -82,22 +76,30 @@ class ConnectDialog(QDialog):
     def __init__(self, profile: BoardProfile | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("connectDialog")
-        self.setWindowTitle(tr("Connect to a board"))
+        self.setWindowTitle(QCoreApplication.translate("BoardPage", "Connect to a board"))
         self.name_edit = QLineEdit(profile.name if profile else "RUBIK Pi")
         self.host_edit = QLineEdit(profile.host if profile else "")
-        self.host_edit.setPlaceholderText(tr("e.g. 192.168.1.253 or ubuntu.local"))
+        self.host_edit.setPlaceholderText(
+            QCoreApplication.translate("BoardPage", "e.g. 192.168.1.253 or ubuntu.local")
+        )
         self.port_spin = QSpinBox()
         self.port_spin.setRange(1, 65535)
         self.port_spin.setValue(profile.port if profile else 22)
         self.user_edit = QLineEdit(profile.user if profile else "ubuntu")
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setPlaceholderText(tr("a new board uses ubuntu"))
+        self.password_edit.setPlaceholderText(
+            QCoreApplication.translate("BoardPage", "a new board uses ubuntu")
+        )
         self.key_edit = QLineEdit(profile.identity if profile else "")
-        self.key_edit.setPlaceholderText(tr("optional: a private key file"))
-        self.key_button = QPushButton(tr("Choose…"))
+        self.key_edit.setPlaceholderText(
+            QCoreApplication.translate("BoardPage", "optional: a private key file")
+        )
+        self.key_button = QPushButton(QCoreApplication.translate("BoardPage", "Choose…"))
         self.key_button.clicked.connect(self._choose_key)
-        self.remember_check = QCheckBox(tr("Remember the password in the system keyring"))
+        self.remember_check = QCheckBox(
+            QCoreApplication.translate("BoardPage", "Remember the password in the system keyring")
+        )
         self.remember_check.setChecked(bool(profile and profile.remember_password))
         usable, why = secrets.status()
         if not usable:
@@ -107,7 +109,9 @@ class ConnectDialog(QDialog):
         self.keyring_note = QLabel(
             ""
             if usable
-            else tr("No system keyring is available, so the app will ask for the password each time.")
+            else QCoreApplication.translate(
+                "BoardPage", "No system keyring is available, so the app will ask for the password each time."
+            )
         )
         self.keyring_note.setWordWrap(True)
         self.keyring_note.setVisible(not usable)
@@ -115,18 +119,20 @@ class ConnectDialog(QDialog):
         key_row.addWidget(self.key_edit, 1)
         key_row.addWidget(self.key_button)
         form = QFormLayout()
-        form.addRow(tr("Name"), self.name_edit)
-        form.addRow(tr("Address"), self.host_edit)
-        form.addRow(tr("Port"), self.port_spin)
-        form.addRow(tr("User"), self.user_edit)
-        form.addRow(tr("Password"), self.password_edit)
-        form.addRow(tr("Key file"), key_row)
+        form.addRow(QCoreApplication.translate("BoardPage", "Name"), self.name_edit)
+        form.addRow(QCoreApplication.translate("BoardPage", "Address"), self.host_edit)
+        form.addRow(QCoreApplication.translate("BoardPage", "Port"), self.port_spin)
+        form.addRow(QCoreApplication.translate("BoardPage", "User"), self.user_edit)
+        form.addRow(QCoreApplication.translate("BoardPage", "Password"), self.password_edit)
+        form.addRow(QCoreApplication.translate("BoardPage", "Key file"), key_row)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(tr("Connect"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
+        self.ok_button.setText(QCoreApplication.translate("BoardPage", "Connect"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(
+            QCoreApplication.translate("BoardPage", "Cancel")
+        )
         buttons.accepted.connect(self._on_accept)
         buttons.rejected.connect(self.reject)
         self.error_label = QLabel()
@@ -139,16 +145,18 @@ class ConnectDialog(QDialog):
         layout.addWidget(buttons)
 
     def _choose_key(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, tr("Choose a private key"), str(Path.home() / ".ssh"))
+        path, _ = QFileDialog.getOpenFileName(
+            self, QCoreApplication.translate("BoardPage", "Choose a private key"), str(Path.home() / ".ssh")
+        )
         if path:
             self.key_edit.setText(path)
 
     def _on_accept(self) -> None:
         if not self.host_edit.text().strip():
-            self.error_label.setText(tr("Enter the board's address."))
+            self.error_label.setText(QCoreApplication.translate("BoardPage", "Enter the board's address."))
             return
         if not self.user_edit.text().strip():
-            self.error_label.setText(tr("Enter the user name."))
+            self.error_label.setText(QCoreApplication.translate("BoardPage", "Enter the user name."))
             return
         self.accept()
 
@@ -250,17 +258,22 @@ class BoardPage(Page):
 
     # ------------------------------------------------------------------ texts
     def retranslate(self) -> None:
-        self.heading.setText(tr("Your board"))
-        self.connect_button.setText(tr("Connect…"))
-        self.edit_button.setText(tr("Edit…"))
-        self.disconnect_button.setText(tr("Disconnect"))
-        self.key_switch_button.setText(tr("Sign in with a key from now on"))
-        self.key_switch_button.setToolTip(
-            tr("Create a key pair on this computer, install it on the board and stop using the password.")
+        self.heading.setText(QCoreApplication.translate("BoardPage", "Your board"))
+        self.connect_button.setText(QCoreApplication.translate("BoardPage", "Connect…"))
+        self.edit_button.setText(QCoreApplication.translate("BoardPage", "Edit…"))
+        self.disconnect_button.setText(QCoreApplication.translate("BoardPage", "Disconnect"))
+        self.key_switch_button.setText(
+            QCoreApplication.translate("BoardPage", "Sign in with a key from now on")
         )
-        self.forget_key_button.setText(tr("Forget the board's host key"))
-        self.facts_box.setTitle(tr("What the board has"))
-        self.log_box.setTitle(tr("Log"))
+        self.key_switch_button.setToolTip(
+            QCoreApplication.translate(
+                "BoardPage",
+                "Create a key pair on this computer, install it on the board and stop using the password.",
+            )
+        )
+        self.forget_key_button.setText(QCoreApplication.translate("BoardPage", "Forget the board's host key"))
+        self.facts_box.setTitle(QCoreApplication.translate("BoardPage", "What the board has"))
+        self.log_box.setTitle(QCoreApplication.translate("BoardPage", "Log"))
         if self.facts is not None:
             self._show_facts(self.facts)
         self._show_status()
@@ -269,12 +282,18 @@ class BoardPage(Page):
         profile = self.registry.active_profile
         if self.board is not None and profile is not None:
             self.status_label.setText(
-                tr("Connected to {name} as {user}.").format(name=profile.name, user=profile.user)
+                QCoreApplication.translate("BoardPage", "Connected to {name} as {user}.").format(
+                    name=profile.name, user=profile.user
+                )
             )
         elif profile is None:
-            self.status_label.setText(tr("No board yet. Choose Connect… and enter the board's address."))
+            self.status_label.setText(
+                QCoreApplication.translate(
+                    "BoardPage", "No board yet. Choose Connect… and enter the board's address."
+                )
+            )
         else:
-            self.status_label.setText(tr("Not connected."))
+            self.status_label.setText(QCoreApplication.translate("BoardPage", "Not connected."))
 
     def _fill_combo(self) -> None:
         self.board_combo.blockSignals(True)
@@ -346,7 +365,9 @@ class BoardPage(Page):
             password = await run_in_thread(stored_password, profile)
         accept = False
         passphrase: str | None = None
-        self._log(tr("Connecting to {target}…").format(target=profile.ident))
+        self._log(
+            QCoreApplication.translate("BoardPage", "Connecting to {target}…").format(target=profile.ident)
+        )
         try:
             for _attempt in range(4):
                 try:
@@ -359,14 +380,20 @@ class BoardPage(Page):
                     break
                 except HostKeyUnknown as exc:
                     if not await self._ask_host_key(profile, exc):
-                        self._log(tr("The host key was not accepted; not connected."))
+                        self._log(
+                            QCoreApplication.translate(
+                                "BoardPage", "The host key was not accepted; not connected."
+                            )
+                        )
                         state.set_connection(ConnectionState.DISCONNECTED)
                         return
                     accept = True
                 except AuthFailed as exc:
                     if exc.reason == "passphrase_needed" or exc.reason == "passphrase":
                         passphrase = await self._ask_secret(
-                            tr("Passphrase for the key {key}:").format(key=profile.identity)
+                            QCoreApplication.translate("BoardPage", "Passphrase for the key {key}:").format(
+                                key=profile.identity
+                            )
                         )
                         if passphrase is None:
                             raise
@@ -381,7 +408,9 @@ class BoardPage(Page):
                     await run_in_thread(
                         change_expired_password, profile.target(password), self.known_hosts, new
                     )
-                    self._log(tr("The password was changed on the board."))
+                    self._log(
+                        QCoreApplication.translate("BoardPage", "The password was changed on the board.")
+                    )
                     password = new
             else:
                 raise AuthFailed("Too many attempts.", reason="password")
@@ -398,8 +427,12 @@ class BoardPage(Page):
         if password and profile.remember_password:
             stored, why = await run_in_thread(remember_password, profile, password)
             if not stored:
-                self._log(tr("The password was not saved: {why}").format(why=why))
-        self._log(tr("Connected. Reading the board's facts…"))
+                self._log(
+                    QCoreApplication.translate("BoardPage", "The password was not saved: {why}").format(
+                        why=why
+                    )
+                )
+        self._log(QCoreApplication.translate("BoardPage", "Connected. Reading the board's facts…"))
         state.set_connection(ConnectionState.CONNECTED, board)
         self._update_buttons()
         self._show_status()
@@ -412,25 +445,29 @@ class BoardPage(Page):
         profile.notes = {"hostname": facts.hostname, "model": facts.model, "arch": facts.arch}
         self.registry.upsert(profile)
         self._show_facts(facts)
-        self._log(tr("Board facts read."))
+        self._log(QCoreApplication.translate("BoardPage", "Board facts read."))
 
     async def _ask_host_key(self, profile: BoardProfile, exc: HostKeyUnknown) -> bool:
         box = QMessageBox(self)
         box.setObjectName("hostKeyPrompt")
         box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle(tr("Is this your board?"))
+        box.setWindowTitle(QCoreApplication.translate("BoardPage", "Is this your board?"))
         box.setText(
-            tr("This is the first connection to {target}. Its identity (host key fingerprint) is:").format(
-                target=profile.ident
-            )
+            QCoreApplication.translate(
+                "BoardPage",
+                "This is the first connection to {target}. Its identity (host key fingerprint) is:",
+            ).format(target=profile.ident)
             + f"\n\n{exc.data.get('fingerprint', '')}\n\n"
-            + tr(
+            + QCoreApplication.translate(
+                "BoardPage",
                 "The app remembers it and will refuse to connect if it ever changes. To be sure, compare it "
-                "with what `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints on the board."
+                "with what `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints on the board.",
             )
         )
-        trust = box.addButton(tr("Trust this board"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(tr("Cancel"), QMessageBox.ButtonRole.RejectRole)
+        trust = box.addButton(
+            QCoreApplication.translate("BoardPage", "Trust this board"), QMessageBox.ButtonRole.AcceptRole
+        )
+        box.addButton(QCoreApplication.translate("BoardPage", "Cancel"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(trust)
         self.host_key_box = box
         try:
@@ -453,13 +490,13 @@ class BoardPage(Page):
 
     async def _ask_new_password(self, profile: BoardProfile) -> str | None:
         first = await self._ask_secret(
-            tr("The board asks {user} to choose a new password before first use. New password:").format(
-                user=profile.user
-            )
+            QCoreApplication.translate(
+                "BoardPage", "The board asks {user} to choose a new password before first use. New password:"
+            ).format(user=profile.user)
         )
         if first is None:
             return None
-        second = await self._ask_secret(tr("Repeat the new password:"))
+        second = await self._ask_secret(QCoreApplication.translate("BoardPage", "Repeat the new password:"))
         if second != first:
             show_error(self, AuthFailed("The two new passwords differ.", reason="new_password"))
             return None
@@ -474,7 +511,7 @@ class BoardPage(Page):
         if board is not None:
             await run_in_thread(board.close)
         self.context.state.set_connection(ConnectionState.DISCONNECTED)
-        self._log(tr("Disconnected."))
+        self._log(QCoreApplication.translate("BoardPage", "Disconnected."))
         self._update_buttons()
         self._show_status()
 
@@ -493,7 +530,11 @@ class BoardPage(Page):
             await run_in_thread(secrets.delete, "password", profile.ident)
             profile.remember_password = False
         self.registry.upsert(profile)
-        self._log(tr("From now on the app signs in with the key {path}.").format(path=str(key_path)))
+        self._log(
+            QCoreApplication.translate(
+                "BoardPage", "From now on the app signs in with the key {path}."
+            ).format(path=str(key_path))
+        )
         self._update_buttons()
 
     def _on_forget_key_button_clicked(self) -> None:
@@ -502,7 +543,11 @@ class BoardPage(Page):
             return
         target = profile.target()
         self.known_hosts.forget(target.resolve().key_id)
-        self._log(tr("The pinned host key of {target} was forgotten.").format(target=profile.ident))
+        self._log(
+            QCoreApplication.translate("BoardPage", "The pinned host key of {target} was forgotten.").format(
+                target=profile.ident
+            )
+        )
 
     # ------------------------------------------------------------------ facts
     def _fact_rows(self, facts: BoardFacts) -> list[tuple[str, str]]:
@@ -510,35 +555,50 @@ class BoardPage(Page):
         if facts.gpu_model:
             gpu = facts.gpu_model
         elif facts.kgsl_device:
-            gpu = tr("Adreno (KGSL driver)")
+            gpu = QCoreApplication.translate("BoardPage", "Adreno (KGSL driver)")
         else:
-            gpu = tr("no Adreno GPU driver (KGSL) found")
+            gpu = QCoreApplication.translate("BoardPage", "no Adreno GPU driver (KGSL) found")
         if facts.has_adreno_opencl:
-            opencl = tr("yes ({lib})").format(lib=facts.opencl_lib)
+            opencl = QCoreApplication.translate("BoardPage", "yes ({lib})").format(lib=facts.opencl_lib)
         elif facts.opencl_lib:
-            opencl = tr("library only ({lib}), no Adreno GPU").format(lib=facts.opencl_lib)
+            opencl = QCoreApplication.translate("BoardPage", "library only ({lib}), no Adreno GPU").format(
+                lib=facts.opencl_lib
+            )
         else:
-            opencl = tr("no")
+            opencl = QCoreApplication.translate("BoardPage", "no")
         sudo = {
-            "nopasswd": tr("works without a password"),
-            "password": tr("asks for the account's password"),
-        }.get(facts.sudo, tr("not available"))
+            "nopasswd": QCoreApplication.translate("BoardPage", "works without a password"),
+            "password": QCoreApplication.translate("BoardPage", "asks for the account's password"),
+        }.get(facts.sudo, QCoreApplication.translate("BoardPage", "not available"))
         return [
-            (tr("Board"), facts.model or facts.hostname),
-            (tr("Operating system"), facts.os_name or f"{facts.os_id} {facts.os_version}"),
-            (tr("Architecture"), facts.arch),
-            (tr("CPU cores"), str(facts.cpu_cores)),
+            (QCoreApplication.translate("BoardPage", "Board"), facts.model or facts.hostname),
             (
-                tr("Memory"),
-                tr("{total:.1f} GiB ({free:.1f} GiB free)").format(
+                QCoreApplication.translate("BoardPage", "Operating system"),
+                facts.os_name or f"{facts.os_id} {facts.os_version}",
+            ),
+            (QCoreApplication.translate("BoardPage", "Architecture"), facts.arch),
+            (QCoreApplication.translate("BoardPage", "CPU cores"), str(facts.cpu_cores)),
+            (
+                QCoreApplication.translate("BoardPage", "Memory"),
+                QCoreApplication.translate("BoardPage", "{total:.1f} GiB ({free:.1f} GiB free)").format(
                     total=facts.mem_total_kb / gib, free=facts.mem_available_kb / gib
                 ),
             ),
-            (tr("Free disk in home"), tr("{free:.1f} GiB").format(free=facts.disk_free_kb / gib)),
-            (tr("GPU"), gpu),
-            (tr("OpenCL"), opencl),
-            (tr("llama.cpp"), facts.llama_version or facts.llama_bin or tr("not installed")),
-            (tr("sudo"), sudo),
+            (
+                QCoreApplication.translate("BoardPage", "Free disk in home"),
+                QCoreApplication.translate("BoardPage", "{free:.1f} GiB").format(
+                    free=facts.disk_free_kb / gib
+                ),
+            ),
+            (QCoreApplication.translate("BoardPage", "GPU"), gpu),
+            (QCoreApplication.translate("BoardPage", "OpenCL"), opencl),
+            (
+                QCoreApplication.translate("BoardPage", "llama.cpp"),
+                facts.llama_version
+                or facts.llama_bin
+                or QCoreApplication.translate("BoardPage", "not installed"),
+            ),
+            (QCoreApplication.translate("BoardPage", "sudo"), sudo),
         ]
 
     def _show_facts(self, facts: BoardFacts) -> None:
@@ -549,14 +609,18 @@ class BoardPage(Page):
             self.facts_table.setItem(i, 1, QTableWidgetItem(value))
         if facts.has_adreno_opencl:
             self.gpu_note.setText(
-                tr("The Adreno GPU and its OpenCL driver are present: llama.cpp can use the GPU.")
+                QCoreApplication.translate(
+                    "BoardPage",
+                    "The Adreno GPU and its OpenCL driver are present: llama.cpp can use the GPU.",
+                )
             )
         else:
             self.gpu_note.setText(
-                tr(
+                QCoreApplication.translate(
+                    "BoardPage",
                     "No Adreno OpenCL driver was found, so llama.cpp would run on the CPU. On Ubuntu Desktop "
                     "the open Freedreno driver has no OpenCL; the Setup page explains the switch to the "
-                    "server image's qcom-adreno1 driver."
+                    "server image's qcom-adreno1 driver.",
                 )
             )
         self.facts_table.resizeRowsToContents()
