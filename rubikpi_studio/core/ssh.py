@@ -432,6 +432,15 @@ class Board:
             unregister()
             chan.close()
 
+    def _dropped(self, wait: float = 2.0) -> bool:
+        """After an I/O error: did the connection die? The reader thread may need a moment to notice."""
+        deadline = time.monotonic() + wait
+        while self.transport.is_active():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
     def _open_session(self) -> paramiko.Channel:
         try:
             return self.transport.open_session(timeout=self.target.timeout)
@@ -651,7 +660,7 @@ class Board:
                 raise TransferFailed(
                     f"The board's disk is full while writing {remote}.", code="E_NO_SPACE"
                 ) from None
-            if not self.transport.is_active():
+            if self._dropped():
                 raise Unreachable(
                     f"The connection dropped during the upload; {offset + sent} of {size} bytes are on the "
                     "board and the next attempt continues from there.",
@@ -704,7 +713,7 @@ class Board:
                     pos = p
             os.replace(part, local)
         except (OSError, paramiko.SSHException, EOFError) as exc:
-            if not self.transport.is_active():
+            if self._dropped():
                 raise Unreachable("The connection dropped during the download.", reason="dropped") from None
             raise TransferFailed(f"Download of {remote} failed: {exc}") from None
         return got
