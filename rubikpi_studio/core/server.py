@@ -27,7 +27,7 @@ import shlex
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import IO, Any, cast
+from typing import Any
 
 from . import jobs, llamacpp
 from . import secrets as keyring_secrets
@@ -524,7 +524,12 @@ def _read_info(board: Board, path: str, *, what: str) -> tuple[GgufInfo | None, 
         raise ModelMissing(f"The {what} {path} is not on the board.", path=path)
     try:
         with board.sftp().open(path, "rb") as fh:
-            return read_gguf_info(cast(IO[bytes], fh), file_size=size), size
+
+            def read(offset: int, n: int) -> bytes:
+                fh.seek(offset)
+                return bytes(fh.read(n))
+
+            return read_gguf_info(read, file_size=size), size
     except NotGguf as exc:
         if exc.data.get("reason") == "version":
             return None, size  # newer than our reader: let llama-server judge

@@ -1,0 +1,506 @@
+"""The Server page: pick a model, GPU or CPU, context, LAN sharing; start/stop/restart; loading steps,
+backend and device, URL (+ key), and the server's log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import posixpath
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from rubikpi_studio.core import server
+from rubikpi_studio.core.errors import StudioError
+from rubikpi_studio.core.events import FAILED, INFO, LOG, STEP_DONE, WARN, CancelToken, Event
+from rubikpi_studio.core.ssh import Board
+
+from ..bridge import EventBridge, guarded, run_in_thread
+from ..i18n import QT_TRANSLATE_NOOP
+from ..widgets import I18N_SKIP, LogPane, StepList
+from .base import ConnectionState, Page, PageContext, ServerState, register_page
+
+log = logging.getLogger(__name__)
+
+CTX = "ServerPage"
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate(CTX, text)
+
+
+def list_board_models(board: Board) -> list[tuple[str, bool]]:
+    """(path, is_projector) of the GGUF files in ~/dev/llm/models: the models module when it is there,
+    else a plain SFTP listing (projectors recognised by the manual's `mmproj-` name)."""
+    try:
+        from rubikpi_studio.core import models  # the Models page's module (may be absent in a build)
+
+        return [(m.path, m.is_projector) for m in models.list_models(board) if not m.partial]
+    except ImportError:
+        pass
+    base = f"{board.home()}/{server.MODELS_DIR}"
+    try:
+        names = board.sftp().listdir(base)
+    except FileNotFoundError:
+        return []
+    return [
+        (posixpath.join(base, n), n.lower().startswith("mmproj"))
+        for n in sorted(names)
+        if n.lower().endswith(".gguf")
+    ]
+
+
+@register_page
+class ServerPage(Page):
+    name = "server"
+    title = QT_TRANSLATE_NOOP("Page", "Server")
+    order = 40
+    icon = "server"
+    needs_board = True
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.board: Board | None = None
+        self.handle: server.ServerHandle | None = None
+        self.last_status: server.ServerStatus | None = None
+        self.cancel: CancelToken | None = None
+        self._watch_cancel: CancelToken | None = None
+        self._watch_task: asyncio.Future[Any] | None = None
+
+        self.heading = QLabel()
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("serverStatus")
+        self.status_label.setWordWrap(True)
+
+        # -- settings
+        self.settings_box = QGroupBox()
+        self.model_combo = QComboBox()
+        self.model_combo.setProperty(I18N_SKIP, True)  # file names
+        self.model_combo.setMinimumContentsLength(30)
+        self.mmproj_combo = QComboBox()
+        self.mmproj_combo.setProperty(I18N_SKIP, True)
+        self.refresh_button = QPushButton()
+        self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
+        self.device_combo = QComboBox()
+        self.ctx_spin = QSpinBox()
+        self.ctx_spin.setRange(256, 131072)
+        self.ctx_spin.setSingleStep(512)
+        self.ctx_spin.setValue(2048)
+        self.port_spin = QSpinBox()
+        self.port_spin.setRange(1024, 65535)
+        self.port_spin.setValue(server.DEFAULT_PORT)
+        self.lan_check = QCheckBox()
+        self.extra_edit = QLineEdit()
+        self.extra_edit.setProperty(I18N_SKIP, True)
+        self.extra_edit.setMaxLength(server.MAX_EXTRA_CHARS)
+        self.extra_edit.textChanged.connect(self._on_extra_edit_changed)
+        self.extra_note = QLabel()
+        self.extra_note.setProperty(I18N_SKIP, True)
+        self.extra_note.setWordWrap(True)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model_combo, 1)
+        model_row.addWidget(self.refresh_button)
+        self.form = QFormLayout(self.settings_box)
+        self.form.addRow("", model_row)
+        self.form.addRow("", self.mmproj_combo)
+        self.form.addRow("", self.device_combo)
+        self.form.addRow("", self.ctx_spin)
+        self.form.addRow("", self.port_spin)
+        self.form.addRow("", self.lan_check)
+        self.form.addRow("", self.extra_edit)
+        self.form.addRow("", self.extra_note)
+
+        self.start_button = QPushButton()
+        self.start_button.setObjectName("startServer")
+        self.start_button.clicked.connect(self._on_start_button_clicked)
+        self.stop_button = QPushButton()
+        self.stop_button.clicked.connect(self._on_stop_button_clicked)
+        self.restart_button = QPushButton()
+        self.restart_button.clicked.connect(self._on_restart_button_clicked)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.restart_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addStretch(1)
+
+        # -- what runs
+        self.steps_box = QGroupBox()
+        self.steps = StepList()
+        self.steps.cancel_requested.connect(self._on_steps_cancel_requested)
+        QVBoxLayout(self.steps_box).addWidget(self.steps)
+        self.info_box = QGroupBox()
+        self.info_grid = QGridLayout(self.info_box)
+        self.info_labels: dict[str, QLabel] = {}
+        self.info_values: dict[str, QLabel] = {}
+        for row, key in enumerate(("backend", "model", "context", "local", "lan", "key")):
+            label, value = QLabel(), QLabel()
+            value.setProperty(I18N_SKIP, True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)
+            self.info_labels[key], self.info_values[key] = label, value
+            self.info_grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
+            self.info_grid.addWidget(value, row, 1)
+        self.info_grid.setColumnStretch(1, 1)
+
+        self.log_box = QGroupBox()
+        self.log_pane = LogPane(max_lines=2000)
+        QVBoxLayout(self.log_box).addWidget(self.log_pane)
+
+        self.bridge = EventBridge(self)
+        self.bridge.events_ready.connect(self.steps.apply_events)
+        self.bridge.events_ready.connect(self.log_pane.apply_events)
+        self.bridge.events_ready.connect(self._on_bridge_events)
+
+        top = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(self.settings_box)
+        left.addLayout(buttons)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.info_box)
+        right.addWidget(self.steps_box, 1)
+        top.addLayout(left, 1)
+        top.addLayout(right, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.status_label)
+        layout.addLayout(top, 3)
+        layout.addWidget(self.log_box, 2)
+
+        context.state.connection_changed.connect(self._on_state_connection_changed)
+        self.retranslate()
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ texts
+    def retranslate(self) -> None:
+        self.heading.setText(tr("Model server"))
+        self.settings_box.setTitle(tr("What to serve"))
+        labels = [
+            tr("Model"),
+            tr("Vision projector"),
+            tr("Run on"),
+            tr("Context (tokens)"),
+            tr("Port on the board"),
+            tr("Network"),
+            tr("Extra flags"),
+            "",
+        ]
+        for row, text in enumerate(labels):
+            item = self.form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if item is not None and isinstance(item.widget(), QLabel):
+                item.widget().setText(text)  # type: ignore[union-attr]
+        self.refresh_button.setText(tr("Refresh"))
+        current = self.device_combo.currentIndex()
+        self.device_combo.clear()
+        self.device_combo.addItem(tr("GPU (Adreno, OpenCL)"), True)
+        self.device_combo.addItem(tr("CPU"), False)
+        self.device_combo.setCurrentIndex(max(0, current))
+        if self.mmproj_combo.count() == 0:
+            self.mmproj_combo.addItem(tr("None (text only)"), "")
+        else:
+            self.mmproj_combo.setItemText(0, tr("None (text only)"))
+        self.lan_check.setText(tr("Share on my network (with an API key)"))
+        self.lan_check.setToolTip(
+            tr("Other devices on your network can use the model with the key shown here. Off: only this app.")
+        )
+        self.extra_edit.setPlaceholderText("--temp 0.7 --top-k 40")
+        self.start_button.setText(tr("Start"))
+        self.stop_button.setText(tr("Stop"))
+        self.restart_button.setText(tr("Restart"))
+        self.steps_box.setTitle(tr("Loading"))
+        self.info_box.setTitle(tr("Running"))
+        names = {
+            "backend": tr("Runs on"),
+            "model": tr("Model"),
+            "context": tr("Context"),
+            "local": tr("URL for this app"),
+            "lan": tr("URL for other devices"),
+            "key": tr("API key"),
+        }
+        for key, label in self.info_labels.items():
+            label.setText(names[key])
+        self.log_box.setTitle(tr("Server log"))
+        self._show_status()
+
+    def _show_status(self) -> None:
+        st = self.last_status
+        if self.board is None:
+            text = tr("Connect to a board first.")
+        elif st is None or st.state == "stopped":
+            text = tr("No model is being served.")
+        elif st.state == "running":
+            text = tr("Serving {model} on port {port}.").format(
+                model=posixpath.basename(st.model), port=st.port
+            )
+            if not st.managed:
+                text += " " + tr("It was started outside the app; Stop ends it.")
+        elif st.state == "loading":
+            text = tr("Loading the model…")
+        elif st.state == "restarting":
+            text = tr("The server stopped and is being restarted…")
+        else:
+            text = tr("The server failed: {why}").format(why=st.message)
+        self.status_label.setText(text)
+        values = dict.fromkeys(self.info_values, "")
+        if st is not None and st.state != "stopped":
+            values["backend"] = st.backend or tr("unknown (not started by the app)")
+            values["model"] = st.model
+            if st.info is not None:
+                vision = tr("yes") if st.info.has_vision else tr("no")
+                values["context"] = tr("{n} tokens, {slots} slot(s), images: {vision}").format(
+                    n=st.info.n_ctx, slots=st.info.total_slots, vision=vision
+                )
+            values["local"] = st.local_url
+            values["lan"] = st.lan_url or tr("not shared")
+            if st.lan_url and self.handle is not None and self.handle.api_key:
+                values["key"] = self.handle.api_key
+        for key, value in values.items():
+            self.info_values[key].setText(value)
+        show_key = bool(values["key"])
+        self.info_labels["key"].setVisible(show_key)
+        self.info_values["key"].setVisible(show_key)
+
+    def _update_buttons(self) -> None:
+        connected = self.board is not None
+        running = self.handle is not None
+        busy = self.cancel is not None
+        self.start_button.setEnabled(connected and not running and not busy)
+        self.stop_button.setEnabled(connected and (running or busy))
+        self.restart_button.setEnabled(connected and running and not busy)
+        self.refresh_button.setEnabled(connected and not busy)
+        for w in (self.model_combo, self.mmproj_combo, self.device_combo, self.ctx_spin, self.port_spin):
+            w.setEnabled(connected and not busy)
+        self.lan_check.setEnabled(connected and not busy)
+        self.extra_edit.setEnabled(connected and not busy)
+        self.steps.set_cancellable(busy)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def local_url(self) -> str:
+        """Where the chat reaches the server (the tunnel's local end), or ''."""
+        return self.last_status.local_url if self.last_status else ""
+
+    def spec(self) -> server.ServerSpec:
+        return server.ServerSpec(
+            model=str(self.model_combo.currentData() or self.model_combo.currentText()),
+            mmproj=str(self.mmproj_combo.currentData() or ""),
+            gpu=bool(self.device_combo.currentData()),
+            ctx=self.ctx_spin.value(),
+            port=self.port_spin.value(),
+            lan=self.lan_check.isChecked(),
+            extra=server.parse_extra_flags(self.extra_edit.text()),
+        )
+
+    def _on_extra_edit_changed(self, text: str) -> None:
+        try:
+            server.parse_extra_flags(text)
+            self.extra_note.setText("")
+        except server.ExtraFlagsInvalid as exc:
+            self.extra_note.setText(exc.message)
+
+    @asyncSlot(object)
+    async def _on_state_connection_changed(self, state: ConnectionState) -> None:
+        board = self.context.state.board
+        if state is ConnectionState.CONNECTED and isinstance(board, Board):
+            self.board = board
+            self._update_buttons()
+            await self._refresh()
+        else:
+            self._stop_watching()
+            if self.handle is not None:
+                self.handle.close_tunnel()
+            self.board = None
+            self.handle = None
+            self.last_status = None
+            self.context.state.set_server(ServerState.UNKNOWN)
+            self._update_buttons()
+            self._show_status()
+
+    @asyncSlot()
+    async def _on_refresh_button_clicked(self) -> None:
+        await self._refresh()
+
+    async def _refresh(self) -> None:
+        """Models on the board and the server that may already run there (adopted, not started twice)."""
+        board = self.board
+        if board is None:
+            return
+        try:
+            found = await run_in_thread(list_board_models, board)
+            self._fill_models(found)
+            handle = await run_in_thread(server.find, board)
+            if handle is not None:
+                if handle.needs_api_key and handle.api_key is None:
+                    handle.api_key = await run_in_thread(server.lan_api_key, board, create=False)
+                self.handle = handle
+                self.log_pane.append_lines(await run_in_thread(server.log_tail, board, 200))
+                await self._after_running()
+            else:
+                self.last_status = server.ServerStatus("stopped")
+                self.context.state.set_server(ServerState.STOPPED)
+        except StudioError as exc:
+            self.bridge(Event(WARN, message=exc.message))
+        self._update_buttons()
+        self._show_status()
+
+    def _fill_models(self, found: list[tuple[str, bool]]) -> None:
+        keep = self.model_combo.currentData()
+        self.model_combo.clear()
+        while self.mmproj_combo.count() > 1:
+            self.mmproj_combo.removeItem(1)
+        for path, is_projector in found:
+            combo = self.mmproj_combo if is_projector else self.model_combo
+            combo.addItem(posixpath.basename(path), path)
+        if keep:
+            idx = self.model_combo.findData(keep)
+            if idx >= 0:
+                self.model_combo.setCurrentIndex(idx)
+
+    # ------------------------------------------------------------------ actions
+    @asyncSlot()
+    @guarded("start_button")
+    async def _on_start_button_clicked(self) -> None:
+        await self._start(restart=False)
+
+    @asyncSlot()
+    @guarded("restart_button")
+    async def _on_restart_button_clicked(self) -> None:
+        await self._start(restart=True)
+
+    async def _start(self, *, restart: bool) -> None:
+        board = self.board
+        if board is None:
+            return
+        spec = self.spec()
+        if not spec.model:
+            self.bridge(Event(WARN, message=tr("Choose a model first (put GGUF files in ~/dev/llm/models).")))
+            return
+        api_key = None
+        if spec.lan:
+            api_key = await run_in_thread(server.lan_api_key, board)
+        self._stop_watching()
+        self.steps.reset()
+        self.steps.set_steps(
+            [
+                ("check", tr("Check model, memory and port")),
+                ("load", tr("Start llama-server")),
+                ("model", tr("Load the model")),
+                ("ready", tr("Ready")),
+            ]
+        )
+        self.cancel = CancelToken()
+        self.context.state.set_server(ServerState.STARTING)
+        self._update_buttons()
+        try:
+            if restart:
+                current = self.handle
+                if current is not None:
+                    await run_in_thread(server.stop, board, current, report=self.bridge)
+                    self.handle = None
+            self.handle = await run_in_thread(
+                server.start, board, spec, report=self.bridge, cancel=self.cancel, api_key=api_key
+            )
+        except StudioError:
+            self.context.state.set_server(ServerState.FAILED)
+            self.last_status = None
+            raise
+        finally:
+            self.cancel = None
+            self.bridge.flush()
+            self._update_buttons()
+        await self._after_running()
+
+    async def _after_running(self) -> None:
+        board, handle = self.board, self.handle
+        if board is None or handle is None:
+            return
+        await run_in_thread(handle.open_tunnel)
+        self.last_status = await run_in_thread(server.status, board, handle)
+        state = {
+            "running": ServerState.RUNNING,
+            "loading": ServerState.STARTING,
+            "restarting": ServerState.STARTING,
+        }.get(self.last_status.state, ServerState.FAILED)
+        self.context.state.set_server(state)
+        self._show_status()
+        self._update_buttons()
+        self._start_watching()
+
+    @asyncSlot()
+    @guarded("stop_button")
+    async def _on_stop_button_clicked(self) -> None:
+        board = self.board
+        if board is None:
+            return
+        if self.cancel is not None:  # still starting: cancel stops what was started
+            self.cancel.cancel()
+            return
+        self._stop_watching()
+        await run_in_thread(server.stop, board, self.handle, report=self.bridge)
+        self.handle = None
+        self.last_status = server.ServerStatus("stopped")
+        self.context.state.set_server(ServerState.STOPPED)
+        self._show_status()
+        self._update_buttons()
+
+    def _on_steps_cancel_requested(self) -> None:
+        if self.cancel is not None:
+            self.cancel.cancel()
+
+    # ------------------------------------------------------------------ watching a running server
+    def _start_watching(self) -> None:
+        board, handle = self.board, self.handle
+        if board is None or handle is None or handle.job is None:
+            return
+        self._watch_cancel = token = CancelToken()
+        self._watch_task = asyncio.ensure_future(
+            run_in_thread(server.watch, board, handle, report=self.bridge, cancel=token, interval=1.0)
+        )
+
+    def _stop_watching(self) -> None:
+        if self._watch_cancel is not None:
+            self._watch_cancel.cancel()
+        self._watch_cancel = None
+        self._watch_task = None
+
+    def _on_bridge_events(self, events: list[Event]) -> None:
+        for ev in events:
+            if ev.kind == FAILED and self.cancel is None and self.handle is not None:
+                self.last_status = server.ServerStatus(
+                    "failed", managed=True, port=self.handle.port, model=self.handle.model, message=ev.message
+                )
+                self.handle = None
+                self.context.state.set_server(ServerState.FAILED)
+                self._update_buttons()
+                self._show_status()
+            elif ev.kind == WARN and ev.step == "server" and self.last_status is not None:
+                self.context.state.set_server(ServerState.STARTING)
+                self.status_label.setText(tr("The server stopped and is being restarted…"))
+            elif ev.kind == STEP_DONE and ev.step == "load" and self.cancel is None:
+                self.context.state.set_server(ServerState.RUNNING)
+                self._show_status()
+            elif ev.kind in (INFO, LOG):
+                continue
+
+    def deactivate(self) -> None:
+        pass
