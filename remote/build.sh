@@ -110,6 +110,8 @@ if grep -q 'LLAMA_USE_PREBUILT_UI' "$SRC/CMakeLists.txt"; then
 fi
 if rps_have ccache; then
   cmake_args+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Paths relative to the llm folder, so a second clone or build folder hits the same cache entries.
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$RPS_LLM_DIR}
 fi
 # Build number and commit: from a `b<N>` release tag on the commit, else llama.cpp's own git count.
 build_tag=$(git -C "$SRC" tag --points-at "$COMMIT" 2>/dev/null | grep -E '^b[0-9]+$' | head -n1 || true)

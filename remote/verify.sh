@@ -15,6 +15,9 @@ BIN="$BUILD/bin"
 rps_step verify Check the built llama.cpp
 [[ -x $BIN/llama-cli ]] || rps_fail verify E_NOT_BUILT "no llama.cpp build at $BIN; run build.sh"
 rps_info verify bin "$(readlink -f "$BIN")"
+# Newer trees split one-shot generation into llama-completion (llama-cli became the chat CLI).
+if [[ -x $BIN/llama-completion ]]; then rps_info verify has_llama_completion yes
+else rps_info verify has_llama_completion no; fi
 
 version_out=$("$BIN/llama-cli" --version 2>&1 </dev/null) ||
   rps_fail verify E_VERIFY "llama-cli --version failed: $(tail -n1 <<<"$version_out")"
@@ -72,8 +75,9 @@ if [[ -n ${RPS_MODEL:-} ]]; then
   if [[ $smoke =~ offloaded\ ([0-9]+)/([0-9]+)\ layers\ to\ GPU ]]; then
     rps_info verify offloaded "${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
   fi
-  if [[ $smoke =~ llama_perf_context_print:\ +eval\ time\ =[^\(]*\([^,]*,\ +([0-9.]+)\ tokens\ per\ second ]]; then
-    rps_info verify eval_tokens_per_second "${BASH_REMATCH[1]}"
+  # b6362 prints llama_perf_context_print, newer llama-completion common_perf_print.
+  if [[ $smoke =~ (llama_perf_context_print|common_perf_print):\ +eval\ time\ =[^\(]*\([^,]*,\ +([0-9.]+)\ tokens\ per\ second ]]; then
+    rps_info verify eval_tokens_per_second "${BASH_REMATCH[2]}"
   fi
 fi
 rps_done verify "llama.cpp $backend${gpu_device:+ on $gpu_device}"

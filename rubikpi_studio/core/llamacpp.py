@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 # b6362 era: `version: 6166 (c36e54d06)`; newer: `version: 0.6.0-dev (build 11434, commit 8a98145c)`.
 _VERSION_NEW = re.compile(r"^version: (\S+) \(build (\d+), commit ([^)\s]+)\)", re.M)
 _VERSION_OLD = re.compile(r"^version: (\d+) \(([0-9a-fA-F]+|unknown)\)", re.M)
-_BUILT_WITH = re.compile(r"^built with (.+?) for (\S+)\s*$", re.M)
+_BUILT_WITH = re.compile(r"^built with (.+) for (.+?)\s*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -205,17 +205,20 @@ def parse_quantize_progress(line: str) -> QuantizeProgress | None:
     return QuantizeProgress(int(m.group(1)), int(m.group(2)), m.group(3))
 
 
+# b6362: `llama_perf_context_print:` / `llama_perf_sampler_print:`; b11434's llama-completion prints the same
+# figures as `common_perf_print:` (recorded in tests/data/logs/llama-completion-b11434-cpu.txt). A rate can be
+# `inf` (prompt of 0 ms).
 _PERF = re.compile(
-    r"(?P<who>llama_perf_\w+_print):\s+(?P<name>[\w ]+?)\s+=\s+(?P<ms>[\d.]+) ms"
+    r"(?P<who>llama_perf_\w+_print|common_perf_print):\s+(?P<name>[\w ]+?)\s+=\s+(?P<ms>[\d.]+) ms"
     r"(?: /\s+(?P<count>\d+) (?P<unit>\w+))?"
-    r"(?:\s+\(\s*(?P<per>[\d.]+) ms per token,\s+(?P<tps>[\d.]+) tokens per second\))?"
-    r"|(?P<who2>llama_perf_\w+_print):\s+(?P<name2>[\w ]+?)\s+=\s+(?P<value>\d+)\s*$"
+    r"(?:\s+\(\s*(?P<per>[\d.]+) ms per token,\s+(?P<tps>[\d.]+|inf) tokens per second\))?"
+    r"|(?P<who2>llama_perf_\w+_print|common_perf_print):\s+(?P<name2>[\w ]+?)\s+=\s+(?P<value>\d+)\s*$"
 )
 
 
 @dataclass(frozen=True)
 class PerfLine:
-    source: str  # llama_perf_context_print / llama_perf_sampler_print
+    source: str  # llama_perf_context_print / llama_perf_sampler_print / common_perf_print
     name: str  # "load time", "prompt eval time", "eval time", "total time", "sampling time", "graphs reused"
     ms: float | None = None
     count: int | None = None  # tokens or runs
