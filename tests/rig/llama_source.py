@@ -9,7 +9,8 @@ The repository is bare, world-readable and owned by whoever made it (root on the
 repository owned by another user ("dubious ownership"), so the board account needs
 `git config --global --add safe.directory <repo>`: `safe_directory_config()` gives the lines to add.
 
-Run `python -m tests.rig.llama_source` to make it and print `<path> <commit>`.
+Run `python -m tests.rig.llama_source` to make it and print `<path> <commit>`; add `--build [--opencl]` to
+also build it once into the cache (`ensure_llama_build`) and print the bin/ folder.
 """
 
 from __future__ import annotations
@@ -180,6 +181,54 @@ def trust_system_wide(source: LlamaSource) -> None:
         subprocess.run(["git", "config", "--system", *safe_directory_config(source)], check=True)
 
 
+REMOTE = Path(__file__).resolve().parents[2] / "remote"
+
+
+def llama_build_dir(source: LlamaSource, *, opencl: bool = False) -> Path:
+    """Where `ensure_llama_build` keeps the build of `source` with these flags (build.sh's naming)."""
+    flavour = "opencl" if opencl else "cpu"
+    return cache_dir() / "builds" / "llm" / "llama.cpp" / f"build-{source.commit[:12]}-{flavour}"
+
+
+def ensure_llama_build(source: LlamaSource | None = None, *, opencl: bool = False) -> Path:
+    """A llama.cpp build for tests that need the binaries, made once by remote/build.sh in the cache (outside
+    any test's clone) and keyed by commit and flags; returns its bin/ folder. Cold: ~5 min on 2 idle cores
+    (15 min when the machine is busy); then instant. Uses ccache under the cache dir when installed."""
+    source = source or ensure_llama_source()
+    bdir = llama_build_dir(source, opencl=opencl)
+    stamp = bdir / ".rps-build-stamp"
+    if (
+        stamp.exists()
+        and f"commit={source.commit} " in stamp.read_text()
+        and (bdir / "bin/llama-server").exists()
+    ):
+        return bdir / "bin"
+    root = cache_dir() / "builds"
+    (root / "home").mkdir(parents=True, exist_ok=True)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(root / "home"),
+        "RPS_LLM_DIR": str(root / "llm"),
+        "RPS_LLAMA_REPO": str(source.repo),
+        "RPS_LLAMA_REF": source.commit,
+        "RPS_GPU": "on" if opencl else "off",
+        "RPS_SWAP": "off",
+        "CCACHE_DIR": os.environ.get("CCACHE_DIR", str(cache_dir() / "ccache")),
+    }
+    proc = subprocess.run(
+        ["nice", "bash", str(REMOTE / "build.sh")], env=env, capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0 or not (bdir / "bin/llama-server").exists():
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
+        raise RuntimeError(f"building llama.cpp ({'OpenCL' if opencl else 'CPU'}) failed:\n{tail}")
+    _make_world_readable(root / "llm")
+    return bdir / "bin"
+
+
 if __name__ == "__main__":
+    import sys
+
     src = ensure_llama_source()
     print(src.repo, src.commit)
+    if "--build" in sys.argv[1:]:
+        print(ensure_llama_build(src, opencl="--opencl" in sys.argv[1:]))
