@@ -551,12 +551,8 @@ def _resolve_mdns_names(
     names: Sequence[str], timeout: float, interfaces: Sequence[str] | None, cancel: CancelToken | None
 ) -> dict[str, list[str]]:
     """Ask for `name.local` A records over multicast DNS, all names at once."""
-    from zeroconf import (
-        AddressResolverIPv4,  # type: ignore[attr-defined]  # public, missing from __all__
-        InterfaceChoice,
-        IPVersion,
-        Zeroconf,
-    )
+    from zeroconf import InterfaceChoice, IPVersion, Zeroconf
+    from zeroconf._services.info import AddressResolverIPv4  # exported by zeroconf, but not in its __all__
 
     zc = Zeroconf(
         interfaces=list(interfaces) if interfaces else InterfaceChoice.All, ip_version=IPVersion.V4Only
