@@ -345,17 +345,30 @@ def _quantize_tool(board: Board) -> str:
 def test_quantize_tiny_f16_to_pure_q4_0(board: Board) -> None:
     tool = _quantize_tool(board)
     source = m.push(board, rig_models.tiny_f16_path(), name="tiny-f16.gguf")
+
+    # Without --pure, llama-quantize keeps some matrices in other types: the listing warns.
+    mixed = m.quantize(board, source.name, pure=False, output="tiny-mixed-Q4_0.gguf", quantize_bin=tool)
+    assert mixed.quantization == "Q4_0" and mixed.info is not None and not mixed.info.is_pure
+    assert "--pure" in mixed.warning
+
     rec = Recorder()
     out = m.quantize(board, source.name, report=rec, delete_source=True)
-    assert tool  # the binary found on the board ran
     assert out.name == "tiny-q4_0.gguf"
-    progress = [e for e in rec.kinds(PROGRESS, "quantize")]
+    progress = rec.kinds(PROGRESS, "quantize")
     assert len(progress) >= 2 and progress[-1].fraction == 1.0
-    assert "tensor" in progress[0].message and " of " in progress[0].message
-    (listed,) = m.list_models(board)  # the f16 source was deleted as asked
-    assert listed.name == "tiny-q4_0.gguf"
-    assert listed.quantization == "Q4_0" and listed.info is not None and listed.info.is_pure
-    assert listed.warning == ""
+    assert progress[0].message.startswith("tensor 1 of ")
+    assert [e.step for e in rec.kinds("done")][-1] == "delete-source"
+    listed = {x.name: x for x in m.list_models(board)}  # the f16 source was deleted as asked
+    assert set(listed) == {"tiny-mixed-Q4_0.gguf", "tiny-q4_0.gguf"}
+    pure = listed["tiny-q4_0.gguf"]
+    assert pure.quantization == "Q4_0" and pure.info is not None and pure.info.is_pure
+    assert pure.warning == "" and listed["tiny-mixed-Q4_0.gguf"].warning
+
+    # Requantizing the mixed file to pure Q4_0 needs consent, then fixes the warning.
+    with pytest.raises(m.NeedsRequantize):
+        m.quantize(board, "tiny-mixed-Q4_0.gguf")
+    fixed = m.quantize(board, "tiny-mixed-Q4_0.gguf", allow_requantize=True, output="tiny-fixed-Q4_0.gguf")
+    assert fixed.info is not None and fixed.info.is_pure and fixed.warning == ""
 
 
 # --- CLI ----------------------------------------------------------------------------------------------------
