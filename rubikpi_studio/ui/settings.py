@@ -27,8 +27,31 @@ class Setting(Generic[T]):
 LANGUAGE = Setting("ui/language", str, "", "Interface language: '' follows the system, else 'en' or 'zh_CN'.")
 GEOMETRY = Setting("ui/geometry", QByteArray, QByteArray(), "Main window geometry (saveGeometry).")
 LAST_PAGE = Setting("ui/last_page", str, "board", "The page shown when the app starts.")
+THEME = Setting(
+    "ui/theme", str, "system", "Colour scheme: 'system' follows the system, else 'light' or 'dark'."
+)
+HF_ENDPOINT = Setting(
+    "models/hf_endpoint",
+    str,
+    "https://huggingface.co",
+    "Where models are downloaded from: Hugging Face or a mirror with the same layout (hf-mirror.com).",
+)
+SERVER_PORT = Setting("server/port", int, 9876, "The port llama-server listens on, on the board's loopback.")
+SHOW_WIZARD = Setting(
+    "wizard/show_at_start", bool, True, "Open the setup wizard at start-up (until it is done)."
+)
+WIZARD_PAGE = Setting("wizard/page", str, "", "The wizard page to resume on ('' = the first).")
 
-ALL: tuple[Setting[str] | Setting[QByteArray], ...] = (LANGUAGE, GEOMETRY, LAST_PAGE)
+ALL: tuple[Setting[str] | Setting[QByteArray] | Setting[int] | Setting[bool], ...] = (
+    LANGUAGE,
+    GEOMETRY,
+    LAST_PAGE,
+    THEME,
+    HF_ENDPOINT,
+    SERVER_PORT,
+    SHOW_WIZARD,
+    WIZARD_PAGE,
+)
 
 
 class Settings:
