@@ -335,10 +335,12 @@ class _CancelScope:
         self._lock = threading.Lock()
         self._conn: HTTPConnection | None = None
         self.cancelled = False
+        self.opened_connection = False  # False: the request went out on a pooled keep-alive connection
 
-    def attach(self, conn: HTTPConnection) -> None:
+    def attach(self, conn: HTTPConnection, *, fresh: bool = False) -> None:
         with self._lock:
             self._conn = conn
+            self.opened_connection = self.opened_connection or fresh
             cancelled = self.cancelled
         if cancelled:
             self._shutdown(conn)
@@ -361,16 +363,16 @@ class _CancelScope:
             sock.shutdown(socket.SHUT_RDWR)
 
 
-def _attach_to_scope(conn: HTTPConnection) -> None:
+def _attach_to_scope(conn: HTTPConnection, *, fresh: bool = False) -> None:
     scope: _CancelScope | None = getattr(_active, "scope", None)
     if scope is not None:
-        scope.attach(conn)
+        scope.attach(conn, fresh=fresh)
 
 
 class _CancellableHTTPConnection(HTTPConnection):
     def connect(self) -> None:
         super().connect()
-        _attach_to_scope(self)
+        _attach_to_scope(self, fresh=True)
 
     def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         _attach_to_scope(self)
@@ -380,7 +382,7 @@ class _CancellableHTTPConnection(HTTPConnection):
 class _CancellableHTTPSConnection(HTTPSConnection):
     def connect(self) -> None:
         super().connect()
-        _attach_to_scope(self)
+        _attach_to_scope(self, fresh=True)
 
     def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         _attach_to_scope(self)
@@ -559,15 +561,63 @@ def _unreachable(exc: Exception, endpoint: ServerEndpoint) -> ServerUnreachable:
     )
 
 
+_STALE_ERRORS = (
+    http.client.RemoteDisconnected,
+    ConnectionResetError,
+    BrokenPipeError,
+    ConnectionAbortedError,
+)
+
+
+def _is_stale_connection_error(exc: BaseException) -> bool:
+    """The server had closed the pooled connection before our request reached it (nothing was processed)."""
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        e = todo.pop()
+        if not isinstance(e, BaseException) or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, _STALE_ERRORS):
+            return True
+        todo += [*e.args, getattr(e, "reason", None), e.__cause__, e.__context__]
+    return False
+
+
+def _send(
+    endpoint: ServerEndpoint, method: str, path: str, scope: _CancelScope, **kwargs: Any
+) -> requests.Response:
+    """One request; once more on a new connection when a reused keep-alive connection turns out closed.
+
+    llama-server closes the connection after every streamed answer although it announces keep-alive, so the
+    next request can race the server's FIN on the pooled socket. Such a request never reached the server,
+    so sending it again is safe. `scope` ties the connection to a CancelToken.
+    """
+    for attempt in (0, 1):
+        scope.opened_connection = False
+        _active.scope = scope
+        try:
+            return endpoint.session.request(method, endpoint.url(path), **kwargs)
+        except requests.RequestException as exc:
+            if scope.cancelled:
+                raise
+            if attempt == 0 and not scope.opened_connection and _is_stale_connection_error(exc):
+                continue
+            raise _unreachable(exc, endpoint) from exc
+        finally:
+            _active.scope = None
+    raise AssertionError("unreachable")
+
+
 def _get_json(endpoint: ServerEndpoint, path: str, *, allow_404: bool = False) -> dict[str, Any]:
-    try:
-        resp = endpoint.session.get(
-            endpoint.url(path),
-            headers=endpoint.headers(),
-            timeout=(endpoint.connect_timeout, max(endpoint.connect_timeout, 10.0)),
-        )
-    except requests.RequestException as exc:
-        raise _unreachable(exc, endpoint) from exc
+    resp = _send(
+        endpoint,
+        "GET",
+        path,
+        _CancelScope(),
+        headers=endpoint.headers(),
+        timeout=(endpoint.connect_timeout, max(endpoint.connect_timeout, 10.0)),
+    )
     with resp:
         if resp.status_code == 404 and allow_404:
             return {}
@@ -638,12 +688,14 @@ def probe_server(endpoint: ServerEndpoint) -> ServerInfo:
 
 def fetch_slots(endpoint: ServerEndpoint) -> list[dict[str, Any]]:
     """`GET /slots`: one dict per slot (`id`, `is_processing`, ...)."""
-    try:
-        resp = endpoint.session.get(
-            endpoint.url("/slots"), headers=endpoint.headers(), timeout=(endpoint.connect_timeout, 10.0)
-        )
-    except requests.RequestException as exc:
-        raise _unreachable(exc, endpoint) from exc
+    resp = _send(
+        endpoint,
+        "GET",
+        "/slots",
+        _CancelScope(),
+        headers=endpoint.headers(),
+        timeout=(endpoint.connect_timeout, 10.0),
+    )
     with resp:
         if resp.status_code != 200:
             raise _error_from_envelope(resp.status_code, resp.content[:_ERROR_BODY_LIMIT], endpoint)
@@ -913,26 +965,24 @@ def stream_chat(
 
     scope = _CancelScope()
     unregister = cancel.on_cancel(scope.abort)
-    _active.scope = scope
     resp: requests.Response | None = None
     try:
         try:
-            resp = endpoint.session.post(
-                endpoint.url("/v1/chat/completions"),
+            resp = _send(
+                endpoint,
+                "POST",
+                "/v1/chat/completions",
+                scope,
                 data=payload,
                 headers=headers,
                 stream=True,
                 timeout=(endpoint.connect_timeout, endpoint.read_timeout),
             )
-        except requests.RequestException as exc:
-            if scope.cancelled:
-                return acc.result(stopped=True)
-            raise _unreachable(exc, endpoint) from exc
-        finally:
-            _active.scope = None
+        except requests.RequestException:
+            # _send raises the raw error only when the request was cancelled.
+            return acc.result(stopped=True)
         return _read_stream(resp, endpoint, acc, scope, max_line_bytes)
     finally:
-        _active.scope = None
         unregister()
         if resp is not None:
             resp.close()

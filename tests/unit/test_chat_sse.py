@@ -8,6 +8,7 @@ and what the server saw when the client stopped.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import socket
 import struct
@@ -300,6 +301,35 @@ def test_keep_alive_reuses_one_connection(server: ScriptServer, endpoint: Server
     for _ in range(3):
         assert run(endpoint)[0].content == "Hello wörld"
     assert server.connections == 1
+
+
+def test_server_closing_a_kept_alive_connection_is_retried_once(
+    server: ScriptServer, endpoint: ServerEndpoint
+) -> None:
+    """llama-server closes the connection after each streamed answer while announcing keep-alive: a request
+    sent on the pooled socket before its FIN arrives gets no response and must go out again, once."""
+
+    def answer_then_drop_next(h: Handler) -> None:
+        normal_answer(h)
+        h.connection.settimeout(5)
+        with contextlib.suppress(OSError):
+            h.connection.recv(1, socket.MSG_PEEK)  # the client's next request is here: drop it unanswered
+        h.cut()
+
+    server.routes[CHAT] = answer_then_drop_next
+    assert run(endpoint)[0].content == "Hello wörld"
+    assert run(endpoint)[0].content == "Hello wörld"
+    assert server.connections == 2
+    assert len(server.posted()) == 2  # the dropped request never reached the handler
+
+
+def test_fresh_connection_closed_without_answer_is_not_retried(
+    server: ScriptServer, endpoint: ServerEndpoint
+) -> None:
+    server.routes[CHAT] = lambda h: h.cut()
+    with pytest.raises(ServerUnreachable):
+        run(endpoint)
+    assert len(server.posted()) == 1
 
 
 def test_keepalive_comments_crlf_and_odd_splits(server: ScriptServer, endpoint: ServerEndpoint) -> None:
