@@ -1,0 +1,212 @@
+"""GPU-vs-CPU benchmark and the board monitor against the rig board (issue 9's must-shows).
+
+The benchmark runs the REAL llama-bench with SmolLM2 on the rig board (CPU: the rig has no Adreno GPU). It
+uses the board's own llama-bench (BoardFacts.llama_bin, as the app does); while the rig account has no
+llama.cpp installed yet, a llama-bench built under the rig cache is copied into the account's home instead
+(not into the manual's ~/dev/llm layout, which the setup job owns). It skips only when neither exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import rig
+from rig import models
+
+from rubikpi_studio.core import bench, monitor
+from rubikpi_studio.core.events import FINISHED, PROGRESS, Event
+from rubikpi_studio.core.probe import probe
+from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+
+ROOT = Path(__file__).resolve().parents[2]
+FALLBACK_DIR = ".cache/rubikpi-studio-test/bin"
+
+
+@pytest.fixture
+def board(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path) -> Iterator[Board]:
+    target = Target(
+        rig_sshd.host,
+        rig_sshd.port,
+        rig_account.user,
+        identity=str(rig_account.key_path),
+        look_for_keys=False,
+        use_agent=False,
+    )
+    with Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[])) as b:
+        yield b
+
+
+def _rig_built_llama_bench() -> Path | None:
+    root = Path(os.environ.get("RUBIKPI_CACHE") or "/var/cache/rubikpi-studio")
+    found = [
+        p
+        for base in (root, Path("/tmp"))
+        if base.is_dir()
+        for p in base.glob("*/dev/llm/llama.cpp/*/bin/llama-bench")
+    ]
+    found += [p for p in root.glob("**/bin/llama-bench") if "ccache" not in p.parts]
+    found = [p for p in found if p.is_file() and os.access(p, os.X_OK)]
+    return max(found, key=lambda p: p.stat().st_mtime) if found else None
+
+
+@pytest.fixture
+def board_llama_bench(board: Board, rig_account: rig.RigAccount) -> str:
+    """The board's llama-bench path (its llama.cpp install), else a rig-built copy in the account's home."""
+    facts = probe(board)
+    if facts.llama_bin:
+        try:
+            return bench.find_llama_bench(board, facts.llama_bin)
+        except bench.NoLlamaBench:
+            pass
+    src = _rig_built_llama_bench()
+    if src is None:
+        pytest.skip("no llama-bench on the rig board and none built under the rig cache or /tmp")
+    dest = f"{board.home()}/{FALLBACK_DIR}/llama-bench"
+    if not board.exists(dest) or board.sftp().stat(dest).st_size != src.stat().st_size:
+        board.makedirs(f"{board.home()}/{FALLBACK_DIR}")
+        board.put_file(src, dest)
+        board.sftp().chmod(dest, 0o755)
+    return dest
+
+
+@pytest.fixture
+def smollm2_on_board(rig_account: rig.RigAccount) -> str:
+    path = models.smollm2_path()
+    check = rig.run_as(rig_account.user, f"test -r {shlex.quote(str(path))}")
+    if check.returncode != 0:
+        pytest.skip(f"the rig account cannot read {path}")
+    return str(path)
+
+
+@pytest.fixture
+def fake_server(board: Board) -> Iterator[int]:
+    """A process named llama-server on the board (a copy of sleep): what pgrep and the monitor look for."""
+    d = f"{board.home()}/.cache/rubikpi-studio-test"
+    board.quick(f'mkdir -p {d} && cp "$(command -v sleep)" {d}/llama-server')
+    result = board.quick(f"cd {d} && (setsid ./llama-server 300 >/dev/null 2>&1 & echo $!)")
+    pid = int(result.stdout.strip().splitlines()[-1])
+    # $! is known at fork time; wait for the exec so that the name is llama-server before tests look.
+    board.quick(
+        f'for i in $(seq 50); do [ "$(cat /proc/{pid}/comm)" = llama-server ] && break; sleep 0.02; done'
+    )
+    yield pid
+    board.quick(f"kill {pid} 2>/dev/null; true")
+
+
+def test_real_llama_bench_on_the_rig_board_cpu(
+    board: Board, board_llama_bench: str, smollm2_on_board: str, studio_home: Path
+) -> None:
+    events: list[Event] = []
+    history = bench.History()
+    spec = bench.BenchSpec(model=smollm2_on_board, repetitions=2, n_prompt=16, n_gen=4, threads=2)
+    run = bench.run(board, spec, report=events.append, llama_bench=board_llama_bench, history=history)
+
+    # The rig's build is CPU-only: the GPU mode is skipped and said so, the CPU mode gives pp and tg.
+    assert run.gpu_backend is False
+    assert any("no GPU backend" in n for n in run.notes)
+    assert {r.mode for r in run.results} == {"cpu"}
+    pp, tg = run.result("cpu", "pp"), run.result("cpu", "tg")
+    assert pp is not None and tg is not None
+    assert (pp.test, tg.test) == ("pp16", "tg4")
+    for r in (pp, tg):
+        assert r.avg_ts > 0 and r.stddev_ts >= 0 and len(r.samples_ts) == 2
+        assert r.backends == "CPU" and r.n_gpu_layers == 0 and r.n_threads == 2
+        assert r.model_size == smollm2_size_in_json(r) and "Q4_1" in r.model_type
+        assert r.build_number is not None and r.build_commit
+    assert run.speedup("tg") is None  # no GPU number to compare with
+    assert run.build.startswith("b")
+
+    # progress from --progress lines, and the job's end
+    fractions = [e.fraction for e in events if e.kind == PROGRESS and e.fraction is not None]
+    assert any(0 < f < 1 for f in fractions) and fractions == sorted(fractions)
+    assert any("prompt run" in e.message for e in events if e.kind == PROGRESS)
+    assert events[-1].kind == FINISHED and events[-1].data["status"] == 0
+
+    # kept in the history of this board and model, readable back
+    again = history.runs(board=bench.board_id(board), model=Path(smollm2_on_board).name)
+    assert len(again) == 1 and again[0].results == run.results and again[0].build == run.build
+
+
+def smollm2_size_in_json(r: bench.TestResult) -> int:
+    # llama-bench's model_size is the tensor data size, a little less than the file.
+    size = Path(r.model_filename).stat().st_size
+    assert r.model_size is not None and 0.9 * size < r.model_size <= size
+    return r.model_size
+
+
+def test_refuses_while_llama_server_runs(board: Board, fake_server: int, smollm2_on_board: str) -> None:
+    assert any(line.startswith(f"{fake_server} ") for line in bench.running_servers(board))
+    with pytest.raises(bench.ServerRunning) as info:
+        bench.run(board, bench.BenchSpec(model=smollm2_on_board), llama_bench="/nonexistent/llama-bench")
+    assert info.value.code == "E_SERVER_RUNNING"
+
+
+def test_missing_llama_bench_is_a_clear_error(board: Board) -> None:
+    with pytest.raises(bench.NoLlamaBench):
+        bench.find_llama_bench(board, "/nonexistent/bin")
+
+
+def test_monitor_samples_the_rig_board(board: Board, fake_server: int) -> None:
+    mon = monitor.Monitor(board)
+    first = mon.sample()
+    assert first.cpu_percent is None  # rates need two readings
+    second = mon.sample()
+    local_cores = sum(1 for line in Path("/proc/stat").read_text().splitlines() if line[:3] == "cpu") - 1
+    assert len(second.core_percent) == local_cores
+    assert second.cpu_percent is not None and 0 <= second.cpu_percent <= 100
+    assert all(v is not None and 0 <= v <= 100 for v in second.core_percent.values())
+    local_mem = int(Path("/proc/meminfo").read_text().split()[1])
+    assert second.mem_total_kb == local_mem and second.mem_used_kb is not None
+    assert second.swap_total_kb is not None
+    # This machine has no Adreno and no thermal zones: missing, not zero.
+    assert second.gpu_busy_percent is None and second.gpu_clock_mhz is None
+    if not any(Path("/sys/class/thermal").glob("thermal_zone*")):
+        assert second.temperatures == {} and second.hottest_c is None
+    # the fake llama-server's RSS, found by the sampler
+    assert second.server_pid == fake_server
+    assert second.server_rss_kb is not None and second.server_rss_kb > 0
+
+
+def test_monitor_run_counts_and_cancels(board: Board) -> None:
+    got: list[monitor.Sample] = []
+    n = monitor.run(board, got.append, interval=0.05, count=3)
+    assert n == 3 and len(got) == 3 and all(s.cpu_percent is not None for s in got)
+
+
+def test_cli_monitor_and_bench_json(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path, fake_server: int
+) -> None:
+    base = [
+        sys.executable, "-m", "rubikpi_studio", "--cli",
+    ]  # fmt: skip
+    conn = [
+        "127.0.0.1", "--port", str(rig_sshd.port), "--user", rig_account.user,
+        "-i", str(rig_account.key_path), "--known-hosts", str(tmp_known_hosts), "--json",
+    ]  # fmt: skip
+    env = os.environ.copy()
+    out = subprocess.run(
+        [*base, "monitor", *conn, "--count", "2", "--interval", "0.1"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT, env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(lines) == 2 and all("core_percent" in d for d in lines)
+    assert lines[-1]["gpu_busy_percent"] is None and lines[-1]["server_pid"] == fake_server
+    # bench refuses (exit 1, E_SERVER_RUNNING) while the fake server runs
+    out = subprocess.run(
+        [*base, "bench", *conn, "some-model.gguf"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+    )
+    assert out.returncode == 1
+    assert json.loads(out.stdout.splitlines()[-1])["code"] == "E_SERVER_RUNNING"
