@@ -53,8 +53,10 @@ echo "tz ${z##*/thermal_zone} ${t:-?} ${v:--}"
 done
 p=@PID@; c=; [ "$p" -gt 0 ] && read -r c 2>/dev/null <"/proc/$p/comm"; [ "$c" = llama-server ] || p=0
 s=; [ "$p" = 0 ] && [ @SCAN@ = 1 ] && s=$(pgrep -x -u "${USER:-$(id -un)}" llama-server 2>/dev/null)
-for q in $p $s; do [ "$q" -gt 0 ] || continue; while read -r k v u; do case $k in VmRSS:) echo "srv $q $v"; break 2;;
-esac; done 2>/dev/null <"/proc/$q/status"; done
+for q in $p $s; do [ "$q" -gt 0 ] || continue
+while read -r k v u; do case $k in VmRSS:) echo "srv $q $v"; break 2;; esac
+done 2>/dev/null <"/proc/$q/status"
+done
 echo end"""
 
 
