@@ -806,7 +806,7 @@ def wait_ready(
     tunnel). Raises ServerFailed with the last log lines when the supervisor gives up."""
     assert handle.job is not None
     deadline = time.monotonic() + timeout
-    ready = [False]
+    ready = [_is_ready_so_far(handle.job.events)]
     failure: list[Event] = []
 
     def watch(ev: Event) -> None:
@@ -850,6 +850,14 @@ def wait_ready(
         )
     )
     report(Event(STEP_DONE, step="ready", message=f"Ready on port {handle.port}"))
+
+
+def _is_ready_so_far(events: Sequence[Event]) -> bool:
+    """Whether the events read so far say the current run of the server became ready."""
+    for ev in reversed(events):
+        if ev.step == "load" and ev.kind in (STEP_DONE, STEP_START):
+            return ev.kind == STEP_DONE
+    return False
 
 
 def _planned_gpu(handle: ServerHandle) -> bool:

@@ -79,7 +79,8 @@ def board(rig_sshd: rig.RigSshd, board_account: rig.RigAccount, tmp_known_hosts:
     b = connect(rig_sshd, board_account, tmp_known_hosts)
     yield b
     try:
-        server.stop(b)
+        if b.is_alive:
+            server.stop(b)
     finally:
         b.close()
     rig.run_as(board_account.user, 'pkill -u "$(id -u)" -x llama-server; true')
