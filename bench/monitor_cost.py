@@ -106,9 +106,8 @@ def main() -> None:
             f"(bare `true` on the same channel: {statistics.median(bare):.2f} ms)"
         )
         print(f"naive sampler  : shell+children {n_shell:.3f} ms, sshd {n_sshd:.3f} ms CPU per sample")
-        print(
-            f"  at 1 Hz      : {naive_total / 10:.3f} % of one core; round trip {statistics.median(n_rtts):.2f} ms"
-        )
+        naive_rtt = statistics.median(n_rtts)
+        print(f"  at 1 Hz      : {naive_total / 10:.3f} % of one core; round trip {naive_rtt:.2f} ms")
         if naive_total > 0:
             print(f"ratio monitor/naive CPU: {total / naive_total:.2f}")
         print(f"sample size: {len(monitor.sampler_command())} bytes sent")

@@ -94,9 +94,11 @@ class TestResult:
 
     @property
     def uses_gpu(self) -> bool:
-        """Layers went to a GPU backend: the build has one and n_gpu_layers > 0."""
+        """Layers went to a GPU: the build has a GPU backend, it found a device (`gpu_info`; an OpenCL build
+        whose only platform is a CPU, e.g. PoCL, reports backends "OpenCL" and no gpu_info) and
+        n_gpu_layers > 0."""
         gpu = any(b.strip() not in ("CPU", "BLAS", "") for b in self.backends.split(","))
-        return gpu and (self.n_gpu_layers or 0) > 0
+        return gpu and bool(self.gpu_info.strip()) and (self.n_gpu_layers or 0) > 0
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
