@@ -613,3 +613,27 @@ def discover(
     for thread in threads:
         thread.join()
     return discovery.hosts
+
+
+def fetch_host_key(address: str, port: int = SSH_PORT, timeout: float = 10.0) -> Any:
+    """The server's host key (a `paramiko.PKey`), from the key exchange alone: no login is attempted.
+
+    The wizard shows its fingerprint before the user signs in and pins exactly this key when they go on,
+    so a key swapped in between is refused as a mismatch.
+    """
+    import paramiko
+
+    try:
+        sock = socket.create_connection((address, port), timeout=timeout)
+    except OSError as exc:
+        raise Unreachable(f"Cannot reach {address}:{port}: {exc}", reason="network") from None
+    transport = paramiko.Transport(sock)
+    try:
+        transport.start_client(timeout=timeout)
+        return transport.get_remote_server_key()
+    except (paramiko.SSHException, EOFError, OSError) as exc:
+        raise Unreachable(
+            f"{address}:{port} did not answer as an SSH server ({exc}).", reason="not_ssh"
+        ) from None
+    finally:
+        transport.close()

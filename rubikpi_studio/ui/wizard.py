@@ -1,0 +1,958 @@
+"""The first-run wizard: from "I just plugged in my board" to the first chat, with no terminal.
+
+welcome → find the board → sign in → check the board → set up → pick a model → download and quantize →
+start the server → first chat. Each step is a small widget class with `enter()` (the page is shown; may
+start work or find its work already done and let the wizard skip it) and `advance()` (Next was pressed; True
+goes on). Long work runs in worker threads with a `CancelToken`; the wizard shows a busy bar and a Cancel
+button meanwhile and never blocks the event loop. The page reached is saved (`wizard/page`), so reopening the
+wizard resumes there; the board-side jobs (setup, download, quantize, server) are re-attached by their key.
+
+Work is injected (Picard's executor idea): `WizardServices` holds the functions that touch the network, so a
+test can point discovery at the rig; everything else is the real core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from rubikpi_studio.core import appdirs, discovery, secrets
+from rubikpi_studio.core.boards import BoardProfile, BoardRegistry, remember_password
+from rubikpi_studio.core.discovery import FoundHost
+from rubikpi_studio.core.errors import Cancelled, PasswordExpired, StudioError, Unreachable
+from rubikpi_studio.core.events import CancelToken
+from rubikpi_studio.core.probe import BoardFacts, probe
+from rubikpi_studio.core.ssh import Board, KnownHosts, change_expired_password, fingerprint
+
+from . import settings as S
+from .bridge import EventBridge, run_in_thread
+from .i18n import QT_TRANSLATE_NOOP, describe_error
+from .pages.base import ConnectionState, StudioState
+from .settings import Settings
+from .widgets import LogPane, StepList
+
+log = logging.getLogger(__name__)
+
+CTX = "Wizard"
+DEFAULT_USER = "ubuntu"
+DEFAULT_PASSWORD = "ubuntu"  # noqa: S105 - the Ubuntu image's documented first login (facts A2); not a secret
+
+
+_tasks: set[asyncio.Future[Any]] = set()
+
+
+def spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
+    """Run `coro` on the loop, keeping a reference until it ends (the loop holds only a weak one)."""
+    task = asyncio.ensure_future(coro)
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+    return task
+
+
+@dataclass
+class WizardServices:
+    """What touches the network, injectable for tests."""
+
+    discover: Callable[[Callable[[FoundHost], None], CancelToken], object] = field(
+        default=lambda on_found, cancel: discovery.discover(on_found, cancel=cancel)
+    )
+    scan: Callable[[Callable[[FoundHost], None], CancelToken], object] = field(
+        default=lambda on_found, cancel: discovery.Discovery(on_found).scan(cancel=cancel)
+    )
+    check_host: Callable[[str, int], FoundHost] = field(
+        default=lambda host, port: discovery.Discovery().check_host(host, port)
+    )
+    host_key: Callable[[str, int], Any] = field(default=discovery.fetch_host_key)
+
+
+@dataclass
+class WizardData:
+    """What the steps learn, shared between them."""
+
+    host: FoundHost | None = None
+    host_key: Any = None  # paramiko.PKey seen before signing in
+    profile: BoardProfile | None = None
+    password: str | None = None
+    board: Board | None = None
+    facts: BoardFacts | None = None
+
+
+class Step(QWidget):
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""  # QT_TRANSLATE_NOOP(CTX, ...)
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard.stack)
+        self.wizard = wizard
+        self.data = wizard.data
+
+    def enter(self) -> None:
+        """The step is shown."""
+
+    async def advance(self) -> bool:
+        return True
+
+    def next_text(self) -> str:
+        return QCoreApplication.translate(CTX, "Next")
+
+    def can_go_back(self) -> bool:
+        return True
+
+    def retranslate(self) -> None:
+        pass
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+
+def _wrap(label: QLabel) -> QLabel:
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+# ------------------------------------------------------------------------------------------------ welcome
+class WelcomeStep(Step):
+    name = "welcome"
+    title = QT_TRANSLATE_NOOP(CTX, "Welcome")
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.text = _wrap(QLabel())
+        self.steps = _wrap(QLabel())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(self.steps)
+        layout.addStretch(1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.text.setText(
+            QCoreApplication.translate(
+                CTX,
+                "This wizard connects to your RUBIK Pi 3, installs llama.cpp on it and starts a chat model "
+                "on its GPU. You will not need a terminal.",
+            )
+        )
+        self.steps.setText(
+            QCoreApplication.translate(
+                CTX,
+                "Before you start: the board is powered on, has the Ubuntu image, and is on the same network "
+                "as this computer (cable or Wi-Fi). You can leave the wizard at any time and continue later "
+                "from where you were.",
+            )
+        )
+
+
+# ------------------------------------------------------------------------------------------------ find
+class FindStep(Step):
+    name = "find"
+    title = QT_TRANSLATE_NOOP(CTX, "Find the board")
+    found_signal = Signal(object)
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.intro = _wrap(QLabel())
+        self.host_list = QListWidget()
+        self.host_list.setObjectName("hostList")
+        self.search_button = QPushButton()
+        self.search_button.clicked.connect(self._on_search_button_clicked)
+        self.scan_button = QPushButton()
+        self.scan_button.setObjectName("scanButton")
+        self.scan_button.clicked.connect(self._on_scan_button_clicked)
+        self.manual_edit = QLineEdit()
+        self.manual_edit.setObjectName("manualEdit")
+        self.port_spin = QSpinBox()
+        self.port_spin.setRange(1, 65535)
+        self.port_spin.setValue(22)
+        self.help = _wrap(QLabel())
+        self.help.setTextFormat(Qt.TextFormat.RichText)
+        self.status = _wrap(QLabel())
+        self.hosts: dict[str, FoundHost] = {}
+        self.found_signal.connect(self._on_found, Qt.ConnectionType.QueuedConnection)
+        self._searched = False
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.search_button)
+        buttons.addWidget(self.scan_button)
+        buttons.addStretch(1)
+        manual = QHBoxLayout()
+        self.manual_label = QLabel()
+        manual.addWidget(self.manual_label)
+        manual.addWidget(self.manual_edit, 1)
+        manual.addWidget(self.port_spin)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addWidget(self.host_list, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addLayout(manual)
+        layout.addWidget(self.help)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.intro.setText(
+            QCoreApplication.translate(
+                CTX, "Boards and other SSH servers found on your network. The likely RUBIK Pi is chosen."
+            )
+        )
+        self.search_button.setText(QCoreApplication.translate(CTX, "Search again"))
+        self.scan_button.setText(QCoreApplication.translate(CTX, "Scan the local network"))
+        self.scan_button.setToolTip(
+            QCoreApplication.translate(
+                CTX,
+                "Tries port 22 on every address of this computer's network, slowly and for at most 15 "
+                "seconds. Only when you ask.",
+            )
+        )
+        self.manual_label.setText(QCoreApplication.translate(CTX, "Or type its address:"))
+        self.manual_edit.setPlaceholderText(QCoreApplication.translate(CTX, "e.g. 192.168.1.253"))
+        self.help.setText(
+            QCoreApplication.translate(
+                CTX,
+                "Nothing found? Connect a screen and keyboard to the board (or its USB serial console), "
+                "sign in, and run <b>ip addr</b> (or <b>ifconfig</b>): the address is the <b>inet</b> number "
+                "of <b>eth0</b> or <b>wlan0</b>, such as 192.168.1.253.",
+            )
+        )
+        for row in range(self.host_list.count()):
+            item = self.host_list.item(row)
+            host = self.hosts.get(str(item.data(Qt.ItemDataRole.UserRole)))
+            if host is not None:
+                item.setText(self._describe(host))
+
+    def _describe(self, host: FoundHost) -> str:
+        what = {
+            discovery.LIKELY: QCoreApplication.translate(CTX, "looks like a RUBIK Pi"),
+            discovery.MAYBE: QCoreApplication.translate(CTX, "Ubuntu, maybe a RUBIK Pi"),
+            discovery.OTHER: QCoreApplication.translate(CTX, "another SSH server"),
+            discovery.NOT_SSH: QCoreApplication.translate(CTX, "no SSH answer"),
+        }[host.verdict]
+        address = host.address if host.port == 22 else f"{host.address}:{host.port}"
+        name = f"{host.name} — " if host.name else ""
+        return f"{name}{address} — {what}"
+
+    def enter(self) -> None:
+        if not self._searched:
+            self._searched = True
+            self._start(self.wizard.services.discover)
+
+    def _on_found(self, host: FoundHost) -> None:
+        self.hosts[host.key] = host
+        for row in range(self.host_list.count()):
+            item = self.host_list.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == host.key:
+                item.setText(self._describe(host))
+                break
+        else:
+            item = QListWidgetItem(self._describe(host))
+            item.setData(Qt.ItemDataRole.UserRole, host.key)
+            self.host_list.addItem(item)
+        best = min(self.hosts.values(), key=lambda h: discovery.VERDICT_ORDER.index(h.verdict))
+        current = self.selected()
+        if current is None or discovery.VERDICT_ORDER.index(best.verdict) < discovery.VERDICT_ORDER.index(
+            current.verdict
+        ):
+            for row in range(self.host_list.count()):
+                if self.host_list.item(row).data(Qt.ItemDataRole.UserRole) == best.key:
+                    self.host_list.setCurrentRow(row)
+        self.wizard.update_buttons()
+
+    def selected(self) -> FoundHost | None:
+        item = self.host_list.currentItem()
+        return self.hosts.get(str(item.data(Qt.ItemDataRole.UserRole))) if item is not None else None
+
+    @asyncSlot()
+    async def _on_search_button_clicked(self) -> None:
+        self._start(self.wizard.services.discover)
+
+    @asyncSlot()
+    async def _on_scan_button_clicked(self) -> None:
+        self._start(self.wizard.services.scan)
+
+    def _start(self, work: Callable[[Callable[[FoundHost], None], CancelToken], object]) -> None:
+        async def run() -> None:
+            self.status.setText(QCoreApplication.translate(CTX, "Searching…"))
+            with contextlib.suppress(Cancelled):
+                await self.wizard.work(run_in_thread(work, self.found_signal.emit, self.wizard.cancel))
+            if not self.hosts:
+                self.status.setText(
+                    QCoreApplication.translate(CTX, "No board found yet. Type its address below.")
+                )
+            else:
+                self.status.setText(QCoreApplication.translate(CTX, "{n} found.").format(n=len(self.hosts)))
+
+        spawn(run())
+
+    async def advance(self) -> bool:
+        typed = self.manual_edit.text().strip()
+        if typed:
+            try:
+                host = await self.wizard.work(
+                    run_in_thread(self.wizard.services.check_host, typed, self.port_spin.value())
+                )
+            except Unreachable as exc:
+                self.status.setText(describe_error(exc)[0])
+                return False
+            self._on_found(host)
+        else:
+            host = self.selected()
+        if host is None:
+            self.status.setText(QCoreApplication.translate(CTX, "Choose a board or type its address."))
+            return False
+        key = await self.wizard.work(run_in_thread(self.wizard.services.host_key, host.address, host.port))
+        self.data.host = host
+        self.data.host_key = key
+        return True
+
+
+# ------------------------------------------------------------------------------------------------ sign in
+class SignInStep(Step):
+    name = "signin"
+    title = QT_TRANSLATE_NOOP(CTX, "Sign in")
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.board_label = _wrap(QLabel())
+        self.board_label.setProperty("i18n_skip", True)
+        self.fingerprint_label = _wrap(QLabel())
+        self.fingerprint_label.setObjectName("fingerprint")
+        self.fingerprint_label.setProperty("i18n_skip", True)
+        self.fingerprint_note = _wrap(QLabel())
+        self.user_edit = QLineEdit(DEFAULT_USER)
+        self.user_edit.setObjectName("userEdit")
+        self.password_edit = QLineEdit(DEFAULT_PASSWORD)
+        self.password_edit.setObjectName("passwordEdit")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_edit = QLineEdit()
+        self.new_edit.setObjectName("newPasswordEdit")
+        self.new_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat_edit = QLineEdit()
+        self.repeat_edit.setObjectName("repeatPasswordEdit")
+        self.repeat_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.remember_check = QCheckBox()
+        self.remember_check.setChecked(True)
+        self.expired_note = _wrap(QLabel())
+        self.error = _wrap(QLabel())
+        self.error.setObjectName("signinError")
+        self.form = QFormLayout()
+        self.user_label, self.password_label = QLabel(), QLabel()
+        self.new_label, self.repeat_label = QLabel(), QLabel()
+        self.form.addRow(self.user_label, self.user_edit)
+        self.form.addRow(self.password_label, self.password_edit)
+        self.form.addRow(self.expired_note)
+        self.form.addRow(self.new_label, self.new_edit)
+        self.form.addRow(self.repeat_label, self.repeat_edit)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.board_label)
+        layout.addWidget(self.fingerprint_label)
+        layout.addWidget(self.fingerprint_note)
+        layout.addLayout(self.form)
+        layout.addWidget(self.remember_check)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        self._show_expired(False)
+        self.retranslate()
+
+    def _show_expired(self, shown: bool) -> None:
+        for w in (self.expired_note, self.new_label, self.new_edit, self.repeat_label, self.repeat_edit):
+            w.setVisible(shown)
+
+    def retranslate(self) -> None:
+        self.fingerprint_note.setText(
+            QCoreApplication.translate(
+                CTX,
+                "This fingerprint is the board's unique identity: the app remembers it and will refuse to "
+                "connect if it ever changes, so no other machine can pretend to be your board.",
+            )
+        )
+        self.user_label.setText(QCoreApplication.translate(CTX, "User"))
+        self.password_label.setText(QCoreApplication.translate(CTX, "Password"))
+        self.new_label.setText(QCoreApplication.translate(CTX, "New password"))
+        self.repeat_label.setText(QCoreApplication.translate(CTX, "Repeat it"))
+        self.expired_note.setText(
+            QCoreApplication.translate(
+                CTX,
+                "The board asks for a new password before first use (a new board's password is ubuntu). "
+                "Choose one and keep it safe.",
+            )
+        )
+        self.remember_check.setText(
+            QCoreApplication.translate(CTX, "Remember the password in the system keyring")
+        )
+
+    def enter(self) -> None:
+        host, key = self.data.host, self.data.host_key
+        if host is None:
+            return
+        self.board_label.setText(f"{host.display_name} ({host.address}:{host.port})")
+        self.fingerprint_label.setText(
+            f"<b>{key.get_name()}</b> <code>{fingerprint(key)}</code>" if key is not None else ""
+        )
+        usable, _why = secrets.status()
+        self.remember_check.setVisible(usable)
+        if not usable:
+            self.remember_check.setChecked(False)
+        self.password_edit.setFocus()
+
+    def next_text(self) -> str:
+        return QCoreApplication.translate(CTX, "Trust and sign in")
+
+    async def advance(self) -> bool:
+        host = self.data.host
+        assert host is not None
+        user = self.user_edit.text().strip() or DEFAULT_USER
+        password = self.password_edit.text()
+        new = self.new_edit.text()
+        if self.new_edit.isVisible():
+            if not new:
+                self.error.setText(QCoreApplication.translate(CTX, "Choose the new password."))
+                return False
+            if new != self.repeat_edit.text():
+                self.error.setText(QCoreApplication.translate(CTX, "The two new passwords differ."))
+                return False
+        name = host.name.removesuffix(".local") if host.name else host.address
+        old = self.wizard.registry.get(name)
+        profile = BoardProfile(
+            name=name,
+            host=host.address,
+            port=host.port,
+            user=user,
+            identity=old.identity if old and old.user == user else "",
+            remember_password=self.remember_check.isChecked(),
+        )
+        known = self.wizard.known_hosts
+        target = profile.target(password)
+        key_id = target.resolve().key_id
+        if self.data.host_key is not None and known.check(key_id, self.data.host_key)[0] == "unknown":
+            known.pin(key_id, self.data.host_key)  # exactly the key the user saw
+        self.error.clear()
+        state = self.wizard.state
+        state.set_board_name(profile.name)
+        state.set_connection(ConnectionState.CONNECTING)
+        try:
+            if self.new_edit.isVisible():
+                await self.wizard.work(run_in_thread(change_expired_password, target, known, new))
+                password = new
+            board = await self.wizard.work(run_in_thread(Board.connect, profile.target(password), known))
+        except PasswordExpired:
+            state.set_connection(ConnectionState.DISCONNECTED)
+            self._show_expired(True)
+            self.new_edit.setFocus()
+            return False
+        except StudioError as exc:
+            state.set_connection(ConnectionState.FAILED)
+            text, _detail = describe_error(exc)
+            self.error.setText(text)
+            return False
+        self._show_expired(False)
+        self.data.profile, self.data.password, self.data.board = profile, password, board
+        self.wizard.registry.upsert(profile)
+        if profile.remember_password and password:
+            await run_in_thread(remember_password, profile, password)
+        state.set_connection(ConnectionState.CONNECTED, board)
+        self.wizard.board_connected.emit(board)
+        return True
+
+
+# ------------------------------------------------------------------------------------------------ check
+class CheckStep(Step):
+    name = "check"
+    title = QT_TRANSLATE_NOOP(CTX, "Check the board")
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.table = QTableWidget(0, 2)
+        self.table.setObjectName("factsTable")
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setProperty("i18n_skip", True)  # board values (OS names, versions) stay as they are
+        self.plan = QTextBrowser()
+        self.plan.setObjectName("plan")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(self.plan, 1)
+
+    def enter(self) -> None:
+        if self.data.facts is None and self.data.board is not None:
+
+            async def read() -> None:
+                assert self.data.board is not None
+                self.data.facts = await self.wizard.work(run_in_thread(probe, self.data.board))
+                self.wizard.facts_read.emit(self.data.facts)
+                self.retranslate()
+
+            spawn(read())
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        facts = self.data.facts
+        if facts is None:
+            self.plan.setText(QCoreApplication.translate(CTX, "Reading the board's facts…"))
+            return
+        gib = 1024 * 1024
+        rows = [
+            (QCoreApplication.translate(CTX, "Board"), facts.model or facts.hostname),
+            (QCoreApplication.translate(CTX, "System"), facts.os_name or f"{facts.os_id} {facts.os_version}"),
+            (
+                QCoreApplication.translate(CTX, "Memory"),
+                QCoreApplication.translate(CTX, "{n:.1f} GiB").format(n=facts.mem_total_kb / gib),
+            ),
+            (
+                QCoreApplication.translate(CTX, "Free disk"),
+                QCoreApplication.translate(CTX, "{n:.1f} GiB").format(n=facts.disk_free_kb / gib),
+            ),
+            (
+                QCoreApplication.translate(CTX, "GPU driver (OpenCL)"),
+                QCoreApplication.translate(CTX, "yes")
+                if facts.has_adreno_opencl
+                else QCoreApplication.translate(CTX, "no"),
+            ),
+            (
+                QCoreApplication.translate(CTX, "llama.cpp"),
+                facts.llama_version or facts.llama_bin or QCoreApplication.translate(CTX, "not installed"),
+            ),
+        ]
+        self.table.setRowCount(len(rows))
+        for i, (label, value) in enumerate(rows):
+            self.table.setItem(i, 0, QTableWidgetItem(label))
+            self.table.setItem(i, 1, QTableWidgetItem(value))
+        self.table.resizeColumnToContents(0)
+        self.plan.setHtml(self.plan_html(facts))
+
+    @staticmethod
+    def plan_html(facts: BoardFacts) -> str:
+        items: list[str] = []
+        if facts.has_llama_cpp:
+            items.append(
+                QCoreApplication.translate(CTX, "llama.cpp is already installed: the set-up step is skipped.")
+            )
+        else:
+            items.append(
+                QCoreApplication.translate(
+                    CTX,
+                    "Will install: build tools (cmake, ninja, a compiler) with apt, the OpenCL headers, and "
+                    "llama.cpp built for the board. About 1.5 GB of disk and 20–40 minutes.",
+                )
+            )
+            if facts.sudo_needs_password:
+                items.append(
+                    QCoreApplication.translate(
+                        CTX, "Installing packages uses sudo with the password you signed in with."
+                    )
+                )
+        if not facts.has_adreno_opencl:
+            items.append(
+                QCoreApplication.translate(
+                    CTX,
+                    "No Adreno OpenCL driver was found: llama.cpp will run on the CPU (slower). The GPU "
+                    "needs the Ubuntu server image's qcom-adreno1 driver.",
+                )
+            )
+        if facts.disk_free_kb and facts.disk_free_kb < 4 * 1024 * 1024:
+            items.append(
+                QCoreApplication.translate(CTX, "Less than 4 GiB of disk is free: a model may not fit.")
+            )
+        return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+    async def advance(self) -> bool:
+        return self.data.facts is not None
+
+    def next_text(self) -> str:
+        if self.data.facts is not None and self.data.facts.has_llama_cpp:
+            return QCoreApplication.translate(CTX, "Next")
+        return QCoreApplication.translate(CTX, "Set up")
+
+
+# ------------------------------------------------------------------------------------------------ set up
+class SetupStep(Step):
+    """Runs remote/setup.sh as the job `setup` (re-attached when already running)."""
+
+    name = "setup"
+    title = QT_TRANSLATE_NOOP(CTX, "Set up")
+    JOB_KEY = "setup"
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.steps = StepList()
+        self.steps.cancel_button.setVisible(False)  # the wizard's Cancel button stops the job
+        self.log_pane = LogPane()
+        self.note = _wrap(QLabel())
+        self.bridge = EventBridge(self)
+        self.bridge.events_ready.connect(self.steps.apply_events)
+        self.bridge.events_ready.connect(self.log_pane.apply_events)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.steps, 2)
+        layout.addWidget(self.log_pane, 1)
+        self.done = False
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.note.setText(
+            QCoreApplication.translate(
+                CTX,
+                "The set-up runs on the board by itself: you may close the wizard or this app, and it "
+                "continues; reopening the wizard shows it again.",
+            )
+        )
+
+    def enter(self) -> None:
+        facts = self.data.facts
+        if self.done or (facts is not None and facts.has_llama_cpp):
+            self.wizard.skip_current()
+            return
+        spawn(self._run())
+
+    async def _run(self) -> None:
+        from rubikpi_studio.core import jobs
+
+        board = self.data.board
+        assert board is not None
+        env = {"RPS_SUDO_PASSWORD": self.data.password} if self.data.password else {}
+        # TODO(#7): call core.setup's operation here once it lands; this runs the same remote script.
+        job = await self.wizard.work(
+            run_in_thread(
+                jobs.run,
+                board,
+                jobs.ScriptStore(),
+                "setup.sh",
+                key=self.JOB_KEY,
+                env=env,
+                report=self.bridge,
+                cancel=self.wizard.cancel,
+            )
+        )
+        self.bridge.flush()
+        if job.status == 0:
+            self.done = True
+            self.data.facts = await run_in_thread(probe, board)
+            self.wizard.go_next()
+        else:
+            failure = job.last_failure()
+            self.note.setText(
+                QCoreApplication.translate(CTX, "The set-up failed: {why}").format(
+                    why=failure.message if failure else str(job.status)
+                )
+            )
+
+    async def advance(self) -> bool:
+        return self.done
+
+
+# ------------------------------------------------------------------------------------------------ not yet
+class PendingStep(Step):
+    """A step whose core module has not landed in this build: says so instead of pretending."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.text = _wrap(QLabel())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addStretch(1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.text.setText(
+            QCoreApplication.translate(
+                CTX,
+                "This step is not part of the wizard in this build yet. Use the Models, Server and Chat "
+                "pages of the main window for now.",
+            )
+        )
+
+
+class ModelStep(PendingStep):
+    name = "model"
+    title = QT_TRANSLATE_NOOP(CTX, "Pick a model")
+
+
+class DownloadStep(PendingStep):
+    name = "download"
+    title = QT_TRANSLATE_NOOP(CTX, "Download and quantize")
+
+
+class ServerStep(PendingStep):
+    name = "server"
+    title = QT_TRANSLATE_NOOP(CTX, "Start the server")
+
+
+class ChatStep(PendingStep):
+    name = "chat"
+    title = QT_TRANSLATE_NOOP(CTX, "First chat")
+
+
+STEPS: tuple[type[Step], ...] = (
+    WelcomeStep,
+    FindStep,
+    SignInStep,
+    CheckStep,
+    SetupStep,
+    ModelStep,
+    DownloadStep,
+    ServerStep,
+    ChatStep,
+)
+NEEDS_BOARD = {"check", "setup", "model", "download", "server", "chat"}
+
+
+# ------------------------------------------------------------------------------------------------ wizard
+class SetupWizard(QDialog):
+    board_connected = Signal(object)  # core.ssh.Board
+    facts_read = Signal(object)  # BoardFacts
+    finished_setup = Signal()
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        state: StudioState,
+        services: WizardServices | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("setupWizard")
+        self.settings = settings
+        self.state = state
+        self.services = services or WizardServices()
+        self.registry = BoardRegistry()
+        self.known_hosts = KnownHosts(appdirs.known_hosts_path())
+        self.data = WizardData()
+        self.cancel = CancelToken()
+        self.user_actions = 0  # clicks on Next/Back (tests add their typed fields)
+        self._busy = 0
+
+        self.stack = QStackedWidget(self)
+        self.steps: list[Step] = [cls(self) for cls in STEPS]
+        for step in self.steps:
+            step.setObjectName(f"step_{step.name}")
+            self.stack.addWidget(step)
+        self.step_list = QListWidget()
+        self.step_list.setObjectName("wizardSteps")
+        self.step_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.step_list.setFixedWidth(200)
+        for _ in self.steps:
+            self.step_list.addItem("")
+        self.heading = QLabel()
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setVisible(False)
+        self.back_button = QPushButton()
+        self.back_button.setObjectName("backButton")
+        self.next_button = QPushButton()
+        self.next_button.setObjectName("nextButton")
+        self.next_button.setDefault(True)
+        self.cancel_button = QPushButton()
+        self.cancel_button.setObjectName("cancelButton")
+        self.close_button = QPushButton()
+        self.close_button.setObjectName("closeButton")
+        self.back_button.clicked.connect(self._on_back_button_clicked)
+        self.next_button.clicked.connect(self._on_next_button_clicked)
+        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
+        self.close_button.clicked.connect(self.close)
+        QShortcut(QKeySequence(Qt.Modifier.ALT | Qt.Key.Key_Left), self, self.back_button.click)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(0)
+        buttons.addWidget(self.back_button)
+        buttons.addWidget(self.next_button)
+        buttons.addWidget(self.close_button)
+        right = QVBoxLayout()
+        right.addWidget(self.heading)
+        right.addWidget(self.stack, 1)
+        right.addLayout(buttons)
+        body = QHBoxLayout(self)
+        body.addWidget(self.step_list)
+        body.addLayout(right, 1)
+        self.resize(900, 600)
+        self._index = 0
+        self.retranslate()
+        resume = settings.get(S.WIZARD_PAGE)
+        names = [s.name for s in self.steps]
+        # Steps after sign-in need a connection: resume there only when one exists, else at "find".
+        if resume in names and (resume not in NEEDS_BOARD or state.board is not None):
+            if state.board is not None and resume in NEEDS_BOARD:
+                self.data.board = state.board  # type: ignore[assignment]
+            self.show_step(names.index(resume))
+        elif resume in NEEDS_BOARD:
+            self.show_step(names.index("find"))
+        else:
+            self.show_step(0)
+
+    # -- texts -----------------------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        self.setWindowTitle(QCoreApplication.translate(CTX, "Set up your RUBIK Pi"))
+        for row, step in enumerate(self.steps):
+            self.step_list.item(row).setText(
+                QCoreApplication.translate(CTX, "{n}. {title}").format(
+                    n=row + 1, title=QCoreApplication.translate(CTX, step.title)
+                )
+            )
+        self.back_button.setText(QCoreApplication.translate(CTX, "Back"))
+        self.cancel_button.setText(QCoreApplication.translate(CTX, "Cancel"))
+        self.close_button.setText(QCoreApplication.translate(CTX, "Close"))
+        self.update_buttons()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # -- navigation ------------------------------------------------------------------------------------
+    @property
+    def current(self) -> Step:
+        return self.steps[self._index]
+
+    def show_step(self, index: int) -> None:
+        self._index = index
+        step = self.steps[index]
+        self.stack.setCurrentWidget(step)
+        self.step_list.setCurrentRow(index)
+        self.heading.setText(QCoreApplication.translate(CTX, step.title))
+        self.settings.set(S.WIZARD_PAGE, step.name)
+        self.update_buttons()
+        step.enter()
+        self.next_button.setFocus()
+
+    def go_next(self) -> None:
+        if self._index + 1 < len(self.steps):
+            self.show_step(self._index + 1)
+        else:
+            self.settings.set(S.SHOW_WIZARD, False)
+            self.settings.set(S.WIZARD_PAGE, "")
+            self.finished_setup.emit()
+            self.accept()
+
+    def skip_current(self) -> None:
+        """The current step found its work already done on the board."""
+        self.go_next()
+
+    def update_buttons(self) -> None:
+        busy = self._busy > 0
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.back_button.setEnabled(not busy and self._index > 0 and self.current.can_go_back())
+        self.next_button.setEnabled(not busy)
+        last = self._index == len(self.steps) - 1
+        self.next_button.setText(
+            QCoreApplication.translate(CTX, "Finish") if last else self.current.next_text()
+        )
+
+    async def work(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        """Await long work with the busy bar and Cancel shown; the token is fresh for each piece."""
+        if self.cancel.is_cancelled:
+            self.cancel = CancelToken()
+        self._busy += 1
+        self.update_buttons()
+        try:
+            return await coro
+        finally:
+            self._busy -= 1
+            self.update_buttons()
+
+    @asyncSlot()
+    async def _on_next_button_clicked(self) -> None:
+        self.user_actions += 1
+        step = self.current
+        self.next_button.setEnabled(False)
+        try:
+            ok = await step.advance()
+        except Cancelled:
+            ok = False
+        except StudioError as exc:
+            log.warning("wizard step %s: %s", step.name, exc)
+            from .bridge import show_error
+
+            show_error(self, exc)
+            ok = False
+        finally:
+            self.update_buttons()
+        if ok and step is self.current:
+            self.go_next()
+
+    def _on_back_button_clicked(self) -> None:
+        self.user_actions += 1
+        if self._index > 0:
+            target = self._index - 1
+            if self.steps[target].name == "signin" and self.data.board is not None:
+                target -= 1  # signed in already: back goes to finding another board
+            self.show_step(target)
+
+    def _on_cancel_button_clicked(self) -> None:
+        self.cancel.cancel()
+
+    def closeEvent(self, event: Any) -> None:
+        # Closing mid-work stops the local follow only; board jobs go on and are re-attached next time.
+        self.cancel.cancel()
+        self.settings.sync()
+        super().closeEvent(event)
+
+
+def open_wizard(
+    window: QWidget, *, settings: Settings, state: StudioState, services: WizardServices | None = None
+) -> SetupWizard:
+    """Show the wizard window-modally over `window` (non-blocking) and return it."""
+    wizard = SetupWizard(settings=settings, state=state, services=services, parent=window)
+    wizard.setWindowModality(Qt.WindowModality.WindowModal)
+    wizard.show()
+    return wizard
+
+
+def share_with_board_page(wizard: SetupWizard, board_page: QWidget | None) -> None:
+    """Let the main window's Board page show the board the wizard signed in to (and its facts)."""
+    from .pages.board import BoardPage
+
+    if not isinstance(board_page, BoardPage):
+        return
+    page = board_page
+
+    def connected(board: Board) -> None:
+        page.registry = BoardRegistry()
+        page.board = board
+        page._password = wizard.data.password  # session only, as the page does itself
+        page._fill_combo()
+        page._update_buttons()
+        page._show_status()
+
+    def facts(facts: BoardFacts) -> None:
+        page.facts = facts
+        page._show_facts(facts)
+
+    wizard.board_connected.connect(connected)
+    wizard.facts_read.connect(facts)
