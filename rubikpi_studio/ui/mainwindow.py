@@ -7,7 +7,7 @@ import platform
 from collections.abc import Sequence
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, qVersion
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, Signal, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -77,6 +77,8 @@ def _dot(colour: str, text: str) -> str:
 class MainWindow(QMainWindow):
     """Hosts the pages given to it; knows nothing about what they do."""
 
+    theme_changed = Signal(str)  # system | light | dark, chosen in the settings dialog
+
     def __init__(
         self,
         *,
@@ -91,6 +93,7 @@ class MainWindow(QMainWindow):
         self.state = state
         self.settings = settings
         self.translations = translations
+        self.dirs = dirs
         self.setObjectName("MainWindow")
         self.setWindowIcon(themed_icon("app"))
         context = PageContext(state=state, settings=settings, dirs=dirs, navigate=self.show_page)
@@ -151,6 +154,15 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
+        self.wizard_action = QAction(self)
+        self.wizard_action.triggered.connect(self.open_setup_wizard)
+        self.settings_action = QAction(self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.file_menu.addAction(self.wizard_action)
+        self.file_menu.addAction(self.settings_action)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
 
         self.go_menu = QMenu(self)
@@ -185,6 +197,9 @@ class MainWindow(QMainWindow):
         self.about_qt_action = QAction(self)
         self.about_qt_action.setMenuRole(QAction.MenuRole.AboutQtRole)
         self.about_qt_action.triggered.connect(QApplication.aboutQt)
+        self.report_action = QAction(self)
+        self.report_action.triggered.connect(self.report_problem)
+        self.help_menu.addAction(self.report_action)
         self.help_menu.addAction(self.about_action)
         self.help_menu.addAction(self.about_qt_action)
 
@@ -233,6 +248,9 @@ class MainWindow(QMainWindow):
             self.language_actions[code].setText(name)
         self.help_menu.setTitle(QCoreApplication.translate("MainWindow", "&Help"))
         self.about_action.setText(QCoreApplication.translate("MainWindow", "&About RUBIK Pi Studio"))
+        self.wizard_action.setText(QCoreApplication.translate("Wizard", "Setup &wizard…"))
+        self.settings_action.setText(QCoreApplication.translate("SettingsDialog", "&Settings…"))
+        self.report_action.setText(QCoreApplication.translate("SettingsDialog", "&Report a problem…"))
         self.about_qt_action.setText(QCoreApplication.translate("MainWindow", "About &Qt"))
         for row, page in enumerate(self.pages):
             title = page.display_title()
@@ -348,6 +366,32 @@ class MainWindow(QMainWindow):
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
         box.open()
         return box
+
+    def open_settings(self) -> QWidget:
+        from .settings_dialog import SettingsContext, SettingsDialog
+
+        dialog = SettingsDialog(
+            SettingsContext(self.settings, self.set_language, self.theme_changed.emit), self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_setup_wizard(self) -> QWidget:
+        from .wizard import open_wizard, share_with_board_page
+
+        wizard = open_wizard(self, settings=self.settings, state=self.state)
+        share_with_board_page(wizard, self.page("board"))
+        return wizard
+
+    def report_problem(self) -> None:
+        import asyncio
+
+        from .settings_dialog import report_problem
+
+        facts = getattr(self.page("board"), "facts", None)
+        named = {self.state.board_name or "board": facts.to_dict()} if facts is not None else None
+        self._report_task = asyncio.ensure_future(report_problem(self, log_dir=self.dirs.log, facts=named))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.set(S.GEOMETRY, self.saveGeometry())
