@@ -50,7 +50,9 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         "--self-test", action="store_true", help="open the window, check resources, print a JSON report, exit"
     )
     parser.add_argument(
-        "--theme", choices=["system", "light", "dark"], default="system", help="colour scheme for this run"
+        "--theme",
+        choices=["system", "light", "dark"],
+        help="colour scheme for this run (default: the setting)",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser.parse_known_args(argv)  # the rest goes to Qt (-platform, -style, ...)
@@ -228,6 +230,10 @@ class ColourScheme:
         app.styleHints().colorSchemeChanged.connect(self.apply)
         self.apply()
 
+    def set_override(self, override: str) -> None:
+        self.override = override
+        self.apply()
+
     def wants_dark(self) -> bool:
         if self.override != "system":
             return self.override == "dark"
@@ -267,6 +273,8 @@ async def _run_window(studio: Studio) -> int:
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
     studio.window.show()
+    if studio.settings.get(S.SHOW_WIZARD):
+        studio.window.open_setup_wizard()
     await closed.wait()
     studio.settings.sync()
     return 0
@@ -325,13 +333,15 @@ def run(argv: list[str]) -> int:
     log_path = setup_logging(dirs)
     log.info("RUBIK Pi Studio %s starting (pid %d), log %s", __version__, os.getpid(), log_path)
     app = create_application(qt_args)
-    scheme = ColourScheme(app, args.theme)
+    scheme = ColourScheme(app, args.theme or Settings(dirs.config / "settings.ini").get(S.THEME))
+    apply_theme = scheme.set_override
     hook = ExceptionHook()
     if not args.self_test:
         hook.install()
 
     async def main_coro() -> int:
         studio = Studio(dirs, lang=args.lang, strict_pages=args.self_test)
+        studio.window.theme_changed.connect(apply_theme)
         if args.self_test:
             report = await _self_test(studio)
             print(json.dumps(report, ensure_ascii=False, sort_keys=True), flush=True)
