@@ -278,3 +278,21 @@ def test_recorded_quantize_run() -> None:
     assert progress
     assert [p.index for p in progress] == list(range(1, progress[-1].total + 1))
     assert progress[-1].fraction == 1.0
+
+
+def test_recorded_opencl_build_on_pocl_drops_the_cpu_device() -> None:
+    """b11434 built with GGML_OPENCL=ON against Debian's ICD loader; PoCL's CPU device is refused."""
+    text = log("llama-completion-b11434-opencl-pocl.txt")
+    info = parse_backend(text)
+    assert info.backend == "OpenCL"
+    assert info.platform == "Portable Computing Language"
+    assert info.device == "pthread-haswell-AMD EPYC"
+    assert info.device_version.startswith("OpenCL 3.0 PoCL")
+    assert not info.is_adreno
+    assert not info.is_gpu_used
+    assert info.problems == [
+        "unsupported GPU 'pthread-haswell-AMD EPYC'.",
+        "drop unsupported device 'pthread-haswell-AMD EPYC'.",
+    ]
+    assert info.summary() == "CPU (unsupported GPU 'pthread-haswell-AMD EPYC'.)"
+    assert parse_list_devices(log("llama-cli-list-devices-b11434-opencl-pocl.txt")) == []
