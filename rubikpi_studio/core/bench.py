@@ -56,7 +56,7 @@ class NoLlamaBench(StudioError):
 
 
 @dataclass(frozen=True)
-class TestResult:
+class BenchResult:
     """One llama-bench test (one row of its table): pp<N> or tg<N> in one mode."""
 
     mode: str  # "gpu" | "cpu" (which run produced it)
@@ -168,10 +168,10 @@ def _objects(text: str) -> list[dict[str, Any]]:
     return out
 
 
-def parse_bench_json(text: str, mode: str = "") -> list[TestResult]:
+def parse_bench_json(text: str, mode: str = "") -> list[BenchResult]:
     """llama-bench's `-o json` (or jsonl) output → results. Entries without a speed are skipped; unknown
     keys are ignored. `mode` defaults to what the entry says: "gpu" when layers went to a GPU backend."""
-    results: list[TestResult] = []
+    results: list[BenchResult] = []
     for obj in _objects(text):
         avg = _as_float(obj.get("avg_ts"))
         if avg is None:
@@ -180,7 +180,7 @@ def parse_bench_json(text: str, mode: str = "") -> list[TestResult]:
         sample_values = tuple(
             v for v in (_as_float(s) for s in (samples if isinstance(samples, list) else [])) if v is not None
         )
-        result = TestResult(
+        result = BenchResult(
             mode=mode,
             n_prompt=_as_int(obj.get("n_prompt")) or 0,
             n_gen=_as_int(obj.get("n_gen")) or 0,
@@ -208,11 +208,11 @@ def parse_bench_json(text: str, mode: str = "") -> list[TestResult]:
     return results
 
 
-def _with_mode(result: TestResult, mode: str) -> TestResult:
+def _with_mode(result: BenchResult, mode: str) -> BenchResult:
     data = asdict(result)
     data["mode"] = mode
     data["samples_ts"] = tuple(result.samples_ts)
-    return TestResult(**data)
+    return BenchResult(**data)
 
 
 # --- a run ----------------------------------------------------------------------------------------------
@@ -266,7 +266,7 @@ class BenchRun:
     board: str  # which board: user@host[:port]
     model: str  # path on the board
     started: float  # time.time()
-    results: list[TestResult] = field(default_factory=list)
+    results: list[BenchResult] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     gpu_backend: bool | None = None  # None: not known (the GPU mode was not asked for)
     notes: list[str] = field(default_factory=list)  # warnings worth keeping with the numbers
@@ -286,7 +286,7 @@ class BenchRun:
     def model_name(self) -> str:
         return posixpath.basename(self.model)
 
-    def result(self, mode: str, kind: str) -> TestResult | None:
+    def result(self, mode: str, kind: str) -> BenchResult | None:
         for r in self.results:
             if r.mode == mode and r.kind == kind:
                 return r
@@ -317,7 +317,7 @@ class BenchRun:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BenchRun:
-        fields = set(TestResult.__dataclass_fields__)
+        fields = set(BenchResult.__dataclass_fields__)
         results = []
         for item in data.get("results", []):
             if not isinstance(item, dict):
@@ -325,7 +325,7 @@ class BenchRun:
             kw = {k: v for k, v in item.items() if k in fields}
             kw["samples_ts"] = tuple(kw.get("samples_ts") or ())
             try:
-                results.append(TestResult(**kw))
+                results.append(BenchResult(**kw))
             except TypeError:
                 continue
         return cls(
@@ -536,12 +536,12 @@ def summary_rows(runs: Iterable[BenchRun]) -> list[dict[str, Any]]:
 
 
 __all__: Sequence[str] = (
+    "BenchResult",
     "BenchRun",
     "BenchSpec",
     "History",
     "NoLlamaBench",
     "ServerRunning",
-    "TestResult",
     "find_llama_bench",
     "parse_bench_json",
     "run",

@@ -136,7 +136,7 @@ def test_real_llama_bench_on_the_rig_board_cpu(
     assert len(again) == 1 and again[0].results == run.results and again[0].build == run.build
 
 
-def smollm2_size_in_json(r: bench.TestResult) -> int:
+def smollm2_size_in_json(r: bench.BenchResult) -> int:
     # llama-bench's model_size is the tensor data size, a little less than the file.
     size = Path(r.model_filename).stat().st_size
     assert r.model_size is not None and 0.9 * size < r.model_size <= size
