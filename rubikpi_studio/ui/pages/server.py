@@ -120,14 +120,20 @@ class ServerPage(Page):
         model_row.addWidget(self.model_combo, 1)
         model_row.addWidget(self.refresh_button)
         self.form = QFormLayout(self.settings_box)
-        self.form.addRow("", model_row)
-        self.form.addRow("", self.mmproj_combo)
-        self.form.addRow("", self.device_combo)
-        self.form.addRow("", self.ctx_spin)
-        self.form.addRow("", self.port_spin)
-        self.form.addRow("", self.lan_check)
-        self.form.addRow("", self.extra_edit)
-        self.form.addRow("", self.extra_note)
+        self.form_labels = [QLabel() for _ in range(7)]
+        fields: list[QWidget | QHBoxLayout] = [
+            self.model_combo,
+            self.mmproj_combo,
+            self.device_combo,
+            self.ctx_spin,
+            self.port_spin,
+            self.lan_check,
+            self.extra_edit,
+        ]
+        fields[0] = model_row
+        for label, field_item in zip(self.form_labels, fields, strict=True):
+            self.form.addRow(label, field_item)
+        self.form.addRow(self.extra_note)
 
         self.start_button = QPushButton()
         self.start_button.setObjectName("startServer")
@@ -203,12 +209,9 @@ class ServerPage(Page):
             tr("Port on the board"),
             tr("Network"),
             tr("Extra flags"),
-            "",
         ]
-        for row, text in enumerate(labels):
-            item = self.form.itemAt(row, QFormLayout.ItemRole.LabelRole)
-            if item is not None and isinstance(item.widget(), QLabel):
-                item.widget().setText(text)  # type: ignore[union-attr]
+        for label, text in zip(self.form_labels, labels, strict=True):
+            label.setText(text)
         self.refresh_button.setText(tr("Refresh"))
         current = self.device_combo.currentIndex()
         self.device_combo.clear()
@@ -378,12 +381,12 @@ class ServerPage(Page):
 
     # ------------------------------------------------------------------ actions
     @asyncSlot()
-    @guarded("start_button")
+    @guarded()
     async def _on_start_button_clicked(self) -> None:
         await self._start(restart=False)
 
     @asyncSlot()
-    @guarded("restart_button")
+    @guarded()
     async def _on_restart_button_clicked(self) -> None:
         await self._start(restart=True)
 
@@ -447,7 +450,7 @@ class ServerPage(Page):
         self._start_watching()
 
     @asyncSlot()
-    @guarded("stop_button")
+    @guarded()
     async def _on_stop_button_clicked(self) -> None:
         board = self.board
         if board is None:

@@ -1,0 +1,137 @@
+"""The Server page against the rig board: pick the model, Start, see the loading steps, backend and URL, a
+completion through the page's tunnel, Stop. Saves docs/screenshots/server-running.png on a real display
+(`RPS_TEST_DISPLAY=1` under xvfb-run) or with RPS_SCREENSHOTS=1."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import rig
+from conftest import until  # tests/gui/conftest.py
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from rig import models
+from rig.llama_server import find_llama_server, free_port, llama_server_missing_reason
+
+from rubikpi_studio.core import server
+from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.ui import app as app_module
+from rubikpi_studio.ui import paths
+from rubikpi_studio.ui.pages.base import ConnectionState, ServerState
+from rubikpi_studio.ui.pages.server import ServerPage
+from rubikpi_studio.ui.widgets import StepState
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+MODEL_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def _binary() -> Path | None:
+    for pattern in (
+        f"/home/{rig.BOARD_USER}/dev/llm/llama.cpp/build*/bin/llama-server",
+        "/tmp/rps-home*/dev/llm/llama.cpp/build*/bin/llama-server",
+    ):
+        found = [Path(p) for p in glob.glob(pattern) if os.access(p, os.X_OK)]
+        if found:
+            return max(found, key=lambda p: p.stat().st_mtime)
+    return find_llama_server()
+
+
+@pytest.fixture
+def served_board(rig_sshd: rig.RigSshd, tmp_known_hosts: Path) -> Iterator[tuple[Board, rig.RigAccount]]:
+    binary = _binary()
+    if binary is None:
+        pytest.skip(llama_server_missing_reason())
+    account = rig.make_fresh_account()
+    board: Board | None = None
+    try:
+        bindir = account.home / "dev/llm/llama.cpp/build/bin"
+        modeldir = account.home / "dev/llm/models"
+        bindir.mkdir(parents=True)
+        modeldir.mkdir(parents=True)
+        shutil.copy2(binary, bindir / "llama-server")
+        shutil.copy2(models.smollm2_path(), modeldir / MODEL_NAME)
+        subprocess.run(["chown", "-R", f"{account.user}:", str(account.home / "dev")], check=True)
+        target = Target(
+            rig_sshd.host,
+            rig_sshd.port,
+            account.user,
+            identity=str(account.key_path),
+            look_for_keys=False,
+            use_agent=False,
+        )
+        board = Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[]))
+        yield board, account
+    finally:
+        if board is not None:
+            if board.is_alive:
+                server.stop(board)
+            board.close()
+        rig.run_as(account.user, 'pkill -u "$(id -u)" -x llama-server; true')
+        rig.remove_account(account)
+
+
+def test_start_show_running_and_stop(
+    qtbot: QtBot, qrun: Callable[[Any], Any], served_board: tuple[Board, rig.RigAccount]
+) -> None:
+    board, account = served_board
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    window = studio.window
+    window.resize(1280, 860)
+    window.show()
+    page = window.page("server")
+    assert isinstance(page, ServerPage)
+    window.show_page("server")
+
+    async def scenario() -> None:
+        studio.state.set_board_name("Rig board")
+        studio.state.set_connection(ConnectionState.CONNECTED, board)
+        await until(lambda: studio.state.server is ServerState.STOPPED, what="nothing served yet")
+        assert page.model_combo.currentText() == MODEL_NAME
+        page.port_spin.setValue(free_port())  # the rig board is this shared machine
+        page.device_combo.setCurrentIndex(0)  # GPU asked: the rig has none, the page must say CPU
+        page.extra_edit.setText("--host 0.0.0.0")
+        assert "set by the app" in page.extra_note.text()
+        page.extra_edit.setText("--temp 0.7")
+        assert page.extra_note.text() == ""
+        page.start_button.click()
+        await until(lambda: studio.state.server is ServerState.RUNNING, timeout=120, what="running")
+        await until(lambda: page.info_values["local"].text().startswith("http://127.0.0.1:"), what="URL")
+
+    qrun(scenario())
+    assert page.steps.state_of("check") is StepState.DONE
+    assert page.steps.state_of("ready") is StepState.DONE
+    assert page.info_values["backend"].text().startswith("CPU")  # an OpenCL build on PoCL also says why
+    assert page.info_values["context"].text() == "2048 tokens, 1 slot(s), images: no"
+    assert MODEL_NAME in page.info_values["model"].text()
+    assert "Serving" in page.status_label.text()
+    url = page.local_url
+    resp = requests.post(
+        f"{url}/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4},
+        timeout=60,
+    )
+    assert resp.status_code == 200
+    page.log_pane.flush()
+    assert "listening on" in page.log_pane.toPlainText()
+    QApplication.processEvents()
+    if os.environ.get("RPS_TEST_DISPLAY") == "1" or os.environ.get("RPS_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(SCREENSHOTS / "server-running.png"))
+
+    async def stop() -> None:
+        page.stop_button.click()
+        await until(lambda: studio.state.server is ServerState.STOPPED, timeout=30, what="stopped")
+
+    qrun(stop())
+    assert rig.run_as(account.user, 'pgrep -u "$(id -u)" -x llama-server').stdout.strip() == ""
+    assert page.start_button.isEnabled() and not page.stop_button.isEnabled()
