@@ -60,7 +60,6 @@ from .widgets import LogPane, StepList
 
 log = logging.getLogger(__name__)
 
-CTX = "Wizard"
 DEFAULT_USER = "ubuntu"
 DEFAULT_PASSWORD = "ubuntu"  # noqa: S105 - the Ubuntu image's documented first login (facts A2); not a secret
 
@@ -106,7 +105,7 @@ class WizardData:
 
 class Step(QWidget):
     name: ClassVar[str] = ""
-    title: ClassVar[str] = ""  # QT_TRANSLATE_NOOP(CTX, ...)
+    title: ClassVar[str] = ""  # QT_TRANSLATE_NOOP("Wizard", ...)
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard.stack)
@@ -120,7 +119,7 @@ class Step(QWidget):
         return True
 
     def next_text(self) -> str:
-        return QCoreApplication.translate(CTX, "Next")
+        return QCoreApplication.translate("Wizard", "Next")
 
     def can_go_back(self) -> bool:
         return True
@@ -143,7 +142,7 @@ def _wrap(label: QLabel) -> QLabel:
 # ------------------------------------------------------------------------------------------------ welcome
 class WelcomeStep(Step):
     name = "welcome"
-    title = QT_TRANSLATE_NOOP(CTX, "Welcome")
+    title = QT_TRANSLATE_NOOP("Wizard", "Welcome")
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
@@ -158,14 +157,14 @@ class WelcomeStep(Step):
     def retranslate(self) -> None:
         self.text.setText(
             QCoreApplication.translate(
-                CTX,
+                "Wizard",
                 "This wizard connects to your RUBIK Pi 3, installs llama.cpp on it and starts a chat model "
                 "on its GPU. You will not need a terminal.",
             )
         )
         self.steps.setText(
             QCoreApplication.translate(
-                CTX,
+                "Wizard",
                 "Before you start: the board is powered on, has the Ubuntu image, and is on the same network "
                 "as this computer (cable or Wi-Fi). You can leave the wizard at any time and continue later "
                 "from where you were.",
@@ -176,7 +175,7 @@ class WelcomeStep(Step):
 # ------------------------------------------------------------------------------------------------ find
 class FindStep(Step):
     name = "find"
-    title = QT_TRANSLATE_NOOP(CTX, "Find the board")
+    title = QT_TRANSLATE_NOOP("Wizard", "Find the board")
     found_signal = Signal(object)
 
     def __init__(self, wizard: SetupWizard) -> None:
@@ -221,23 +220,23 @@ class FindStep(Step):
     def retranslate(self) -> None:
         self.intro.setText(
             QCoreApplication.translate(
-                CTX, "Boards and other SSH servers found on your network. The likely RUBIK Pi is chosen."
+                "Wizard", "Boards and other SSH servers found on your network. The likely RUBIK Pi is chosen."
             )
         )
-        self.search_button.setText(QCoreApplication.translate(CTX, "Search again"))
-        self.scan_button.setText(QCoreApplication.translate(CTX, "Scan the local network"))
+        self.search_button.setText(QCoreApplication.translate("Wizard", "Search again"))
+        self.scan_button.setText(QCoreApplication.translate("Wizard", "Scan the local network"))
         self.scan_button.setToolTip(
             QCoreApplication.translate(
-                CTX,
+                "Wizard",
                 "Tries port 22 on every address of this computer's network, slowly and for at most 15 "
                 "seconds. Only when you ask.",
             )
         )
-        self.manual_label.setText(QCoreApplication.translate(CTX, "Or type its address:"))
-        self.manual_edit.setPlaceholderText(QCoreApplication.translate(CTX, "e.g. 192.168.1.253"))
+        self.manual_label.setText(QCoreApplication.translate("Wizard", "Or type its address:"))
+        self.manual_edit.setPlaceholderText(QCoreApplication.translate("Wizard", "e.g. 192.168.1.253"))
         self.help.setText(
             QCoreApplication.translate(
-                CTX,
+                "Wizard",
                 "Nothing found? Connect a screen and keyboard to the board (or its USB serial console), "
                 "sign in, and run <b>ip addr</b> (or <b>ifconfig</b>): the address is the <b>inet</b> number "
                 "of <b>eth0</b> or <b>wlan0</b>, such as 192.168.1.253.",
@@ -251,10 +250,10 @@ class FindStep(Step):
 
     def _describe(self, host: FoundHost) -> str:
         what = {
-            discovery.LIKELY: QCoreApplication.translate(CTX, "looks like a RUBIK Pi"),
-            discovery.MAYBE: QCoreApplication.translate(CTX, "Ubuntu, maybe a RUBIK Pi"),
-            discovery.OTHER: QCoreApplication.translate(CTX, "another SSH server"),
-            discovery.NOT_SSH: QCoreApplication.translate(CTX, "no SSH answer"),
+            discovery.LIKELY: QCoreApplication.translate("Wizard", "looks like a RUBIK Pi"),
+            discovery.MAYBE: QCoreApplication.translate("Wizard", "Ubuntu, maybe a RUBIK Pi"),
+            discovery.OTHER: QCoreApplication.translate("Wizard", "another SSH server"),
+            discovery.NOT_SSH: QCoreApplication.translate("Wizard", "no SSH answer"),
         }[host.verdict]
         address = host.address if host.port == 22 else f"{host.address}:{host.port}"
         name = f"{host.name} — " if host.name else ""
@@ -300,15 +299,17 @@ class FindStep(Step):
 
     def _start(self, work: Callable[[Callable[[FoundHost], None], CancelToken], object]) -> None:
         async def run() -> None:
-            self.status.setText(QCoreApplication.translate(CTX, "Searching…"))
+            self.status.setText(QCoreApplication.translate("Wizard", "Searching…"))
             with contextlib.suppress(Cancelled):
                 await self.wizard.work(run_in_thread(work, self.found_signal.emit, self.wizard.cancel))
             if not self.hosts:
                 self.status.setText(
-                    QCoreApplication.translate(CTX, "No board found yet. Type its address below.")
+                    QCoreApplication.translate("Wizard", "No board found yet. Type its address below.")
                 )
             else:
-                self.status.setText(QCoreApplication.translate(CTX, "{n} found.").format(n=len(self.hosts)))
+                self.status.setText(
+                    QCoreApplication.translate("Wizard", "{n} found.").format(n=len(self.hosts))
+                )
 
         spawn(run())
 
@@ -326,7 +327,7 @@ class FindStep(Step):
         else:
             host = self.selected()
         if host is None:
-            self.status.setText(QCoreApplication.translate(CTX, "Choose a board or type its address."))
+            self.status.setText(QCoreApplication.translate("Wizard", "Choose a board or type its address."))
             return False
         key = await self.wizard.work(run_in_thread(self.wizard.services.host_key, host.address, host.port))
         self.data.host = host
@@ -337,7 +338,7 @@ class FindStep(Step):
 # ------------------------------------------------------------------------------------------------ sign in
 class SignInStep(Step):
     name = "signin"
-    title = QT_TRANSLATE_NOOP(CTX, "Sign in")
+    title = QT_TRANSLATE_NOOP("Wizard", "Sign in")
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
@@ -389,24 +390,24 @@ class SignInStep(Step):
     def retranslate(self) -> None:
         self.fingerprint_note.setText(
             QCoreApplication.translate(
-                CTX,
+                "Wizard",
                 "This fingerprint is the board's unique identity: the app remembers it and will refuse to "
                 "connect if it ever changes, so no other machine can pretend to be your board.",
             )
         )
-        self.user_label.setText(QCoreApplication.translate(CTX, "User"))
-        self.password_label.setText(QCoreApplication.translate(CTX, "Password"))
-        self.new_label.setText(QCoreApplication.translate(CTX, "New password"))
-        self.repeat_label.setText(QCoreApplication.translate(CTX, "Repeat it"))
+        self.user_label.setText(QCoreApplication.translate("Wizard", "User"))
+        self.password_label.setText(QCoreApplication.translate("Wizard", "Password"))
+        self.new_label.setText(QCoreApplication.translate("Wizard", "New password"))
+        self.repeat_label.setText(QCoreApplication.translate("Wizard", "Repeat it"))
         self.expired_note.setText(
             QCoreApplication.translate(
-                CTX,
+                "Wizard",
                 "The board asks for a new password before first use (a new board's password is ubuntu). "
                 "Choose one and keep it safe.",
             )
         )
         self.remember_check.setText(
-            QCoreApplication.translate(CTX, "Remember the password in the system keyring")
+            QCoreApplication.translate("Wizard", "Remember the password in the system keyring")
         )
 
     def enter(self) -> None:
@@ -424,7 +425,7 @@ class SignInStep(Step):
         self.password_edit.setFocus()
 
     def next_text(self) -> str:
-        return QCoreApplication.translate(CTX, "Trust and sign in")
+        return QCoreApplication.translate("Wizard", "Trust and sign in")
 
     async def advance(self) -> bool:
         host = self.data.host
@@ -434,10 +435,10 @@ class SignInStep(Step):
         new = self.new_edit.text()
         if self.new_edit.isVisible():
             if not new:
-                self.error.setText(QCoreApplication.translate(CTX, "Choose the new password."))
+                self.error.setText(QCoreApplication.translate("Wizard", "Choose the new password."))
                 return False
             if new != self.repeat_edit.text():
-                self.error.setText(QCoreApplication.translate(CTX, "The two new passwords differ."))
+                self.error.setText(QCoreApplication.translate("Wizard", "The two new passwords differ."))
                 return False
         name = host.name.removesuffix(".local") if host.name else host.address
         old = self.wizard.registry.get(name)
@@ -486,7 +487,7 @@ class SignInStep(Step):
 # ------------------------------------------------------------------------------------------------ check
 class CheckStep(Step):
     name = "check"
-    title = QT_TRANSLATE_NOOP(CTX, "Check the board")
+    title = QT_TRANSLATE_NOOP("Wizard", "Check the board")
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
@@ -518,29 +519,34 @@ class CheckStep(Step):
     def retranslate(self) -> None:
         facts = self.data.facts
         if facts is None:
-            self.plan.setText(QCoreApplication.translate(CTX, "Reading the board's facts…"))
+            self.plan.setText(QCoreApplication.translate("Wizard", "Reading the board's facts…"))
             return
         gib = 1024 * 1024
         rows = [
-            (QCoreApplication.translate(CTX, "Board"), facts.model or facts.hostname),
-            (QCoreApplication.translate(CTX, "System"), facts.os_name or f"{facts.os_id} {facts.os_version}"),
+            (QCoreApplication.translate("Wizard", "Board"), facts.model or facts.hostname),
             (
-                QCoreApplication.translate(CTX, "Memory"),
-                QCoreApplication.translate(CTX, "{n:.1f} GiB").format(n=facts.mem_total_kb / gib),
+                QCoreApplication.translate("Wizard", "System"),
+                facts.os_name or f"{facts.os_id} {facts.os_version}",
             ),
             (
-                QCoreApplication.translate(CTX, "Free disk"),
-                QCoreApplication.translate(CTX, "{n:.1f} GiB").format(n=facts.disk_free_kb / gib),
+                QCoreApplication.translate("Wizard", "Memory"),
+                QCoreApplication.translate("Wizard", "{n:.1f} GiB").format(n=facts.mem_total_kb / gib),
             ),
             (
-                QCoreApplication.translate(CTX, "GPU driver (OpenCL)"),
-                QCoreApplication.translate(CTX, "yes")
+                QCoreApplication.translate("Wizard", "Free disk"),
+                QCoreApplication.translate("Wizard", "{n:.1f} GiB").format(n=facts.disk_free_kb / gib),
+            ),
+            (
+                QCoreApplication.translate("Wizard", "GPU driver (OpenCL)"),
+                QCoreApplication.translate("Wizard", "yes")
                 if facts.has_adreno_opencl
-                else QCoreApplication.translate(CTX, "no"),
+                else QCoreApplication.translate("Wizard", "no"),
             ),
             (
-                QCoreApplication.translate(CTX, "llama.cpp"),
-                facts.llama_version or facts.llama_bin or QCoreApplication.translate(CTX, "not installed"),
+                QCoreApplication.translate("Wizard", "llama.cpp"),
+                facts.llama_version
+                or facts.llama_bin
+                or QCoreApplication.translate("Wizard", "not installed"),
             ),
         ]
         self.table.setRowCount(len(rows))
@@ -555,12 +561,14 @@ class CheckStep(Step):
         items: list[str] = []
         if facts.has_llama_cpp:
             items.append(
-                QCoreApplication.translate(CTX, "llama.cpp is already installed: the set-up step is skipped.")
+                QCoreApplication.translate(
+                    "Wizard", "llama.cpp is already installed: the set-up step is skipped."
+                )
             )
         else:
             items.append(
                 QCoreApplication.translate(
-                    CTX,
+                    "Wizard",
                     "Will install: build tools (cmake, ninja, a compiler) with apt, the OpenCL headers, and "
                     "llama.cpp built for the board. About 1.5 GB of disk and 20–40 minutes.",
                 )
@@ -568,20 +576,20 @@ class CheckStep(Step):
             if facts.sudo_needs_password:
                 items.append(
                     QCoreApplication.translate(
-                        CTX, "Installing packages uses sudo with the password you signed in with."
+                        "Wizard", "Installing packages uses sudo with the password you signed in with."
                     )
                 )
         if not facts.has_adreno_opencl:
             items.append(
                 QCoreApplication.translate(
-                    CTX,
+                    "Wizard",
                     "No Adreno OpenCL driver was found: llama.cpp will run on the CPU (slower). The GPU "
                     "needs the Ubuntu server image's qcom-adreno1 driver.",
                 )
             )
         if facts.disk_free_kb and facts.disk_free_kb < 4 * 1024 * 1024:
             items.append(
-                QCoreApplication.translate(CTX, "Less than 4 GiB of disk is free: a model may not fit.")
+                QCoreApplication.translate("Wizard", "Less than 4 GiB of disk is free: a model may not fit.")
             )
         return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 
@@ -590,8 +598,8 @@ class CheckStep(Step):
 
     def next_text(self) -> str:
         if self.data.facts is not None and self.data.facts.has_llama_cpp:
-            return QCoreApplication.translate(CTX, "Next")
-        return QCoreApplication.translate(CTX, "Set up")
+            return QCoreApplication.translate("Wizard", "Next")
+        return QCoreApplication.translate("Wizard", "Set up")
 
 
 # ------------------------------------------------------------------------------------------------ set up
@@ -599,7 +607,7 @@ class SetupStep(Step):
     """Runs remote/setup.sh as the job `setup` (re-attached when already running)."""
 
     name = "setup"
-    title = QT_TRANSLATE_NOOP(CTX, "Set up")
+    title = QT_TRANSLATE_NOOP("Wizard", "Set up")
     JOB_KEY = "setup"
 
     def __init__(self, wizard: SetupWizard) -> None:
@@ -621,7 +629,7 @@ class SetupStep(Step):
     def retranslate(self) -> None:
         self.note.setText(
             QCoreApplication.translate(
-                CTX,
+                "Wizard",
                 "The set-up runs on the board by itself: you may close the wizard or this app, and it "
                 "continues; reopening the wizard shows it again.",
             )
@@ -661,7 +669,7 @@ class SetupStep(Step):
         else:
             failure = job.last_failure()
             self.note.setText(
-                QCoreApplication.translate(CTX, "The set-up failed: {why}").format(
+                QCoreApplication.translate("Wizard", "The set-up failed: {why}").format(
                     why=failure.message if failure else str(job.status)
                 )
             )
@@ -685,7 +693,7 @@ class PendingStep(Step):
     def retranslate(self) -> None:
         self.text.setText(
             QCoreApplication.translate(
-                CTX,
+                "Wizard",
                 "This step is not part of the wizard in this build yet. Use the Models, Server and Chat "
                 "pages of the main window for now.",
             )
@@ -694,22 +702,22 @@ class PendingStep(Step):
 
 class ModelStep(PendingStep):
     name = "model"
-    title = QT_TRANSLATE_NOOP(CTX, "Pick a model")
+    title = QT_TRANSLATE_NOOP("Wizard", "Pick a model")
 
 
 class DownloadStep(PendingStep):
     name = "download"
-    title = QT_TRANSLATE_NOOP(CTX, "Download and quantize")
+    title = QT_TRANSLATE_NOOP("Wizard", "Download and quantize")
 
 
 class ServerStep(PendingStep):
     name = "server"
-    title = QT_TRANSLATE_NOOP(CTX, "Start the server")
+    title = QT_TRANSLATE_NOOP("Wizard", "Start the server")
 
 
 class ChatStep(PendingStep):
     name = "chat"
-    title = QT_TRANSLATE_NOOP(CTX, "First chat")
+    title = QT_TRANSLATE_NOOP("Wizard", "First chat")
 
 
 STEPS: tuple[type[Step], ...] = (
@@ -817,16 +825,18 @@ class SetupWizard(QDialog):
 
     # -- texts -----------------------------------------------------------------------------------------
     def retranslate(self) -> None:
-        self.setWindowTitle(QCoreApplication.translate(CTX, "Set up your RUBIK Pi"))
+        self.setWindowTitle(QCoreApplication.translate("Wizard", "Set up your RUBIK Pi"))
         for row, step in enumerate(self.steps):
             self.step_list.item(row).setText(
-                QCoreApplication.translate(CTX, "{n}. {title}").format(
-                    n=row + 1, title=QCoreApplication.translate(CTX, step.title)
+                QCoreApplication.translate("Wizard", "{n}. {title}").format(
+                    n=row + 1, title=QCoreApplication.translate("Wizard", step.title)
                 )
             )
-        self.back_button.setText(QCoreApplication.translate(CTX, "Back"))
-        self.cancel_button.setText(QCoreApplication.translate(CTX, "Cancel"))
-        self.close_button.setText(QCoreApplication.translate(CTX, "Close"))
+        self.back_button.setText(QCoreApplication.translate("Wizard", "Back"))
+        self.cancel_button.setText(QCoreApplication.translate("Wizard", "Cancel"))
+        self.close_button.setText(QCoreApplication.translate("Wizard", "Close"))
+        if hasattr(self, "_index"):
+            self.heading.setText(QCoreApplication.translate("Wizard", self.current.title))
         self.update_buttons()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -844,7 +854,7 @@ class SetupWizard(QDialog):
         step = self.steps[index]
         self.stack.setCurrentWidget(step)
         self.step_list.setCurrentRow(index)
-        self.heading.setText(QCoreApplication.translate(CTX, step.title))
+        self.heading.setText(QCoreApplication.translate("Wizard", step.title))
         self.settings.set(S.WIZARD_PAGE, step.name)
         self.update_buttons()
         step.enter()
@@ -871,7 +881,7 @@ class SetupWizard(QDialog):
         self.next_button.setEnabled(not busy)
         last = self._index == len(self.steps) - 1
         self.next_button.setText(
-            QCoreApplication.translate(CTX, "Finish") if last else self.current.next_text()
+            QCoreApplication.translate("Wizard", "Finish") if last else self.current.next_text()
         )
 
     async def work(self, coro: Coroutine[Any, Any, Any]) -> Any:
