@@ -231,7 +231,7 @@ class Board:
     def __init__(self, target: Target, transport: paramiko.Transport) -> None:
         self.target = target
         self.transport = transport
-        self._sftp: paramiko.SFTPClient | None = None
+        self._sftps: dict[int, paramiko.SFTPClient] = {}  # one SFTP session per thread (see sftp())
         self._sftp_lock = threading.Lock()
         self._quick_lock = threading.Lock()
         self._quick: paramiko.Channel | None = None
@@ -323,9 +323,9 @@ class Board:
         for fwd in list(self._forwards):
             fwd.close()
         with self._sftp_lock:
-            if self._sftp is not None:
-                self._sftp.close()
-                self._sftp = None
+            for client in self._sftps.values():
+                client.close()
+            self._sftps.clear()
         with self._quick_lock:
             if self._quick is not None:
                 self._quick.close()
@@ -563,19 +563,29 @@ class Board:
 
     # ---------------------------------------------------------------- files
     def sftp(self) -> paramiko.SFTPClient:
+        """This thread's SFTP session on the board's transport.
+
+        paramiko's SFTPClient must not be shared between threads: one thread can read (and drop) the
+        response another waits for, and both hang. So each thread gets its own session (channel). Worker
+        threads come from bounded pools (QThreads among them, which `threading` does not list), so the
+        sessions are few; a reused thread id simply reuses its session.
+        """
+        ident = threading.get_ident()
         with self._sftp_lock:
-            if self._sftp is None or self._sftp.sock.closed:
+            client = self._sftps.get(ident)
+            if client is None or client.sock.closed:
                 try:
-                    self._sftp = paramiko.SFTPClient.from_transport(
+                    client = paramiko.SFTPClient.from_transport(
                         self.transport, window_size=WINDOW_SIZE, max_packet_size=MAX_PACKET_SIZE
                     )
                 except (paramiko.SSHException, EOFError, OSError) as exc:
                     raise Unreachable(
                         f"The connection to the board dropped ({exc}).", reason="dropped"
                     ) from None
-                if self._sftp is None:
+                if client is None:
                     raise Unreachable("The board refused an SFTP session.", reason="sftp")
-            return self._sftp
+                self._sftps[ident] = client
+            return client
 
     def home(self) -> str:
         return self.sftp().normalize(".")
