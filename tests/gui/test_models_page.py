@@ -1,0 +1,161 @@
+"""The Models page against the rig: catalogue, a pasted link downloaded by the board with progress and Cancel,
+the board's models table, upload, delete with confirmation. Screenshot: docs/screenshots/models-download.png
+(with RPS_SCREENSHOTS=1; run under `xvfb-run -a -s "-screen 0 1280x900x24"` with RPS_TEST_DISPLAY=1).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import rig
+from conftest import until  # tests/gui/conftest.py
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+from rig import models as rig_models
+from rig.hf_server import HfServer
+
+from rubikpi_studio.core import models as core
+from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.ui import app as app_module
+from rubikpi_studio.ui import paths
+from rubikpi_studio.ui.pages.base import ConnectionState
+from rubikpi_studio.ui.pages.models import ModelsPage
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+REPO = "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF"
+SMOL = "smollm2-135m-instruct-q4_1.gguf"
+
+
+@pytest.fixture
+def board(rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path) -> Iterator[Board]:
+    target = Target(
+        rig_sshd.host,
+        rig_sshd.port,
+        fresh_account.user,
+        identity=str(fresh_account.key_path),
+        look_for_keys=False,
+        use_agent=False,
+    )
+    b = Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[]))
+    yield b
+    b.close()
+
+
+def boxes() -> list[QMessageBox]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+
+
+def rows(page: ModelsPage) -> list[str]:
+    t = page.models_table
+    return [t.item(r, 0).text() for r in range(t.rowCount())]
+
+
+def test_models_page_downloads_with_progress_cancel_upload_delete(
+    qtbot: QtBot, qrun: Callable[[Any], Any], board: Board, studio_home: Path
+) -> None:
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    window = studio.window
+    window.resize(1240, 860)
+    window.show()
+    # Something on the board already: a tiny text model and its projector (the table pairs them).
+    core.push(board, rig_models.tiny_f16_path(), name="tiny-f16.gguf")
+    core.push(board, rig_models.tiny_mmproj_path(rig_models.TINY_N_EMBD), name="mmproj-tiny-f16.gguf")
+    studio.state.set_board_name("Rig board")
+    studio.state.set_connection(ConnectionState.CONNECTED, board)
+    window.show_page("models")
+    page = window.page("models")
+    assert isinstance(page, ModelsPage)
+
+    with HfServer() as hf:
+        hf.add_file(REPO, SMOL, rig_models.smollm2_path())
+        hf.set_rate(REPO, SMOL, 3_000_000)
+        page.endpoint_edit.setText(hf.endpoint)
+        page.endpoint_edit.editingFinished.emit()
+
+        async def scenario() -> None:
+            await until(lambda: page.models_table.rowCount() == 2, what="models table")
+            assert page.catalogue_table.rowCount() >= 2
+            fits = page.catalogue_table.item(0, 5).text()
+            assert fits == "yes" or fits.startswith("no:"), fits
+            page.link_edit.setText(f"{REPO}/{SMOL}")
+            page.link_button.click()
+            await until(lambda: page.transfer_box.isVisible(), what="transfer panel")
+            await until(lambda: "/s" in page.transfer_detail.text(), timeout=60, what="speed shown")
+            await until(lambda: page.progress_bar.value() > 30, timeout=60, what="some progress")
+            assert " left" in page.transfer_detail.text() and " of 98.4 MB" in page.transfer_detail.text()
+            assert not page.link_button.isEnabled() and not page.delete_button.isEnabled()
+            QApplication.processEvents()
+            if os.environ.get("RPS_SCREENSHOTS"):
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                window.grab().save(str(SCREENSHOTS / "models-download.png"))
+            page.cancel_button.click()
+            await until(lambda: not page.transfer_box.isVisible(), timeout=30, what="cancelled")
+            await until(lambda: f"{SMOL}.part" in rows(page), timeout=30, what="partial listed")
+
+            # Download again: it continues the partial file, then the board verifies the sha256.
+            served_before = hf.bytes_served(REPO, SMOL)
+            hf.set_rate(REPO, SMOL, None)
+            page.link_button.click()
+            await until(lambda: SMOL in rows(page), timeout=120, what="downloaded model listed")
+            assert f"{SMOL}.part" not in rows(page)
+            # Only what was not on the board's disk is fetched again (curl's unwritten buffer at the
+            # moment of the cancel is the little extra).
+            size = rig_models.smollm2_path().stat().st_size
+            gets = hf.requests_for(REPO, SMOL, "GET")
+            resumed_from = int((gets[-1].range or "bytes=0-")[6:-1])
+            assert 0 < resumed_from <= served_before < size
+            assert hf.bytes_served(REPO, SMOL) == served_before + size - resumed_from
+            assert served_before - resumed_from < 1 << 20
+
+        qrun(scenario())
+
+    table = page.models_table
+    by_name = {table.item(r, 0).text(): r for r in range(table.rowCount())}
+    assert table.item(by_name[SMOL], 4).text() == "Q4_1"
+    assert table.item(by_name[SMOL], 2).text() == "llama"
+    assert "vision projector for tiny-f16.gguf" in table.item(by_name["mmproj-tiny-f16.gguf"], 6).text()
+    assert "Deleted" not in page.log_pane.toPlainText()
+
+    async def delete_and_upload() -> None:
+        # The projector cannot be quantized: the button says so by being disabled.
+        page.models_table.selectRow(by_name["mmproj-tiny-f16.gguf"])
+        assert not page.quantize_button.isEnabled()
+        page.models_table.selectRow(by_name["tiny-f16.gguf"])
+        assert page.quantize_button.isEnabled()
+        # Delete asks first; "Cancel" keeps the file.
+        page.delete_button.click()
+        await until(lambda: page.message_box is not None and page.message_box.isVisible(), what="confirm")
+        box = page.message_box
+        assert box is not None and "tiny-f16.gguf" in box.text()
+        next(b for b in box.buttons() if b.text() == "Cancel").click()
+        await until(lambda: page.delete_button.isEnabled(), what="idle")
+        assert "tiny-f16.gguf" in rows(page)
+        page.delete_button.click()
+        await until(lambda: page.message_box is not None and page.message_box.isVisible(), what="confirm 2")
+        box = page.message_box
+        assert box is not None
+        next(b for b in box.buttons() if b.text() == "Delete").click()
+        await until(lambda: "tiny-f16.gguf" not in rows(page), what="deleted")
+        # Upload (the file dialog is the only part skipped): progress, then the table shows it.
+        await page.upload(rig_models.tiny_f16_path())
+        await until(lambda: rig_models.tiny_f16_path().name in rows(page), what="uploaded")
+        # A non-GGUF file is refused with a message, and nothing lands on the board.
+        await page.upload(rig_models.not_gguf_path())
+        await until(lambda: boxes(), what="error box")
+
+    qrun(delete_and_upload())
+    assert any("not" in b.text().lower() and "gguf" in b.text().lower() for b in boxes()), [
+        b.text() for b in boxes()
+    ]
+    for b in boxes():
+        b.close()
+    assert rig_models.not_gguf_path().name not in rows(page)
+    assert not board.exists(f"{core.models_dir(board)}/{rig_models.not_gguf_path().name}.part")
+    studio.state.set_connection(ConnectionState.DISCONNECTED)
+    assert page.models_table.rowCount() == 0 and not page.link_button.isEnabled()
