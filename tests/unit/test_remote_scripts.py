@@ -359,3 +359,144 @@ def test_build_failure_shows_the_compiler_errors(tmp_path: Path) -> None:
     rc, evs, _ = run_script("build.sh", home, env=env)
     assert rc == 1
     assert [e.kind for e in evs if e.step == "source"] == ["step", "skip"]
+
+
+_FAKE_MAIN = r"""
+#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--version")) {
+            fprintf(stderr, "version: 0.6.0-dev (build %s, commit %s)\nbuilt with fake for test\n",
+                    BUILD_NUMBER, BUILD_COMMIT);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--list-devices")) { printf("Available devices:\n  (none)\n"); return 0; }
+    }
+    return 0;
+}
+"""
+
+_FAKE_CMAKE = """cmake_minimum_required(VERSION 3.14)
+project(fake-llama C)
+option(LLAMA_USE_PREBUILT_UI "fetch the web UI at configure time" ON)
+if (LLAMA_USE_PREBUILT_UI)
+    message(FATAL_ERROR "LLAMA_USE_PREBUILT_UI must be OFF (no network at configure time)")
+endif()
+set(LLAMA_BUILD_NUMBER 0 CACHE STRING "")
+set(LLAMA_BUILD_COMMIT unknown CACHE STRING "")
+foreach(t llama-server llama-cli llama-quantize llama-bench)
+    add_executable(${t} main.c)
+    target_compile_definitions(${t} PRIVATE
+        BUILD_NUMBER="${LLAMA_BUILD_NUMBER}" BUILD_COMMIT="${LLAMA_BUILD_COMMIT}")
+    set_target_properties(${t} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+endforeach()
+"""
+
+
+def _fake_llama_source(tmp_path: Path) -> tuple[Path, str]:
+    """A tiny git repository shaped like llama.cpp (targets, options, a `b<N>` tag) that builds in seconds."""
+    repo = tmp_path / "fake-llama"
+    repo.mkdir()
+    (repo / "CMakeLists.txt").write_text(_FAKE_CMAKE)
+    (repo / "main.c").write_text(_FAKE_MAIN)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "fake"], check=True)
+    subprocess.run([*git, "tag", "b4242"], check=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout
+    return repo, commit.strip()
+
+
+@pytest.mark.skipif(
+    shutil.which("cmake") is None or shutil.which("ninja") is None, reason="needs cmake, ninja"
+)
+def test_setup_runs_every_step_then_skips_every_step(tmp_path: Path) -> None:
+    repo, commit = _fake_llama_source(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        "RPS_LLAMA_REPO": str(repo),
+        "RPS_LLAMA_REF": commit,
+        "RPS_GPU": "off",
+        "RPS_APT_PACKAGES": "bash coreutils",
+        "RPS_JOBS": "1",
+    }
+    rc, evs, out = run_script("setup.sh", home, env=env)
+    assert rc == 0, out
+    ends = {e.step: e.kind for e in evs if e.kind in ("done", "skip", "failed")}
+    assert ends == {
+        "preflight": "done",
+        "deps": "skip",
+        "opencl": "skip",
+        "source": "done",
+        "build": "done",
+        "verify": "done",
+        "path": "done",
+    }
+    infos = {k: v for e in of_kind(evs, "info") if e.step == "verify" for k, v in e.data.items()}
+    # The b<N> tag on the commit became the build number; the commit was passed too.
+    assert infos["build_number"] == "4242"
+    assert infos["commit"] == commit[:8]
+    assert infos["backend"] == "CPU"
+    src = home / "dev/llm/llama.cpp"
+    assert (src / "build").is_symlink()
+    assert os.readlink(src / "build") == f"build-{commit[:12]}-cpu"
+
+    rc, evs, out = run_script("setup.sh", home, env=env)
+    assert rc == 0, out
+    ends = {e.step: e.kind for e in evs if e.kind in ("done", "skip", "failed")}
+    # preflight and verify are checks and always run; every step that changes something is skipped.
+    assert ends == {
+        "preflight": "done",
+        "deps": "skip",
+        "opencl": "skip",
+        "source": "skip",
+        "build": "skip",
+        "verify": "done",
+        "path": "skip",
+    }
+    assert "compiling" not in out
+
+
+@pytest.mark.skipif(
+    shutil.which("cmake") is None or shutil.which("ninja") is None, reason="needs cmake, ninja"
+)
+def test_build_recognises_a_build_made_by_hand(tmp_path: Path) -> None:
+    """The manual's layout: a clone in ~/dev/llm/llama.cpp built in a real `build` folder, no stamp."""
+    repo, commit = _fake_llama_source(tmp_path)
+    home = tmp_path / "home"
+    src = home / "dev/llm/llama.cpp"
+    src.parent.mkdir(parents=True)
+    subprocess.run(["git", "clone", "-q", str(repo), str(src)], check=True)
+    subprocess.run(
+        ["cmake", "-S", str(src), "-B", str(src / "build"), "-G", "Ninja", "-DLLAMA_USE_PREBUILT_UI=OFF",
+         "-DLLAMA_BUILD_NUMBER=4242", f"-DLLAMA_BUILD_COMMIT={commit[:8]}"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    subprocess.run(["ninja", "-C", str(src / "build")], check=True, capture_output=True)
+    env = {"RPS_LLAMA_REPO": str(repo), "RPS_LLAMA_REF": commit, "RPS_GPU": "off"}
+    rc, evs, out = run_script("build.sh", home, env=env)
+    assert rc == 0, out
+    assert [e.kind for e in evs if e.kind in ("done", "skip")] == ["skip", "skip"]
+    assert "made by hand" in of_kind(evs, "skip")[-1].message
+    assert (src / "build").is_dir()
+    assert not (src / "build").is_symlink()
+
+    # Asked for another flavour (OpenCL off → on would need headers; use a new commit instead): the hand-made
+    # build is kept as build-manual and becomes build.prev.
+    (repo / "main.c").write_text(_FAKE_MAIN + "\n/* next */\n")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "commit", "-qam", "next"], check=True)
+    new = subprocess.run(
+        [*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    rc, evs, out = run_script("build.sh", home, env={**env, "RPS_LLAMA_REF": new, "RPS_JOBS": "1"})
+    assert rc == 0, out
+    assert os.readlink(src / "build") == f"build-{new[:12]}-cpu"
+    assert os.readlink(src / "build.prev") == "build-manual"
+    assert (src / "build-manual/bin/llama-cli").exists()
+    rc, evs, _ = run_script("build.sh", home, "--rollback")
+    assert rc == 0
+    assert os.readlink(src / "build") == "build-manual"
