@@ -88,18 +88,21 @@ rps_sudo_init() {
     root | nopasswd) return 0 ;;
     none) rps_fail "$step" E_SUDO "this step needs root, and sudo is not installed" ;;
   esac
-  if [[ -z $RPS__SUDO_PW ]]; then
-    [[ $fd =~ ^[0-9]+$ ]] || rps_fail "$step" E_SUDO "RPS_SUDO_FD must be a file descriptor number"
-    if ! IFS= read -r -s -u "$fd" RPS__SUDO_PW || [[ -z $RPS__SUDO_PW ]]; then
-      RPS__SUDO_PW=''
-      rps_fail "$step" E_SUDO "sudo needs the password of $(id -un), and none was given"
-    fi
-  fi
+  [[ $fd =~ ^[0-9]+$ ]] || rps_fail "$step" E_SUDO "RPS_SUDO_FD must be a file descriptor number"
+  rps_sudo_read
+  [[ -n $RPS__SUDO_PW ]] || rps_fail "$step" E_SUDO "sudo needs the password of $(id -un), and none was given"
   # -k: ignore a cached timestamp so a wrong password is found now, not in the middle of the work.
   if ! printf '%s\n' "$RPS__SUDO_PW" | sudo -S -k -p '' -v 2>/dev/null; then
     RPS__SUDO_PW=''
     rps_fail "$step" E_SUDO "sudo refused the password of $(id -un)"
   fi
+}
+
+rps_sudo_read() {
+  # Read the password once from RPS_SUDO_FD (default stdin) unless it came in the environment. No check.
+  local fd=${RPS_SUDO_FD:-0}
+  [[ -n $RPS__SUDO_PW || ! $fd =~ ^[0-9]+$ ]] && return 0
+  IFS= read -r -s -u "$fd" RPS__SUDO_PW || true
 }
 
 rps_sudo() {

@@ -19,10 +19,12 @@ RPS_GPU=$(rps_gpu_choice) # decided once, so every step builds for the same back
 export RPS_GPU
 
 # Read the sudo password now, once, only if some step will need root; the steps get it in their environment.
-needs_root=no
-if [[ " $steps " == *' deps '* && -n $(rps_missing_packages) ]]; then needs_root=yes; fi
-if [[ " $steps " == *' build '* ]] && rps_needs_swap; then needs_root=yes; fi
-if [[ $needs_root == yes && $(rps_sudo_mode) == password ]]; then rps_sudo_init setup; fi
+# Only read here (stdin is this script's, not the steps'); the step that needs root checks it, so a wrong or
+# missing password fails as that step (`failed deps E_SUDO ...`).
+root_step=''
+if [[ " $steps " == *' build '* ]] && rps_needs_swap; then root_step=build; fi
+if [[ " $steps " == *' deps '* && -n $(rps_missing_packages) ]]; then root_step=deps; fi
+if [[ -n $root_step && $(rps_sudo_mode) == password ]]; then rps_sudo_read; fi
 
 for step in $steps; do
   case $step in

@@ -500,3 +500,22 @@ def test_build_recognises_a_build_made_by_hand(tmp_path: Path) -> None:
     rc, evs, _ = run_script("build.sh", home, "--rollback")
     assert rc == 0
     assert os.readlink(src / "build") == "build-manual"
+
+
+@pytest.mark.skipif(not _can_run_as_nobody(), reason="needs root, setpriv and sudo")
+def test_setup_wrong_sudo_password_fails_as_deps(tmp_path: Path) -> None:
+    tmp_path.chmod(0o777)
+    cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bash", str(REMOTE / "setup.sh")]
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "RPS_APT_PACKAGES": "no-such-package-rps",
+        "RPS_GPU": "off",
+        "RPS_SKIP_NETWORK_CHECK": "1",
+        "RPS_SUDO_PASSWORD": "wrong-one",
+    }
+    proc = subprocess.run(cmd, capture_output=True, env=env, timeout=60)
+    assert proc.returncode == 1
+    failed = of_kind(events(proc.stdout.decode()), "failed")[-1]
+    assert (failed.step, failed.code) == ("deps", "E_SUDO")
+    assert "wrong-one" not in proc.stdout.decode() + proc.stderr.decode()
