@@ -56,7 +56,7 @@ from rubikpi_studio.core.ssh import Board
 
 from ..bridge import EventBridge, guarded, run_in_thread, show_error
 from ..i18n import QT_TRANSLATE_NOOP
-from ..settings import LANGUAGE, Setting
+from ..settings import HF_ENDPOINT, LANGUAGE, Setting
 from ..widgets import I18N_SKIP, LogPane
 from .base import Page, PageContext, register_page
 from .board import dialog_result
@@ -64,9 +64,6 @@ from .board import dialog_result
 log = logging.getLogger(__name__)
 
 CTX = "ModelsPage"
-HF_ENDPOINT = Setting(
-    "models/hf_endpoint", str, DEFAULT_ENDPOINT, "Hugging Face endpoint or mirror the board downloads from."
-)
 QUANTIZE_AFTER = Setting(
     "models/quantize_after_download", bool, True, "Quantize catalogue models as recommended after download."
 )
