@@ -102,8 +102,12 @@ def render_icons(out: Path) -> Path:
 # --- bundle -----------------------------------------------------------------------------------------------
 
 
+def icon_dir(work: Path) -> Path:
+    return work / "icon"
+
+
 def build_bundle(dist: Path, work: Path) -> Path:
-    render_icons(ROOT / "build" / "icon")
+    os.environ["RUBIKPI_ICON_DIR"] = str(render_icons(icon_dir(work)))  # read by the spec
     run(
         [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
          "--distpath", str(dist), "--workpath", str(work), str(SPEC)],
@@ -221,7 +225,7 @@ def packages_of(paths: set[str]) -> set[str]:
     return result
 
 
-def build_deb(bundle: Path, dist: Path, version: str, compression: str = "xz") -> Path:
+def build_deb(bundle: Path, dist: Path, version: str, work: Path, compression: str = "xz") -> Path:
     arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True, check=True).stdout
     arch = arch.strip()
     depends = sorted(packages_of(host_libraries(bundle)) | set(DEB_EXTRA_DEPENDS))
@@ -242,10 +246,11 @@ def build_deb(bundle: Path, dist: Path, version: str, compression: str = "xz") -
         icons = usr / "share" / "icons" / "hicolor"
         (icons / "scalable" / "apps").mkdir(parents=True)
         shutil.copy(ROOT / "resources" / "icons" / "app.svg", icons / "scalable" / "apps" / f"{APP}.svg")
-        png = ROOT / "build" / "icon" / "app.png"
-        if png.exists():
-            (icons / "256x256" / "apps").mkdir(parents=True)
-            shutil.copy(png, icons / "256x256" / "apps" / f"{APP}.png")
+        png = icon_dir(work) / "app.png"
+        if not png.exists():  # a bundle built earlier (--bundle-dir)
+            render_icons(icon_dir(work))
+        (icons / "256x256" / "apps").mkdir(parents=True)
+        shutil.copy(png, icons / "256x256" / "apps" / f"{APP}.png")
         doc = usr / "share" / "doc" / APP
         doc.mkdir(parents=True)
         shutil.copy(linux / "copyright", doc / "copyright")
@@ -293,14 +298,14 @@ def build_dmg(dist: Path, version: str) -> Path:
 # --- Windows setup.exe ------------------------------------------------------------------------------------
 
 
-def build_inno(bundle: Path, dist: Path, version: str) -> Path:
+def build_inno(bundle: Path, dist: Path, version: str, work: Path) -> Path:
     iscc = shutil.which("iscc") or shutil.which("ISCC")
     default = Path(os.environ.get("ProgramFiles(x86)", r"C:\Program Files (x86)")) / "Inno Setup 6" / "ISCC.exe"
     if not iscc and default.exists():
         iscc = str(default)
     if not iscc:
         raise BuildError("Inno Setup's ISCC.exe not found (choco install innosetup)")
-    icon = ROOT / "build" / "icon" / "app.ico"
+    icon = icon_dir(work) / "app.ico"
     run([iscc, f"/DAppVersion={version}", f"/DBundleDir={bundle}", f"/DOutputDir={dist}",
          f"/DAppIcon={icon}", str(PACKAGING / "windows" / f"{APP}.iss")])  # fmt: skip
     return dist / f"RUBIK-Pi-Studio-{version}-windows-x64-setup.exe"
@@ -333,11 +338,11 @@ def main(argv: list[str] | None = None) -> int:
         bundle = args.bundle_dir or build_bundle(args.dist, args.work)
         print(f"bundle: {bundle} ({version})")
         if args.what == "deb":
-            print(build_deb(bundle, args.dist, version, args.compress))
+            print(build_deb(bundle, args.dist, version, args.work, args.compress))
         elif args.what == "dmg":
             print(build_dmg(args.dist, version))
         elif args.what == "inno":
-            print(build_inno(bundle, args.dist, version))
+            print(build_inno(bundle, args.dist, version, args.work))
     except (BuildError, subprocess.CalledProcessError) as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 1
