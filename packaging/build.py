@@ -6,8 +6,9 @@
     python packaging/build.py deb|dmg|inno     # bundle (unless --bundle-dir) + that installer
     python packaging/build.py self-test [BUNDLE_OR_EXE]   # run `--self-test` and check its JSON report
 
-Options: `--dist DIR` (outputs, default `dist/`), `--work DIR` (PyInstaller's work folder, default
-`build/pyinstaller`; keep it between runs for faster rebuilds), `--bundle-dir DIR` (use a bundle already built).
+Options: `--dist DIR` (outputs, default `dist/`), `--work DIR` (PyInstaller's work folder and the rendered
+icons, default `build/pyinstaller`; keep it between runs for faster rebuilds), `--bundle-dir DIR` (use a
+bundle already built), `--compress xz|zstd` (.deb compression).
 
 Run it with the Python that has the app and PyInstaller installed (`pip install -e .[packaging]`). It uses
 PyInstaller, PySide6 (to render the icons), and the OS's own tools: dpkg-deb and dpkg -S (Linux), hdiutil
@@ -58,7 +59,9 @@ def checked_version() -> str:
     sources = {
         "pyproject.toml": declared,
         "installed rubikpi-studio (pip install -e . again after a version change)": version("rubikpi-studio"),
-        "remote/VERSION (the scripts report it to the board)": (ROOT / "remote" / "VERSION").read_text().strip(),
+        "remote/VERSION (the scripts report it to the board)": (ROOT / "remote" / "VERSION")
+        .read_text(encoding="utf-8")
+        .strip(),
     }
     wrong = {k: v for k, v in sources.items() if v != declared}
     if wrong:
@@ -93,7 +96,7 @@ def render_icons(out: Path) -> Path:
 
     out.mkdir(parents=True, exist_ok=True)
     for name, size, fmt in (("app.png", 256, "PNG"), ("app.ico", 256, "ICO"), ("app.icns", 512, "ICNS")):
-        if not image(size).save(str(out / name), fmt):
+        if not image(size).save(str(out / name), fmt):  # type: ignore[call-overload]  # str at run time
             print(f"note: Qt could not write {name} here; the spec goes without it", file=sys.stderr)
     del _app
     return out
@@ -134,7 +137,7 @@ def bundle_executable(path: Path) -> Path:
     raise BuildError(f"no {APP} program in {path}")
 
 
-def self_test(target: Path, *, expect_version: str | None = None) -> dict:
+def self_test(target: Path, *, expect_version: str | None = None) -> dict[str, object]:
     """Run `<program> --self-test` in a throw-away home; return its report, raising unless it passed.
 
     It needs a display: on Linux without one, run this under `xvfb-run -a` (the program inherits DISPLAY)."""
@@ -145,7 +148,7 @@ def self_test(target: Path, *, expect_version: str | None = None) -> dict:
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
         raise BuildError(f"self-test failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    report: dict = json.loads(lines[-1])
+    report: dict[str, object] = json.loads(lines[-1])
     if report.get("ok") is not True:
         raise BuildError(f"self-test report not ok: {report}")
     if expect_version and report.get("version") != expect_version:
@@ -193,7 +196,8 @@ def host_libraries(bundle: Path) -> set[str]:
             if m and not str(Path(m.group(2)).resolve()).startswith(inside):
                 outside[m.group(1)] = m.group(2)
     if missing:
-        raise BuildError("libraries found neither in the bundle nor on this system:\n  " + "\n  ".join(missing))
+        listed = "\n  ".join(sorted(missing))
+        raise BuildError(f"libraries found neither in the bundle nor on this system:\n  {listed}")
     return {path for soname, path in outside.items() if direct is None or soname in direct}
 
 
@@ -210,14 +214,15 @@ def packages_of(paths: set[str]) -> set[str]:
     owners: dict[str, str] = {}
     for line in proc.stdout.splitlines():
         pkgs, _, path = line.partition(": ")
-        for pkg in pkgs.split(", "):
-            owners[path] = pkg.split(":")[0]
-    result, orphans = set(), []
+        for owner in pkgs.split(", "):
+            owners[path] = owner.split(":")[0]
+    result: set[str] = set()
+    orphans = []
     for p in paths:
         names = {p, str(Path(p).resolve()), p.removeprefix("/usr"), "/usr" + p}
-        pkg = next((owners[n] for n in names if n in owners), None)
-        if pkg:
-            result.add(pkg)
+        found = next((owners[n] for n in names if n in owners), None)
+        if found:
+            result.add(found)
         else:
             orphans.append(p)
     if orphans:
@@ -258,12 +263,16 @@ def build_deb(bundle: Path, dist: Path, version: str, work: Path, compression: s
             if not path.is_symlink():
                 path.chmod(0o755 if path.is_dir() or os.access(path, os.X_OK) else 0o644)
         installed_kib = sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink())
-        control = (linux / "control.in").read_text(encoding="utf-8").format(
-            version=version,
-            arch=arch,
-            depends=", ".join(depends),
-            recommends=", ".join(DEB_RECOMMENDS),
-            installed_size=installed_kib // 1024 + 1,
+        control = (
+            (linux / "control.in")
+            .read_text(encoding="utf-8")
+            .format(
+                version=version,
+                arch=arch,
+                depends=", ".join(depends),
+                recommends=", ".join(DEB_RECOMMENDS),
+                installed_size=installed_kib // 1024 + 1,
+            )
         )
         (root / "DEBIAN").mkdir()
         (root / "DEBIAN" / "control").write_text(control, encoding="utf-8")
@@ -271,7 +280,8 @@ def build_deb(bundle: Path, dist: Path, version: str, work: Path, compression: s
         # xz -6 (dpkg's default): 34 MB, but ~3.5 min on two busy cores. zstd -3: 45 MB in 3 s, which the
         # tests use; both install on Debian 12 and Ubuntu 22.04+ (the oldest this package's Depends allow).
         level = {"xz": "6", "zstd": "3"}[compression]
-        run(["dpkg-deb", "--root-owner-group", f"-Z{compression}", f"-z{level}", "--build", str(root), str(out)])
+        zflags = [f"-Z{compression}", f"-z{level}"]
+        run(["dpkg-deb", "--root-owner-group", *zflags, "--build", str(root), str(out)])
     print(f"Depends: {', '.join(depends)}")
     return out
 
@@ -300,7 +310,8 @@ def build_dmg(dist: Path, version: str) -> Path:
 
 def build_inno(bundle: Path, dist: Path, version: str, work: Path) -> Path:
     iscc = shutil.which("iscc") or shutil.which("ISCC")
-    default = Path(os.environ.get("ProgramFiles(x86)", r"C:\Program Files (x86)")) / "Inno Setup 6" / "ISCC.exe"
+    programs = Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)"))
+    default = programs / "Inno Setup 6" / "ISCC.exe"
     if not iscc and default.exists():
         iscc = str(default)
     if not iscc:
@@ -319,15 +330,22 @@ def default_installer() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", nargs="?", default=default_installer(),
-                        choices=["bundle", "deb", "dmg", "inno", "self-test"])  # fmt: skip
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "what", nargs="?", default=default_installer(), choices=["bundle", "deb", "dmg", "inno", "self-test"]
+    )
     parser.add_argument("target", nargs="?", help="self-test: the bundle folder, .app or program")
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "pyinstaller")
     parser.add_argument("--bundle-dir", type=Path, help="use this bundle instead of building one")
-    parser.add_argument("--compress", choices=["xz", "zstd"], default="xz",
-                        help=".deb compression: xz (smallest, default) or zstd (fast, for tests)")  # fmt: skip
+    parser.add_argument(
+        "--compress",
+        choices=["xz", "zstd"],
+        default="xz",
+        help=".deb compression: xz (default) or zstd (fast)",
+    )
     args = parser.parse_args(argv)
     try:
         version = checked_version()
