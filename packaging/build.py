@@ -316,9 +316,11 @@ def build_inno(bundle: Path, dist: Path, version: str, work: Path) -> Path:
         iscc = str(default)
     if not iscc:
         raise BuildError("Inno Setup's ISCC.exe not found (choco install innosetup)")
+    defines = [f"/DAppVersion={version}", f"/DBundleDir={bundle}", f"/DOutputDir={dist}"]
     icon = icon_dir(work) / "app.ico"
-    run([iscc, f"/DAppVersion={version}", f"/DBundleDir={bundle}", f"/DOutputDir={dist}",
-         f"/DAppIcon={icon}", str(PACKAGING / "windows" / f"{APP}.iss")])  # fmt: skip
+    if icon.exists():
+        defines.append(f"/DAppIcon={icon}")
+    run([iscc, *defines, str(PACKAGING / "windows" / f"{APP}.iss")])
     return dist / f"RUBIK-Pi-Studio-{version}-windows-x64-setup.exe"
 
 
@@ -347,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
         help=".deb compression: xz (default) or zstd (fast)",
     )
     args = parser.parse_args(argv)
+    # Absolute: ISCC reads relative paths from the script's folder, not from ours.
+    args.dist, args.work = args.dist.resolve(), args.work.resolve()
+    args.bundle_dir = args.bundle_dir.resolve() if args.bundle_dir else None
     try:
         version = checked_version()
         if args.what == "self-test":
