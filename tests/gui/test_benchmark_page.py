@@ -1,0 +1,186 @@
+"""The Benchmark page against the rig: a real llama-bench run (CPU) drawn as bars with spread, the live
+monitor, and its pause while the page is hidden or the window minimised. Screenshots with RPS_SCREENSHOTS=1
+(run under `xvfb-run -a -s "-screen 0 1280x900x24"` with RPS_TEST_DISPLAY=1)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import rig
+from conftest import until  # tests/gui/conftest.py
+from pytestqt.qtbot import QtBot
+
+from rubikpi_studio.core import bench
+from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.ui import app as app_module
+from rubikpi_studio.ui import paths
+from rubikpi_studio.ui.pages.base import ConnectionState
+from rubikpi_studio.ui.pages.benchmark import BenchmarkPage
+from rubikpi_studio.ui.plots import Sparkline
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+from test_bench import _rig_built_llama_bench
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def board(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path) -> Iterator[Board]:
+    target = Target(
+        rig_sshd.host, rig_sshd.port, rig_account.user, identity=str(rig_account.key_path),
+        look_for_keys=False, use_agent=False,
+    )  # fmt: skip
+    with Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[])) as b:
+        yield b
+
+
+def llama_bench_on(board: Board) -> str:
+    try:
+        return bench.find_llama_bench(board)
+    except bench.NoLlamaBench:
+        pass
+    src = _rig_built_llama_bench()
+    if src is None:
+        pytest.skip("no llama-bench on the rig board and none built under the rig cache")
+    dest = f"{board.home()}/.cache/rubikpi-studio-test/bin/llama-bench"
+    if not board.exists(dest) or board.sftp().stat(dest).st_size != src.stat().st_size:
+        board.makedirs(dest.rsplit("/", 1)[0])
+        board.put_file(src, dest)
+        board.sftp().chmod(dest, 0o755)
+    return dest
+
+
+def test_benchmark_and_monitor(
+    qtbot: QtBot, qrun: Callable[[Any], Any], board: Board, studio_home: Path
+) -> None:
+    from rig import models
+
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    window = studio.window
+    window.resize(1180, 820)
+    window.show()
+    page = window.page("benchmark")
+    assert isinstance(page, BenchmarkPage)
+    assert page.is_sampling_paused  # not shown yet, no board
+    page.llama_bench_path = llama_bench_on(board)
+    state = page.context.state
+    state.set_connection(ConnectionState.CONNECTED, board)
+    window.show_page("benchmark")
+
+    async def scenario() -> None:
+        # the monitor samples while the page is shown
+        await until(lambda: page.samples_taken >= 3, timeout=20, what="three samples")
+        s = page.last_sample
+        assert s is not None and s.cpu_percent is not None and s.mem_total_kb
+        # this machine has no Adreno and no thermal zones: shown as not available, never 0
+        assert page.gpu_plot.latest() is None and page.clock_plot.latest() is None
+        assert page.temps_label.text() == "The board reports no temperature sensors."
+        assert "cpu0" in page.cpu_plot.series
+
+        # a real llama-bench run (the rig build has no usable GPU: CPU only, said so)
+        page.model_combo.setCurrentText(str(models.smollm2_path()))
+        page.reps_spin.setValue(2)
+        # short tests keep the rig quick; the page's defaults are pp128/tg64
+        page.n_prompt, page.n_gen, page.threads = 16, 4, 2
+        page.run_button.click()
+        await until(lambda: not page.run_button.isEnabled(), timeout=5, what="run started")
+        await until(lambda: page.run_button.isEnabled(), timeout=240, what="run finished")
+        run = page.last_run
+        assert run is not None, page.status_label.text()
+        assert {r.test for r in run.results} == {"pp16", "tg4"}
+        assert [g.label for g in page.chart.groups] == ["pp16", "tg4"]
+        assert all(len(b.samples) == 2 and b.label == "CPU" for g in page.chart.groups for b in g.bars)
+        assert page.results_table.rowCount() == 2
+        assert page.history_table.rowCount() == 1
+        assert "no GPU backend" in page.warning_label.text() and page.warning_label.isVisible()
+        assert page.progress.value() == 1000
+        if os.environ.get("RPS_SCREENSHOTS"):
+            await until(lambda: page.samples_taken >= 8, timeout=20, what="a few more samples")
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(SCREENSHOTS / "benchmark-page.png"))
+            page.monitor_box.grab().save(str(SCREENSHOTS / "monitor-panel.png"))
+
+        # hidden page: no sampling
+        window.show_page("board")
+        await until(lambda: page.is_sampling_paused, timeout=5, what="paused")
+        await until(lambda: not page._sampling, timeout=10, what="the sample in flight")
+        taken = page.samples_taken
+        await asyncio.sleep(2.3)
+        assert page.samples_taken == taken and not page.timer.isActive()
+        window.show_page("benchmark")
+        await until(lambda: page.samples_taken > taken, timeout=10, what="resumed")
+
+        # minimised window: no sampling
+        window.showMinimized()
+        await until(lambda: page.is_sampling_paused, timeout=5, what="paused when minimised")
+        await until(lambda: not page._sampling, timeout=10, what="the sample in flight")
+        taken = page.samples_taken
+        await asyncio.sleep(2.3)
+        assert page.samples_taken == taken
+        window.showNormal()
+
+    qrun(scenario())
+    state.set_connection(ConnectionState.DISCONNECTED)
+    qrun(until(lambda: not page._sampling, timeout=10, what="the last sample"))
+
+
+def test_refuses_while_llama_server_runs(
+    qtbot: QtBot, qrun: Callable[[Any], Any], board: Board, studio_home: Path
+) -> None:
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    window = studio.window
+    window.show()
+    page = window.page("benchmark")
+    assert isinstance(page, BenchmarkPage)
+    d = f"{board.home()}/.cache/rubikpi-studio-test"
+    board.quick(f'mkdir -p {d} && cp -f "$(command -v sleep)" {d}/llama-server 2>/dev/null; true')
+    pid = int(
+        board.quick(f"cd {d} && (setsid ./llama-server 60 >/dev/null 2>&1 & echo $!)").stdout.split()[-1]
+    )
+    board.quick(
+        f'for i in $(seq 50); do [ "$(cat /proc/{pid}/comm)" = llama-server ] && break; sleep 0.02; done'
+    )
+    try:
+        page.context.state.set_connection(ConnectionState.CONNECTED, board)
+        window.show_page("benchmark")
+        page.model_combo.setCurrentText("whatever.gguf")
+        qrun(asyncio.sleep(1.0))  # let the pages' reactions to the connection finish
+
+        async def scenario() -> None:
+            page.run_button.click()
+            await until(lambda: page.warning_label.isVisible(), timeout=20, what="warning")
+
+        qrun(scenario())
+        assert "llama-server is running" in page.warning_label.text()
+        assert page.last_run is None and page.run_button.isEnabled()
+    finally:
+        board.quick(f"kill {pid} 2>/dev/null; true")
+        page.context.state.set_connection(ConnectionState.DISCONNECTED)
+        # let a sample in flight finish before the board closes and the page is deleted
+        qrun(until(lambda: not page._sampling, timeout=10, what="the last sample"))
+        # other pages react to the connection change with their own remote calls: let them end
+        qrun(asyncio.sleep(1.0))
+
+
+def test_sparkline_keeps_missing_values_missing(qtbot: QtBot) -> None:
+    plot = Sparkline(title="GPU", unit=" %")
+    qtbot.addWidget(plot)
+    plot.add(None)
+    plot.add(None)
+    assert plot.latest() is None
+    plot.add(12.0)
+    plot.add({"": None})
+    assert plot.latest() is None and list(plot.series[""]) == [None, None, 12.0, None]
+    plot.add({"cpu0": 10.0, "cpu1": 30.0})
+    assert plot.latest() == 20.0 and list(plot.series["cpu1"])[:-1] == [None] * 4
+    plot.resize(200, 60)
+    plot.grab()  # paints without error
