@@ -1,0 +1,159 @@
+"""Size and cold start of the PyInstaller bundle, against a bare PySide6 window measured in the same run.
+
+    .venv/bin/python bench/bundle.py [--bundle dist/rubikpi-studio] [--runs 5]
+
+Builds what is missing: the app's bundle (`packaging/build.py bundle`, into dist/) and a bundle of a bare
+PySide6 window as `pyinstaller --onedir bare.py` makes it (same PyInstaller and PySide6, default hooks, into
+build/bench-bare/). Then it times, alternating, the app's `--self-test` (opens the main window, visits every
+page, loads translations, exits), the bare bundle's show-and-exit and the same bare window as a Python script,
+each as a whole process from spawn to exit, on Qt's offscreen platform so no X server's start-up is counted.
+As root it drops the page cache before every cold run (`sync; echo 3 > /proc/sys/vm/drop_caches`); otherwise
+the numbers are warm and labelled so.
+
+Target: the app's start within 1.5x of the bare window's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BARE_SCRIPT = """\
+import json, sys
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+app = QApplication(sys.argv)
+window = QMainWindow()
+window.setCentralWidget(QLabel("bare"))
+window.resize(1000, 700)
+window.show()
+app.processEvents()
+print(json.dumps({"ok": window.isVisible()}), flush=True)
+"""
+
+
+def tree_bytes(folder: Path) -> int:
+    return sum(p.lstat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def targz_bytes(folder: Path) -> int:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=6) as tar:
+        tar.add(folder, arcname=folder.name)
+    return buf.tell()
+
+
+def build_app_bundle(dist: Path) -> Path:
+    build = [sys.executable, str(ROOT / "packaging" / "build.py"), "bundle", "--dist", str(dist)]
+    subprocess.run(build, check=True)
+    return dist / "rubikpi-studio"
+
+
+def build_bare_bundle(work: Path) -> Path:
+    """A one-folder bundle of BARE_SCRIPT with the default PyInstaller PySide6 hooks and no pruning: what a
+    developer gets from `pyinstaller --onedir bare.py`."""
+    out = work / "dist" / "bare"
+    stamp = work / "stamp.json"
+    from importlib.metadata import version
+
+    key = {
+        "script": BARE_SCRIPT,
+        "pyinstaller": version("pyinstaller"),
+        "pyside6": version("pyside6-essentials"),
+    }
+    if out.is_dir() and stamp.exists() and json.loads(stamp.read_text()) == key:
+        return out
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "bare.py").write_text(BARE_SCRIPT)
+    subprocess.run(
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN", "--onedir",
+         "--distpath", str(work / "dist"), "--workpath", str(work / "work"), "--specpath", str(work),
+         str(work / "bare.py")],
+        check=True,
+    )  # fmt: skip
+    stamp.write_text(json.dumps(key))
+    return out
+
+
+def can_drop_caches() -> bool:
+    return os.name == "posix" and os.geteuid() == 0 and Path("/proc/sys/vm/drop_caches").exists()
+
+
+def drop_caches() -> None:
+    os.sync()
+    Path("/proc/sys/vm/drop_caches").write_text("3\n")
+
+
+def start_ms(cmd: list[str], env: dict[str, str], *, cold: bool) -> float:
+    if cold:
+        drop_caches()
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    elapsed = (time.perf_counter() - start) * 1000
+    if proc.returncode != 0 or '"ok": true' not in proc.stdout:
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--bundle", type=Path, default=ROOT / "dist" / "rubikpi-studio")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-size", action="store_true", help="skip the (slow) tar.gz size")
+    args = parser.parse_args()
+
+    app = args.bundle if (args.bundle / "rubikpi-studio").is_file() else build_app_bundle(args.bundle.parent)
+    bare = build_bare_bundle(ROOT / "build" / "bench-bare")
+    home = tempfile.mkdtemp(prefix="rps-bench-home-")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RUBIKPI_STUDIO_HOME": home}
+    programs = {
+        "app bundle (--self-test)": [str(app / "rubikpi-studio"), "--self-test"],
+        "bare window bundle": [str(bare / "bare")],
+        "bare window script (python)": [sys.executable, "-c", BARE_SCRIPT],
+    }
+
+    print("size")
+    for name, folder in (("app bundle", app), ("bare window bundle", bare)):
+        line = f"  {name:<22} {tree_bytes(folder) / 1e6:7.1f} MB folder"
+        if not args.no_size:
+            line += f", {targz_bytes(folder) / 1e6:6.1f} MB as tar.gz"
+        print(line, flush=True)
+    for deb in sorted((args.bundle.parent).glob("rubikpi-studio_*.deb")):
+        print(f"  {deb.name:<22} {deb.stat().st_size / 1e6:7.1f} MB")
+
+    cold = can_drop_caches()
+    for cmd in programs.values():  # once each: the warm numbers start from a warm cache
+        start_ms(cmd, env, cold=False)
+    results: dict[str, dict[str, list[float]]] = {n: {"warm": [], "cold": []} for n in programs}
+    for _ in range(args.runs):
+        for name, cmd in programs.items():  # alternated, so drift on a shared machine hits all alike
+            results[name]["warm"].append(start_ms(cmd, env, cold=False))
+            if cold:
+                results[name]["cold"].append(start_ms(cmd, env, cold=True))
+
+    kinds = ["cold", "warm"] if cold else ["warm"]
+    print(f"start to exit, median of {args.runs} (ms)" + ("" if cold else " — not root: WARM only"))
+    med = {n: {k: statistics.median(r[k]) for k in kinds} for n, r in results.items()}
+    for name in programs:
+        print(f"  {name:<30} " + "  ".join(f"{k} {med[name][k]:7.0f}" for k in kinds))
+    app_name, bare_name = "app bundle (--self-test)", "bare window bundle"
+    for kind in kinds:
+        ratio = med[app_name][kind] / med[bare_name][kind]
+        verdict = "ok" if ratio <= 1.5 else "OVER the 1.5x target"
+        print(f"ratio app/bare bundle ({kind}): {ratio:.2f}x  [{verdict}]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
