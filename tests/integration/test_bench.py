@@ -13,6 +13,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -159,6 +160,7 @@ def test_monitor_samples_the_rig_board(board: Board, fake_server: int) -> None:
     mon = monitor.Monitor(board)
     first = mon.sample()
     assert first.cpu_percent is None  # rates need two readings
+    time.sleep(0.3)  # CPU counters move in 10 ms ticks: samples a few ms apart may show no change (None)
     second = mon.sample()
     local_cores = sum(1 for line in Path("/proc/stat").read_text().splitlines() if line[:3] == "cpu") - 1
     assert len(second.core_percent) == local_cores
