@@ -38,6 +38,8 @@ def _inputs() -> list[Path]:
     files = [ROOT / "pyproject.toml"]
     for folder in ("packaging", "rubikpi_studio", "remote", "resources"):
         files += [p for p in (ROOT / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    # Notes about packaging do not change the package.
+    files = [p for p in files if not (p.parent.name == "packaging" and p.suffix in (".md", ".png"))]
     return sorted(files)
 
 
