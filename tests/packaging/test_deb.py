@@ -10,13 +10,18 @@ release builds use xz.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -67,12 +72,25 @@ def _cache_dir() -> Path | None:
 
 
 def _prune(base: Path, keep: Path) -> None:
+    for stale in base.glob("tmp-*"):  # left by an interrupted build (we hold the lock: none is running)
+        shutil.rmtree(stale, ignore_errors=True)
     builds = sorted(
         (p for p in base.iterdir() if p.is_dir() and p.name.startswith("deb-") and p != keep),
         key=lambda p: p.stat().st_mtime,
     )
     for old in builds[: max(0, len(builds) - (KEEP_BUILDS - 1))]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """One at a time per machine: engineers' suites share it, and dpkg and the cache are machine-wide."""
+    with lock_file.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _deb_in(folder: Path) -> Path | None:
@@ -87,32 +105,33 @@ def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if not shutil.which(tool):
             pytest.skip(f"{tool} not found: not a Debian-like system")
     base = _cache_dir()
-    key = source_key()
-    if base is not None:
-        done = base / f"deb-{key}"
+    if base is None:
+        tmp = tmp_path_factory.mktemp("pyinstaller")
+        return _build(tmp / "dist", tmp / "work", tmp / "done")
+    with _exclusive(base / ".lock"):
+        done = base / f"deb-{source_key()}"
         found = _deb_in(done) if done.is_dir() else None
         if found:
             done.touch()  # most recently used
             return found
-        work, dist = base / "work", base / f"tmp-{key}-{os.getpid()}"
-    else:
-        tmp = tmp_path_factory.mktemp("pyinstaller")
-        work, dist, done = tmp / "work", tmp / "dist", tmp / "done"
+        built = _build(base / f"tmp-{os.getpid()}", base / "work", done)
+        _prune(base, done)
+        return built
+
+
+def _build(dist: Path, work: Path, done: Path) -> Path:
+    """Bundle + .deb into `dist`, then `dist` becomes `done` holding only the .deb (the bundle is inside it).
+    The work folder is shared between keys: PyInstaller reuses what did not change."""
     shutil.rmtree(dist, ignore_errors=True)
-    # --dist holds the bundle and the .deb; the work folder is shared between keys (PyInstaller reuses
-    # what did not change).
     cmd = [sys.executable, str(ROOT / "packaging" / "build.py"), "deb", "--compress", "zstd"]
     proc = subprocess.run(
         [*cmd, "--dist", str(dist), "--work", str(work)], capture_output=True, text=True, timeout=1500
     )
     assert proc.returncode == 0, f"build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-    built = _deb_in(dist)
-    assert built is not None, f"no .deb in {dist}: {sorted(p.name for p in dist.iterdir())}"
-    # Keep only the .deb: the bundle folder is inside it.
+    assert _deb_in(dist) is not None, f"no .deb in {dist}: {sorted(p.name for p in dist.iterdir())}"
     shutil.rmtree(dist / APP, ignore_errors=True)
+    shutil.rmtree(done, ignore_errors=True)
     dist.rename(done)
-    if base is not None:
-        _prune(base, done)
     found = _deb_in(done)
     assert found is not None
     return found
@@ -154,17 +173,32 @@ def installed(deb: Path) -> Iterator[Path]:
         pytest.skip("dpkg -i needs root")
     if not shutil.which("xvfb-run"):
         pytest.skip("xvfb-run not found (apt-get install xvfb xauth)")
-    proc = subprocess.run(["dpkg", "-i", str(deb)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        # A missing dependency leaves the package unconfigured; let apt bring what the .deb Depends on.
-        fix = subprocess.run(["apt-get", "install", "-f", "-y", "-q"], capture_output=True, text=True)
-        assert fix.returncode == 0, f"dpkg -i failed:\n{proc.stderr}\napt-get -f install:\n{fix.stderr}"
-    try:
+    lock_dir = _cache_dir() or Path(tempfile.gettempdir())
+    with _exclusive(lock_dir / ".install.lock"), contextlib.ExitStack() as cleanup:
+        proc = _dpkg("-i", str(deb))
+        cleanup.callback(_removed)
+        if proc.returncode != 0:
+            # A missing dependency leaves the package unconfigured; let apt bring what the .deb Depends on.
+            fix = subprocess.run(["apt-get", "install", "-f", "-y", "-q"], capture_output=True, text=True)
+            assert fix.returncode == 0, f"dpkg -i failed:\n{proc.stderr}\napt-get -f install:\n{fix.stderr}"
         yield Path("/usr/bin") / APP
-    finally:
-        subprocess.run(["dpkg", "-r", APP], capture_output=True, text=True, check=True)
-        assert not (Path("/usr/bin") / APP).exists()
-        assert not Path(f"/opt/{APP}").exists()
+
+
+def _dpkg(*args: str) -> subprocess.CompletedProcess[str]:
+    """dpkg, waiting (up to 2 min) while apt or another dpkg holds its lock."""
+    for _ in range(60):
+        proc = subprocess.run(["dpkg", *args], capture_output=True, text=True)
+        if proc.returncode == 0 or "lock" not in proc.stderr:
+            return proc
+        time.sleep(2)
+    return proc
+
+
+def _removed() -> None:
+    proc = _dpkg("-r", APP)
+    assert proc.returncode == 0, proc.stderr
+    assert not (Path("/usr/bin") / APP).exists()
+    assert not Path(f"/opt/{APP}").exists()
 
 
 def test_installed_app_self_test_under_xvfb(installed: Path, tmp_path: Path) -> None:
