@@ -1,8 +1,9 @@
 """Size and cold start of the PyInstaller bundle, against a bare PySide6 window measured in the same run.
 
-    .venv/bin/python bench/bundle.py [--bundle dist/rubikpi-studio] [--runs 5]
+    .venv/bin/python bench/bundle.py [--bundle dist/rubikpi-studio] [--rebuild] [--runs 5]
 
-Builds what is missing: the app's bundle (`packaging/build.py bundle`, into dist/) and a bundle of a bare
+Builds what is missing (an existing app bundle is reused as it is: `--rebuild` after changing the code): the
+app's bundle (`packaging/build.py bundle`, into dist/) and a bundle of a bare
 PySide6 window as `pyinstaller --onedir bare.py` makes it (same PyInstaller and PySide6, default hooks, into
 build/bench-bare/). Then it times, alternating, the app's `--self-test` (opens the main window, visits every
 page, loads translations, exits), the bare bundle's show-and-exit and the same bare window as a Python script,
@@ -110,10 +111,12 @@ def main() -> int:
     )
     parser.add_argument("--bundle", type=Path, default=ROOT / "dist" / "rubikpi-studio")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the app bundle even if it exists")
     parser.add_argument("--no-size", action="store_true", help="skip the (slow) tar.gz size")
     args = parser.parse_args()
 
-    app = args.bundle if (args.bundle / "rubikpi-studio").is_file() else build_app_bundle(args.bundle.parent)
+    exists = (args.bundle / "rubikpi-studio").is_file()
+    app = args.bundle if exists and not args.rebuild else build_app_bundle(args.bundle.parent)
     bare = build_bare_bundle(ROOT / "build" / "bench-bare")
     home = tempfile.mkdtemp(prefix="rps-bench-home-")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RUBIKPI_STUDIO_HOME": home}
