@@ -1,0 +1,915 @@
+"""The Chat page: conversations with the board's model, streamed, with images, saved as they arrive.
+
+Where the model is: when a board is connected and its server runs (`state.server_changed`), the page adopts
+it (`core.server.find`), opens its own SSH port forward and probes `/props` + `/v1/models`; tests and other
+callers may hand it any `ServerEndpoint` with `set_endpoint()`. Whether the model takes images comes from
+that probe, before the attach button is enabled.
+
+Streaming: `stream_chat` runs on a worker thread. Each delta goes to the store (buffered, committed every
+~0.1 s) and into a small locked buffer; a 30 Hz timer on the UI thread takes what is there and re-renders
+only the segments of the answer that changed (see chat_view). Stop cancels the token, which shuts the socket
+down at once. When the stream ends the conversation is re-read from the store, so what stays on screen is
+what was saved.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from rubikpi_studio.core import server as core_server
+from rubikpi_studio.core.chat import (
+    ChatDelta,
+    ChatError,
+    ChatMessage,
+    ChatParams,
+    ChatResult,
+    ServerEndpoint,
+    ServerInfo,
+    VisionUnsupported,
+    check_vision,
+    probe_server,
+    stream_chat,
+)
+from rubikpi_studio.core.errors import StudioError
+from rubikpi_studio.core.events import CancelToken
+from rubikpi_studio.core.imaging import ImageData
+from rubikpi_studio.core.ssh import Board
+from rubikpi_studio.core.store import (
+    STATUS_COMPLETE,
+    STATUS_INTERRUPTED,
+    STATUS_STOPPED,
+    ChatStore,
+    StoredMessage,
+)
+
+from ..bridge import run_in_thread, show_error
+from ..chat_view import AnswerStats, ChatInput, ChatView, MessageWidget, ViewMessage, images_from_mime
+from ..i18n import QT_TRANSLATE_NOOP
+from ..qt_imaging import QtImageEncoder, thumbnail
+from ..widgets import I18N_SKIP
+from .base import Page, PageContext, ServerState, register_page
+
+log = logging.getLogger(__name__)
+
+HISTORY_FILE = "chat/history.sqlite3"
+UI_RATE_HZ = 30
+
+# Chat error codes → a translated sentence (the error's English message is kept as detail).
+CHAT_ERRORS = {
+    "E_SERVER_UNREACHABLE": QT_TRANSLATE_NOOP("ChatPage", "The model server cannot be reached."),
+    "E_API_KEY": QT_TRANSLATE_NOOP("ChatPage", "The model server refused the API key."),
+    "E_SERVER_LOADING": QT_TRANSLATE_NOOP("ChatPage", "The model server is still loading the model."),
+    "E_SERVER": QT_TRANSLATE_NOOP("ChatPage", "The model server answered with an error."),
+    "E_CONTEXT_FULL": QT_TRANSLATE_NOOP(
+        "ChatPage", "The conversation is too long for the model's context. Start a new one."
+    ),
+    "E_NO_VISION": QT_TRANSLATE_NOOP("ChatPage", "The served model does not take images."),
+    "E_STREAM_INTERRUPTED": QT_TRANSLATE_NOOP(
+        "ChatPage", "The answer was interrupted. What arrived is kept; Continue asks for the rest."
+    ),
+    "E_STREAM_PROTOCOL": QT_TRANSLATE_NOOP("ChatPage", "The model server sent something unexpected."),
+    "E_IMAGE_FORMAT": QT_TRANSLATE_NOOP("ChatPage", "This file is not an image the model can take."),
+    "E_STORE": QT_TRANSLATE_NOOP("ChatPage", "The chat history could not be saved."),
+}
+
+StreamFn = Callable[..., ChatResult]
+
+
+def to_chat_message(m: StoredMessage) -> ChatMessage:
+    return ChatMessage(m.role, m.content, tuple(img.data for img in m.images))
+
+
+def answer_stats(m: StoredMessage) -> AnswerStats | None:
+    """The numbers under an answer: from the server's `timings` (and `usage`), TTFT measured here."""
+    t, u = m.timings or {}, m.usage or {}
+    if not t and not u and m.ttft_s is None:
+        return None
+
+    def num(d: Any, key: str) -> float | None:
+        v = d.get(key)
+        return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+    prompt = num(u, "prompt_tokens")
+    if prompt is None and t:
+        prompt = (num(t, "prompt_n") or 0) + (num(t, "cache_n") or 0)
+    generated = num(t, "predicted_n")
+    if generated is None:
+        generated = num(u, "completion_tokens")
+    rate = num(t, "predicted_per_second") or m.tokens_per_second
+    return AnswerStats(
+        prompt_tokens=None if prompt is None else int(prompt),
+        generated_tokens=None if generated is None else int(generated),
+        tokens_per_second=rate,
+        ttft_s=m.ttft_s if m.ttft_s is not None else (num(t, "prompt_ms") or 0) / 1000 or None,
+    )
+
+
+class _StreamBuffer:
+    """Deltas from the worker thread, taken in batches by the UI timer."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._parts: list[str] = []
+        self.last: ChatDelta | None = None
+
+    def push(self, delta: ChatDelta) -> None:
+        with self._lock:
+            if not delta.is_reasoning:
+                self._parts.append(delta.text)
+            self.last = delta
+
+    def take(self) -> tuple[str, ChatDelta | None]:
+        with self._lock:
+            text = "".join(self._parts)
+            self._parts = []
+            return text, self.last
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ChatPage", text)
+
+
+@register_page
+class ChatPage(Page):
+    name = "chat"
+    title = QT_TRANSLATE_NOOP("Page", "Chat")
+    order = 50
+    icon = "chat"
+    needs_board = True
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.store: ChatStore | None = None
+        self.endpoint: ServerEndpoint | None = None
+        self.server_info: ServerInfo | None = None
+        self.server_error = ""
+        self._endpoint_from_board = False
+        self._handle: core_server.ServerHandle | None = None
+        self.conversation_id: int | None = None
+        self.attachments: list[bytes] = []
+        self.cancel: CancelToken | None = None
+        self.encoder = QtImageEncoder()
+        self.stream_fn: StreamFn = stream_chat  # replaceable (benchmarks feed a synthetic stream)
+        self._buffer = _StreamBuffer()
+        self._streaming_text = ""
+        self._streaming_id: int | None = None
+        self._notice_code = ""
+        self._filling = False
+
+        # -- conversations (left)
+        self.search_edit = QLineEdit()
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.textChanged.connect(self._on_search_edit_changed)
+        self.conversation_list = QListWidget()
+        self.conversation_list.setProperty(I18N_SKIP, True)  # titles are the user's words
+        self.conversation_list.currentItemChanged.connect(self._on_conversation_list_current_changed)
+        self.conversation_list.itemChanged.connect(self._on_conversation_list_item_changed)
+        self.new_button = QPushButton()
+        self.new_button.clicked.connect(self.new_conversation)
+        self.rename_button = QPushButton()
+        self.rename_button.clicked.connect(self._on_rename_button_clicked)
+        self.delete_button = QPushButton()
+        self.delete_button.clicked.connect(self._on_delete_button_clicked)
+        self.export_button = QToolButton()
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_menu = QMenu(self.export_button)
+        self.export_md_action = self.export_menu.addAction("")
+        self.export_md_action.triggered.connect(lambda: self._on_export_chosen("md"))
+        self.export_json_action = self.export_menu.addAction("")
+        self.export_json_action.triggered.connect(lambda: self._on_export_chosen("json"))
+        self.export_button.setMenu(self.export_menu)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.search_edit)
+        left_layout.addWidget(self.conversation_list, 1)
+        row1 = QHBoxLayout()
+        row1.addWidget(self.new_button)
+        row1.addWidget(self.rename_button)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.delete_button)
+        row2.addWidget(self.export_button)
+        left_layout.addLayout(row1)
+        left_layout.addLayout(row2)
+
+        # -- the conversation (middle)
+        self.server_label = QLabel()
+        self.server_label.setObjectName("chatServer")
+        self.server_label.setWordWrap(True)
+        self.settings_button = QPushButton()
+        self.settings_button.setCheckable(True)
+        self.settings_button.toggled.connect(self._on_settings_button_toggled)
+        head = QHBoxLayout()
+        head.addWidget(self.server_label, 1)
+        head.addWidget(self.settings_button)
+        self.view = ChatView()
+        self.notice_label = QLabel()
+        self.notice_label.setObjectName("chatNotice")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setStyleSheet("color: #b3261e;")
+        self.notice_label.hide()
+        self.live_label = QLabel()
+        self.live_label.setObjectName("liveRate")
+        self.live_label.setProperty(I18N_SKIP, True)
+        self.attachments_box = QWidget()
+        self.attachments_row = QHBoxLayout(self.attachments_box)
+        self.attachments_row.setContentsMargins(0, 0, 0, 0)
+        self.attachments_box.hide()
+        self.input = ChatInput()
+        self.input.setMaximumHeight(110)
+        self.input.send_requested.connect(self._on_send_requested)
+        self.input.stop_requested.connect(self.stop)
+        self.input.images_received.connect(self.add_images)
+        self.attach_button = QPushButton()
+        self.attach_button.clicked.connect(self._on_attach_button_clicked)
+        self.send_button = QPushButton()
+        self.send_button.setObjectName("sendButton")
+        self.send_button.setDefault(True)
+        self.send_button.clicked.connect(self._on_send_requested)
+        self.stop_button = QPushButton()
+        self.stop_button.clicked.connect(self.stop)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.attach_button)
+        buttons.addStretch(1)
+        input_row = QHBoxLayout()
+        input_row.addWidget(self.input, 1)
+        input_row.addLayout(buttons)
+        middle = QWidget()
+        mid = QVBoxLayout(middle)
+        mid.setContentsMargins(0, 0, 0, 0)
+        mid.addLayout(head)
+        mid.addWidget(self.view, 1)
+        mid.addWidget(self.live_label)
+        mid.addWidget(self.notice_label)
+        mid.addWidget(self.attachments_box)
+        mid.addLayout(input_row)
+
+        # -- per-conversation settings (right, hidden until asked for)
+        self.settings_box = QGroupBox()
+        self.system_edit = QPlainTextEdit()
+        self.system_edit.setMaximumHeight(120)
+        self.system_edit.textChanged.connect(self._on_params_changed)
+        self.temperature_spin = QDoubleSpinBox()
+        self.temperature_spin.setRange(-0.05, 2.0)
+        self.temperature_spin.setSingleStep(0.05)
+        self.temperature_spin.setValue(-0.05)
+        self.top_p_spin = QDoubleSpinBox()
+        self.top_p_spin.setRange(-0.05, 1.0)
+        self.top_p_spin.setSingleStep(0.05)
+        self.top_p_spin.setValue(-0.05)
+        self.max_tokens_spin = QSpinBox()
+        self.max_tokens_spin.setRange(0, 65536)
+        self.max_tokens_spin.setSingleStep(64)
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(-1, 2**31 - 1)
+        self.seed_spin.setValue(-1)
+        for spin in (self.temperature_spin, self.top_p_spin):
+            spin.valueChanged.connect(self._on_params_changed)
+        for ispin in (self.max_tokens_spin, self.seed_spin):
+            ispin.valueChanged.connect(self._on_params_changed)
+        self.params_form = QFormLayout(self.settings_box)
+        self.params_form.addRow("", self.system_edit)
+        self.params_form.addRow("", self.temperature_spin)
+        self.params_form.addRow("", self.top_p_spin)
+        self.params_form.addRow("", self.max_tokens_spin)
+        self.params_form.addRow("", self.seed_spin)
+        self.settings_box.hide()
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(middle)
+        self.splitter.addWidget(self.settings_box)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([230, 700, 260])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addWidget(self.splitter)
+
+        self.view_timer = QTimer(self)
+        self.view_timer.setInterval(1000 // UI_RATE_HZ)
+        self.view_timer.timeout.connect(self._on_view_timer_timeout)
+        self.stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self.stop_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.stop_shortcut.activated.connect(self.stop)
+        self.setAcceptDrops(True)
+
+        context.state.server_changed.connect(self._on_state_server_changed)
+        self.retranslate()
+        self._update_controls()
+
+    # ------------------------------------------------------------------ texts
+    def retranslate(self) -> None:
+        self.search_edit.setPlaceholderText(_tr("Search conversations"))
+        self.new_button.setText(_tr("New"))
+        self.rename_button.setText(_tr("Rename"))
+        self.delete_button.setText(_tr("Delete"))
+        self.export_button.setText(_tr("Export"))
+        self.export_md_action.setText(_tr("Markdown…"))
+        self.export_json_action.setText(_tr("JSON…"))
+        self.settings_button.setText(_tr("Settings"))
+        self.settings_button.setToolTip(_tr("System prompt and sampling for this conversation"))
+        self.input.setPlaceholderText(_tr("Message the model (Enter sends, Shift+Enter for a new line)"))
+        self.send_button.setText(_tr("Send"))
+        self.stop_button.setText(_tr("Stop"))
+        self.stop_button.setToolTip(_tr("Stop the answer (Esc)"))
+        self.attach_button.setText(_tr("Image…"))
+        self.settings_box.setTitle(_tr("This conversation"))
+        labels = [_tr("System prompt"), _tr("Temperature"), _tr("Top-p"), _tr("Max tokens"), _tr("Seed")]
+        for row, text in enumerate(labels):
+            item = self.params_form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if item is not None and isinstance(item.widget(), QLabel):
+                item.widget().setText(text)  # type: ignore[union-attr]
+        self.system_edit.setPlaceholderText(_tr("e.g. You are a concise assistant."))
+        default = _tr("server default")
+        self.temperature_spin.setSpecialValueText(default)
+        self.top_p_spin.setSpecialValueText(default)
+        self.max_tokens_spin.setSpecialValueText(default)
+        self.seed_spin.setSpecialValueText(_tr("random"))
+        self.view.retranslate()
+        self._show_server()
+        self._show_notice(self._notice_code)
+        self._fill_list()
+
+    def _show_server(self) -> None:
+        info = self.server_info
+        if self.endpoint is None:
+            text = _tr("No model server. Start one on the Server page.")
+        elif info is None:
+            text = _tr("The model server does not answer yet.")
+            if self.server_error:
+                text += " " + self.server_error
+        else:
+            vision = _tr("takes images") if info.has_vision else _tr("text only")
+            text = _tr("Model: {model} ({vision}, context {n_ctx} tokens)").format(
+                model=info.model, vision=vision, n_ctx=info.n_ctx
+            )
+        self.server_label.setText(text)
+        if info is not None and info.has_vision:
+            tip = _tr("Attach an image (it is scaled down on this computer before sending)")
+        elif info is not None:
+            tip = _tr(
+                "The served model does not take images. Serve a vision model with its projector (mmproj)."
+            )
+        else:
+            tip = _tr("Images can be attached once a vision model is being served.")
+        self.attach_button.setToolTip(tip)
+
+    def _show_notice(self, code: str, detail: str = "") -> None:
+        self._notice_code = code
+        if not code:
+            self.notice_label.hide()
+            self.notice_label.setText("")
+            return
+        text = _tr(CHAT_ERRORS[code]) if code in CHAT_ERRORS else _tr("Something went wrong.")
+        self.notice_label.setText(text + (f" ({detail})" if detail else ""))
+        self.notice_label.show()
+
+    # ------------------------------------------------------------------ state
+    @property
+    def is_streaming(self) -> bool:
+        return self.cancel is not None
+
+    @property
+    def has_vision(self) -> bool:
+        return self.server_info is not None and self.server_info.has_vision
+
+    def _update_controls(self) -> None:
+        streaming = self.is_streaming
+        ready = self.endpoint is not None and self.server_info is not None
+        self.send_button.setEnabled(ready and not streaming)
+        self.stop_button.setEnabled(streaming)
+        self.attach_button.setEnabled(self.has_vision and not streaming)
+        has_conv = self.conversation_id is not None
+        self.rename_button.setEnabled(has_conv)
+        self.delete_button.setEnabled(has_conv and not streaming)
+        self.export_button.setEnabled(has_conv)
+        self.new_button.setEnabled(not streaming)
+        self.conversation_list.setEnabled(not streaming)
+        self._update_message_actions()
+
+    def _update_message_actions(self) -> None:
+        streaming = self.is_streaming
+        widgets = self.view.messages
+        last_assistant = next((w for w in reversed(widgets) if w.message.role == "assistant"), None)
+        for w in widgets:
+            m = w.message
+            is_last = w is last_assistant and w is widgets[-1]
+            w.set_actions(
+                edit=m.role == "user" and not streaming,
+                regenerate=is_last and not streaming,
+                resume=is_last and not streaming and m.status in (STATUS_INTERRUPTED, STATUS_STOPPED),
+            )
+
+    def open_store(self) -> ChatStore:
+        if self.store is None:
+            self.store = ChatStore(Path(self.context.dirs.data) / HISTORY_FILE)
+            # Commit the buffered tail when the page goes away or the interpreter exits. (Not aboutToQuit:
+            # qasync emits it whenever its loop stops, which tests do between steps.)
+            weakref.finalize(self, self.store.close)
+        return self.store
+
+    def close_store(self) -> None:
+        if self.cancel is not None:
+            self.cancel.cancel()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def load(self) -> None:
+        self.open_store()
+        self._fill_list()
+        if self.context.state.server is ServerState.RUNNING:
+            self._on_state_server_changed(ServerState.RUNNING)
+
+    # ------------------------------------------------------------------ the server
+    async def set_endpoint(self, endpoint: ServerEndpoint | None, *, from_board: bool = False) -> None:
+        """Chat with `endpoint` from now on (None: no server). Probes it for model and vision."""
+        if self.endpoint is not None and self.endpoint is not endpoint:
+            self.endpoint.close()
+        self.endpoint = endpoint
+        self._endpoint_from_board = from_board and endpoint is not None
+        self.server_info = None
+        self.server_error = ""
+        if endpoint is not None:
+            try:
+                self.server_info = await run_in_thread(probe_server, endpoint)
+            except ChatError as exc:
+                self.server_error = exc.message
+        self._show_server()
+        self._update_controls()
+
+    @asyncSlot(object)
+    async def _on_state_server_changed(self, state: ServerState) -> None:
+        board = self.context.state.board
+        if state is ServerState.RUNNING and isinstance(board, Board):
+            try:
+                handle = await run_in_thread(core_server.find, board)
+                if handle is None:
+                    return
+                url = await run_in_thread(handle.open_tunnel)
+            except StudioError as exc:
+                self.server_error = exc.message
+                self._show_server()
+                return
+            if self._handle is not None and self._handle is not handle:
+                self._handle.close_tunnel()
+            self._handle = handle
+            await self.set_endpoint(ServerEndpoint(url, handle.api_key), from_board=True)
+        elif self._endpoint_from_board:
+            if self._handle is not None:
+                self._handle.close_tunnel()
+                self._handle = None
+            await self.set_endpoint(None)
+
+    # ------------------------------------------------------------------ conversations
+    def _fill_list(self) -> None:
+        store = self.store
+        if store is None:
+            return
+        self._filling = True
+        try:
+            self.conversation_list.clear()
+            query = self.search_edit.text().strip()
+            if query:
+                seen: dict[int, str] = {}
+                for hit in store.search(query):
+                    seen.setdefault(hit.conversation_id, hit.snippet)
+                convs = [c for c in store.list_conversations() if c.id in seen]
+            else:
+                seen = {}
+                convs = store.list_conversations()
+            for conv in convs:
+                item = QListWidgetItem(conv.title or _tr("New conversation"))
+                item.setData(Qt.ItemDataRole.UserRole, conv.id)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+                if conv.id in seen:
+                    item.setToolTip(seen[conv.id])
+                self.conversation_list.addItem(item)
+                if conv.id == self.conversation_id:
+                    self.conversation_list.setCurrentItem(item)
+        finally:
+            self._filling = False
+
+    def _on_search_edit_changed(self, _text: str) -> None:
+        self._fill_list()
+
+    def _on_conversation_list_current_changed(self, item: QListWidgetItem | None, _old: object) -> None:
+        if self._filling or item is None:
+            return
+        cid = int(item.data(Qt.ItemDataRole.UserRole))
+        if cid != self.conversation_id:
+            self.show_conversation(cid)
+
+    def _on_conversation_list_item_changed(self, item: QListWidgetItem) -> None:
+        if self._filling or self.store is None:
+            return
+        cid = int(item.data(Qt.ItemDataRole.UserRole))
+        title = item.text().strip()
+        if title:
+            self.store.rename_conversation(cid, title)
+
+    def _on_rename_button_clicked(self) -> None:
+        item = self.conversation_list.currentItem()
+        if item is not None:
+            self.conversation_list.editItem(item)
+
+    def _on_delete_button_clicked(self) -> None:
+        if self.conversation_id is None:
+            return
+        cid = self.conversation_id
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("RUBIK Pi Studio")
+        box.setText(_tr("Delete this conversation? This cannot be undone."))
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.finished.connect(
+            lambda result: self.delete_conversation(cid) if result == QMessageBox.StandardButton.Yes else None
+        )
+        box.open()
+
+    def delete_conversation(self, cid: int) -> None:
+        store = self.open_store()
+        store.delete_conversation(cid)
+        if cid == self.conversation_id:
+            self.new_conversation()
+        self._fill_list()
+
+    def new_conversation(self) -> None:
+        self.conversation_id = None
+        self.view.clear()
+        self._show_notice("")
+        self._fill_list()
+        self.conversation_list.clearSelection()
+        self._update_controls()
+        self.input.setFocus()
+
+    def show_conversation(self, cid: int) -> None:
+        store = self.open_store()
+        conv = store.get_conversation(cid)
+        self.conversation_id = cid
+        self._filling = True
+        try:
+            params = ChatParams.from_dict(conv.params)
+            self.system_edit.setPlainText(conv.system_prompt)
+            self.temperature_spin.setValue(-0.05 if params.temperature is None else params.temperature)
+            self.top_p_spin.setValue(-0.05 if params.top_p is None else params.top_p)
+            self.max_tokens_spin.setValue(params.max_tokens or 0)
+            self.seed_spin.setValue(-1 if params.seed is None else params.seed)
+        finally:
+            self._filling = False
+        self._reload_messages()
+        self._show_notice("")
+        self._update_controls()
+
+    def _reload_messages(self) -> None:
+        self.view.clear()
+        if self.conversation_id is None or self.store is None:
+            return
+        for m in self.store.messages(self.conversation_id):
+            if m.role == "system":
+                continue
+            self._add_view_message(self._view_message(m))
+        self.view.scroll_to_bottom()
+        self._update_message_actions()
+
+    def _add_view_message(self, message: ViewMessage) -> MessageWidget:
+        widget = self.view.add_message(message)
+        widget.edit_requested.connect(self.edit_message)
+        widget.regenerate_requested.connect(self._on_regenerate_requested)
+        widget.continue_requested.connect(self._on_continue_requested)
+        return widget
+
+    @staticmethod
+    def _view_message(m: StoredMessage) -> ViewMessage:
+        return ViewMessage(
+            id=m.id,
+            role=m.role,
+            text=m.content,
+            status=m.status,
+            images=tuple(img.data for img in m.images),
+            stats=answer_stats(m) if m.role == "assistant" else None,
+            error=m.error,
+        )
+
+    def params(self) -> ChatParams:
+        def opt(value: float, floor: float) -> float | None:
+            return None if value <= floor + 1e-9 else round(value, 3)
+
+        return ChatParams(
+            temperature=opt(self.temperature_spin.value(), self.temperature_spin.minimum()),
+            top_p=opt(self.top_p_spin.value(), self.top_p_spin.minimum()),
+            max_tokens=self.max_tokens_spin.value() or None,
+            seed=None if self.seed_spin.value() < 0 else self.seed_spin.value(),
+            system_prompt=self.system_edit.toPlainText().strip(),
+        )
+
+    def _on_params_changed(self, *_args: object) -> None:
+        if self._filling or self.conversation_id is None or self.store is None:
+            return
+        p = self.params()
+        self.store.update_conversation(
+            self.conversation_id, system_prompt=p.system_prompt, params=p.to_dict()
+        )
+
+    def _on_settings_button_toggled(self, on: bool) -> None:
+        self.settings_box.setVisible(on)
+
+    def _on_export_chosen(self, fmt: str) -> None:
+        if self.conversation_id is None:
+            return
+        filters = _tr("Markdown (*.md)") if fmt == "md" else _tr("JSON (*.json)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, _tr("Export the conversation"), f"conversation.{fmt}", filters
+        )
+        if path:
+            self.export_conversation(self.conversation_id, Path(path))
+
+    def export_conversation(self, cid: int, path: Path) -> None:
+        """Markdown for .md (images inline as data URLs), else JSON."""
+        store = self.open_store()
+        if path.suffix.lower() in (".md", ".markdown"):
+            text = store.export_markdown(cid, inline_images=True)
+        else:
+            text = store.export_json_text(cid)
+        path.write_text(text, encoding="utf-8")
+
+    # ------------------------------------------------------------------ attachments
+    def _on_attach_button_clicked(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, _tr("Attach images"), "", _tr("Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp)")
+        )
+        images: list[bytes] = []
+        for f in files:
+            try:
+                images.append(Path(f).read_bytes())
+            except OSError as exc:
+                self._show_notice("E_IMAGE_FORMAT", str(exc))
+        if images:
+            self.add_images(images)
+
+    def add_images(self, images: list[bytes]) -> bool:
+        """Attach images to the next message; refused (with a notice) when the model does not take images."""
+        if not self.has_vision:
+            self._show_notice("E_NO_VISION")
+            return False
+        self.attachments += images
+        self._show_attachments()
+        return True
+
+    def _show_attachments(self) -> None:
+        while self.attachments_row.count():
+            item = self.attachments_row.takeAt(0)
+            w = item.widget() if item is not None else None
+            if w is not None:
+                w.deleteLater()
+        for i, data in enumerate(self.attachments):
+            thumb = QLabel()
+            thumb.setObjectName("attachment")
+            thumb.setPixmap(thumbnail(data, 56))
+            remove = QToolButton()
+            remove.setText("×")
+            remove.setToolTip(_tr("Remove this image"))
+            remove.clicked.connect(lambda _=False, i=i: self._remove_attachment(i))
+            self.attachments_row.addWidget(thumb)
+            self.attachments_row.addWidget(remove)
+        self.attachments_row.addStretch(1)
+        self.attachments_box.setVisible(bool(self.attachments))
+
+    def _remove_attachment(self, index: int) -> None:
+        if 0 <= index < len(self.attachments):
+            del self.attachments[index]
+        self._show_attachments()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasImage() or mime.hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        images = images_from_mime(event.mimeData())
+        if images:
+            self.add_images(images)
+            event.acceptProposedAction()
+
+    # ------------------------------------------------------------------ sending
+    @asyncSlot()
+    async def _on_send_requested(self) -> None:
+        await self.send()
+
+    async def send(self) -> None:
+        """Send what is in the input box (and the attached images) and stream the answer."""
+        if self.is_streaming:
+            return
+        text = self.input.toPlainText().strip()
+        images = list(self.attachments)
+        if not text and not images:
+            return
+        if self.endpoint is None or self.server_info is None:
+            self._show_notice("E_SERVER_UNREACHABLE")
+            return
+        if images and not self.has_vision:
+            # Before anything is sent or saved: the server would refuse it with HTTP 500.
+            self._show_notice("E_NO_VISION")
+            return
+        self._show_notice("")
+        try:
+            encoded: list[ImageData] = [await run_in_thread(self.encoder.encode, raw) for raw in images]
+        except StudioError as exc:
+            self._show_notice(exc.code, exc.message)
+            return
+        store = self.open_store()
+        try:
+            if self.conversation_id is None:
+                p = self.params()
+                self.conversation_id = store.create_conversation(
+                    system_prompt=p.system_prompt, params=p.to_dict(), model=self.server_info.model
+                )
+            store.add_message(self.conversation_id, "user", text, images=encoded)
+        except StudioError as exc:
+            show_error(self, exc)
+            return
+        self.input.clear()
+        self.attachments = []
+        self._show_attachments()
+        self._fill_list()
+        self._reload_messages()
+        await self._answer()
+
+    @asyncSlot(int)
+    async def _on_regenerate_requested(self, message_id: int) -> None:
+        await self.regenerate(message_id)
+
+    async def regenerate(self, message_id: int) -> None:
+        if self.is_streaming or self.conversation_id is None or self.store is None:
+            return
+        self.store.delete_messages_from(self.conversation_id, message_id)
+        self._reload_messages()
+        await self._answer()
+
+    def edit_message(self, message_id: int) -> None:
+        """Put a user message back into the input box; it and everything after it are removed."""
+        if self.is_streaming or self.conversation_id is None or self.store is None:
+            return
+        m = self.store.get_message(message_id)
+        self.store.delete_messages_from(self.conversation_id, message_id)
+        self.input.setPlainText(m.content)
+        self.attachments = [img.data for img in m.images]
+        self._show_attachments()
+        self._reload_messages()
+        self.input.setFocus()
+
+    @asyncSlot(int)
+    async def _on_continue_requested(self, message_id: int) -> None:
+        await self.resume(message_id)
+
+    async def resume(self, message_id: int) -> None:
+        """Continue an interrupted (or stopped) answer: its partial text is sent as the answer's start."""
+        if self.is_streaming or self.store is None:
+            return
+        await self._answer(resume=self.store.get_message(message_id))
+
+    async def _answer(self, *, resume: StoredMessage | None = None) -> None:
+        store, endpoint, cid = self.store, self.endpoint, self.conversation_id
+        if store is None or endpoint is None or cid is None or self.server_info is None:
+            self._show_notice("E_SERVER_UNREACHABLE")
+            return
+        conv = store.get_conversation(cid)
+        params = ChatParams.from_dict(conv.params)
+        params = ChatParams(
+            temperature=params.temperature,
+            top_p=params.top_p,
+            max_tokens=params.max_tokens,
+            seed=params.seed,
+            system_prompt=conv.system_prompt,
+        )
+        history = [
+            to_chat_message(m)
+            for m in store.messages(cid)
+            if m.role != "assistant" or m.content or (resume is not None and m.id == resume.id)
+        ]
+        try:
+            check_vision(self.server_info, history)
+        except VisionUnsupported:
+            self._show_notice("E_NO_VISION")
+            return
+        prefix = resume.content if resume is not None else ""
+        msg_id = resume.id if resume is not None else store.begin_assistant_message(cid)
+        widget = self.view.message_widget(msg_id)
+        if widget is None:
+            widget = self._add_view_message(ViewMessage(msg_id, "assistant", "", status="streaming"))
+        widget.set_status("streaming")
+        self.view.scroll_to_bottom()
+        self.cancel = token = CancelToken()
+        self._buffer = buffer = _StreamBuffer()
+        self._streaming_text = prefix
+        self._streaming_id = msg_id
+        self._update_controls()
+        self.view_timer.start()
+
+        def on_delta(delta: ChatDelta) -> None:  # worker thread
+            store.append_delta(msg_id, delta.text, is_reasoning=delta.is_reasoning)
+            buffer.push(delta)
+
+        try:
+            result = await run_in_thread(
+                self.stream_fn,
+                endpoint,
+                history,
+                params,
+                on_delta=on_delta,
+                cancel=token,
+                encoder=self.encoder,
+            )
+        except ChatError as exc:
+            partial = exc.partial
+            store.finish_message(
+                msg_id,
+                status=STATUS_INTERRUPTED,
+                content=prefix + (partial.content if partial else ""),
+                reasoning=partial.reasoning if partial else None,
+                ttft_s=partial.ttft_s if partial and not prefix else None,
+                tokens_per_second=partial.tokens_per_second if partial else None,
+                error=exc.message,
+            )
+            self._show_notice(exc.code if exc.code in CHAT_ERRORS else "E_SERVER", exc.message)
+        except StudioError as exc:
+            store.finish_message(msg_id, status=STATUS_INTERRUPTED, content=prefix or None, error=exc.message)
+            self._show_notice(exc.code if exc.code in CHAT_ERRORS else "E_SERVER", exc.message)
+        else:
+            store.finish_message(
+                msg_id,
+                status=STATUS_STOPPED if result.stopped else STATUS_COMPLETE,
+                content=prefix + result.content,
+                reasoning=result.reasoning,
+                finish_reason=result.finish_reason,
+                timings=result.timings.to_dict() if result.timings else None,
+                usage=result.usage.to_dict() if result.usage else None,
+                ttft_s=result.ttft_s,
+                tokens_per_second=result.tokens_per_second,
+            )
+        finally:
+            self.view_timer.stop()
+            self.cancel = None
+            self._streaming_id = None
+            self.live_label.setText("")
+            if self.conversation_id == cid:
+                self._reload_messages()
+            self._fill_list()
+            self._update_controls()
+
+    def stop(self) -> None:
+        """End the current answer now (Esc): the request's connection is shut down."""
+        if self.cancel is not None:
+            self.cancel.cancel()
+
+    def _on_view_timer_timeout(self) -> None:
+        text, last = self._buffer.take()
+        if self._streaming_id is None:
+            return
+        widget = self.view.message_widget(self._streaming_id)
+        if widget is None:
+            return
+        if text:
+            self._streaming_text += text
+            widget.set_text(self._streaming_text)
+        if last is not None:
+            if last.tokens_per_second is not None:
+                live = _tr("{n} tokens · {rate:.1f} tokens/s").format(
+                    n=last.n_tokens, rate=last.tokens_per_second
+                )
+            else:
+                live = _tr("{n} tokens").format(n=last.n_tokens)
+            widget.set_stats(None, live=live)
+            self.live_label.setText(live)
