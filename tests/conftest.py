@@ -28,6 +28,8 @@ if _TESTS not in sys.path:
 import pytest  # noqa: E402
 import rig  # noqa: E402
 
+from rubikpi_studio.core.ssh import Board, KnownHosts, Target  # noqa: E402
+
 RIG_FIXTURES = {"rig_sshd", "rig_account", "fresh_account", "expired_account", "tmp_known_hosts"}
 
 
@@ -217,3 +219,43 @@ def keyring_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keyrin
         monkeypatch.undo()
         _stop(daemon)
         _kill_pid(dbus_pid)
+
+
+# --- the rig board with llama.cpp built by the app's own setup job ----------------------------------------
+
+
+@dataclass(frozen=True)
+class BuiltBoard:
+    sshd: rig.RigSshd
+    account: rig.RigAccount
+    known_hosts: Path
+    bin_dir: str  # on the board
+
+    def connect(self) -> Board:
+        target = Target(
+            self.sshd.host,
+            self.sshd.port,
+            self.account.user,
+            identity=str(self.account.key_path),
+            look_for_keys=False,
+            use_agent=False,
+        )
+        return Board.connect(target, KnownHosts(self.known_hosts, system_paths=[]))
+
+
+@pytest.fixture(scope="session")
+def built_board(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_path_factory: pytest.TempPathFactory
+) -> BuiltBoard:
+    """The long-lived rig board with llama.cpp built (CPU) by `core.setup.run_setup`, the app's own setup job,
+    from the local llama.cpp repository with the rig's shared compile cache. When already built, every step
+    skips."""
+    from rig.build import rig_setup_spec
+
+    from rubikpi_studio.core.setup import run_setup
+
+    kh = rig_sshd.write_known_hosts(tmp_path_factory.mktemp("built-board") / "known_hosts")
+    built = BuiltBoard(rig_sshd, rig_account, kh, f"{rig_account.home}/dev/llm/llama.cpp/build/bin")
+    with built.connect() as board:
+        run_setup(board, rig_setup_spec(gpu="off"), sudo_password=rig_account.password)
+    return built

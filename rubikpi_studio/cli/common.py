@@ -162,6 +162,11 @@ def run_command(args: argparse.Namespace) -> int:
             print(Event(FAILED, code=exc.code, message=exc.message, data=data).to_json(), flush=True)
         else:
             print(f"error: {ev.message}", file=sys.stderr)
+            tail = exc.data.get("log_tail")
+            if isinstance(tail, str) and tail.strip():
+                print("last lines of the board's log:", file=sys.stderr)
+                for line in tail.strip().splitlines():
+                    print(f"  | {line}", file=sys.stderr)
             if exc.hint:
                 print(f"hint: {exc.hint}", file=sys.stderr)
         return exc.exit_code

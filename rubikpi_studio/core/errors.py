@@ -16,6 +16,10 @@ class StudioError(Exception):
     exit_code = 1
 
     def __init__(self, message: str = "", *, hint: str = "", **data: Any) -> None:
+        # A more specific stable code (e.g. E_NO_SPACE for a RemoteFailed) may be given per instance.
+        code = data.pop("code", None)
+        if isinstance(code, str) and code.startswith("E_"):
+            self.code = code
         super().__init__(message or self.__class__.__doc__ or self.code)
         self.message = message or (self.__class__.__doc__ or self.code).strip()
         self.hint = hint
@@ -82,6 +86,11 @@ class SudoFailed(StudioError):
 
     code = "E_SUDO"
     exit_code = 1
+
+    def __init__(self, message: str = "", *, reason: str = "", hint: str = "", **data: Any) -> None:
+        # reason: needed (a password is required and none was given) | password (refused)
+        super().__init__(message, hint=hint, reason=reason, **data)
+        self.reason = reason
 
 
 class RemoteFailed(StudioError):

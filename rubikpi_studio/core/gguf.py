@@ -328,8 +328,10 @@ def _reader_for(source: str | os.PathLike[str] | IO[bytes] | ReadAt) -> tuple[Re
     f2: IO[bytes] = source  # type: ignore[assignment]
     size: int | None = None
     try:
-        size = int(f2.seek(0, io.SEEK_END))
-    except (OSError, ValueError, AttributeError):
+        # paramiko's SFTPFile.seek returns None: ask tell() for the position instead
+        f2.seek(0, io.SEEK_END)
+        size = int(f2.tell())
+    except (OSError, ValueError, AttributeError, TypeError):
         size = None
     return _file_reader(f2), size, None
 

@@ -273,10 +273,10 @@ def run(
         except Unreachable:
             if reconnect is None:
                 raise
-            board = _reconnect_with_backoff(reconnect, cancel)
+            board = reconnect_with_backoff(reconnect, cancel)
 
 
-def _reconnect_with_backoff(reconnect: ReconnectFn, cancel: CancelToken | None) -> Board:
+def reconnect_with_backoff(reconnect: ReconnectFn, cancel: CancelToken | None) -> Board:
     delay = 0.5
     last: StudioError | None = None
     for _ in range(8):

@@ -1,8 +1,15 @@
-"""GUI test helpers: run a test coroutine on a qasync loop, so `@asyncSlot` work and Qt events both run."""
+"""GUI test helpers: every GUI test gets a qasync event loop (the app's real loop type) as its current loop.
+
+Pages connect `@asyncSlot` handlers to state signals; those schedule tasks on the current loop. `qrun(coro)`
+runs a test coroutine to the end on that loop, so `@asyncSlot` work and Qt events both run. After the test,
+leftover tasks get a moment to finish, the rest are cancelled, and qasync's QThread executor is shut down
+(a QThread still running at exit aborts the process).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
@@ -13,22 +20,35 @@ from PySide6.QtWidgets import QApplication
 T = TypeVar("T")
 
 
-@pytest.fixture
-def qrun(qapp: QApplication) -> Iterator[Callable[[Coroutine[Any, Any, T]], T]]:
-    """`qrun(coro)` runs `coro` to the end on a qasync event loop (the app's real loop type)."""
+@pytest.fixture(autouse=True)
+def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     loop = qasync.QEventLoop(qapp, already_running=False)
     asyncio.set_event_loop(loop)
-
-    def run(coro: Coroutine[Any, Any, T]) -> T:
-        return loop.run_until_complete(coro)
-
-    yield run
-    # qasync's default executor runs QThreads: a QThread still running at exit aborts the process.
+    yield loop
+    with contextlib.suppress(Exception):
+        loop.run_until_complete(asyncio.sleep(0.05))
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        with contextlib.suppress(BaseException):
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     executor = getattr(loop, "_default_executor", None)
     if executor is not None:
         executor.shutdown(wait=True)
     loop.close()
-    asyncio.set_event_loop(None)
+    # A fresh default policy: later tests get asyncio's usual behaviour, not "no current event loop".
+    asyncio.set_event_loop_policy(None)
+
+
+@pytest.fixture
+def qrun(qloop: asyncio.AbstractEventLoop) -> Callable[[Coroutine[Any, Any, T]], T]:
+    """`qrun(coro)` runs `coro` to the end on the test's qasync event loop."""
+
+    def run(coro: Coroutine[Any, Any, T]) -> T:
+        return qloop.run_until_complete(coro)
+
+    return run
 
 
 async def until(condition: Callable[[], object], timeout: float = 30.0, what: str = "") -> None:

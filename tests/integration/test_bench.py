@@ -54,7 +54,12 @@ def _rig_built_llama_bench() -> Path | None:
     ]
     found += [p for p in root.glob("**/bin/llama-bench") if "ccache" not in p.parts]
     found = [p for p in found if p.is_file() and os.access(p, os.X_OK)]
-    return max(found, key=lambda p: p.stat().st_mtime) if found else None
+    if found:
+        return max(found, key=lambda p: p.stat().st_mtime)
+    from rig.build import llama_bin_dir  # nothing built yet: build it now, once, into the rig cache
+
+    bin_dir = llama_bin_dir()
+    return bin_dir / "llama-bench" if bin_dir is not None else None
 
 
 @pytest.fixture

@@ -39,15 +39,23 @@ def find_llama_server() -> Path | None:
         p = Path(env) / "llama-server"
         return p if p.is_file() and os.access(p, os.X_OK) else None
     root = cache_root()
-    if not root.is_dir():
-        return None
-    found = {
-        p
-        for pattern in _CACHE_PATTERNS
-        for p in root.glob(pattern)
-        if "ccache" not in p.parts and p.is_file() and os.access(p, os.X_OK)
-    }
-    return max(found, key=lambda p: p.stat().st_mtime) if found else None
+    found = (
+        set()
+        if not root.is_dir()
+        else {
+            p
+            for pattern in _CACHE_PATTERNS
+            for p in root.glob(pattern)
+            if "ccache" not in p.parts and p.is_file() and os.access(p, os.X_OK)
+        }
+    )
+    if found:
+        return max(found, key=lambda p: p.stat().st_mtime)
+    # Nothing built yet (a fresh CI machine): build it now, once, into the rig cache.
+    from rig.build import llama_bin_dir
+
+    bin_dir = llama_bin_dir()
+    return bin_dir / "llama-server" if bin_dir is not None else None
 
 
 def llama_server_missing_reason() -> str:

@@ -184,6 +184,19 @@ def trust_system_wide(source: LlamaSource) -> None:
 REMOTE = Path(__file__).resolve().parents[2] / "remote"
 
 
+def rig_ccache_dir() -> Path:
+    """One compile cache for every build on the rig (root's and the board accounts', group `rpsrig`)."""
+    path = cache_dir() / "ccache-rig"
+    path.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        try:
+            shutil.chown(path, group="rpsrig")
+            os.chmod(path, 0o2775)  # noqa: S103 - shared with the rig's board accounts
+        except (LookupError, PermissionError):
+            pass
+    return path
+
+
 def llama_build_dir(source: LlamaSource, *, opencl: bool = False) -> Path:
     """Where `ensure_llama_build` keeps the build of `source` with these flags (build.sh's naming)."""
     flavour = "opencl" if opencl else "cpu"
@@ -213,7 +226,8 @@ def ensure_llama_build(source: LlamaSource | None = None, *, opencl: bool = Fals
         "RPS_LLAMA_REF": source.commit,
         "RPS_GPU": "on" if opencl else "off",
         "RPS_SWAP": "off",
-        "CCACHE_DIR": os.environ.get("CCACHE_DIR", str(cache_dir() / "ccache")),
+        "CCACHE_DIR": os.environ.get("CCACHE_DIR", str(rig_ccache_dir())),
+        "CCACHE_UMASK": "002",
     }
     proc = subprocess.run(
         ["nice", "bash", str(REMOTE / "build.sh")], env=env, capture_output=True, text=True, check=False

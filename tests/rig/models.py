@@ -362,7 +362,12 @@ def find_llama_quantize() -> Path | None:
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )
-    return found[0] if found else None
+    if found:
+        return found[0]
+    from rig.build import llama_bin_dir  # nothing built yet: build it now, once, into the rig cache
+
+    bin_dir = llama_bin_dir()
+    return bin_dir / "llama-quantize" if bin_dir is not None else None
 
 
 def tiny_quantized_path(qtype: str = "Q4_0", *, pure: bool = True) -> Path:

@@ -80,6 +80,10 @@ class StudioState(QObject):
         self._connection = ConnectionState.DISCONNECTED
         self._server = ServerState.UNKNOWN
         self.board: object | None = None
+        # Where the chat reaches the board's llama-server (the local end of the SSH forward, or the LAN URL)
+        # and its API key, if any; set by the Server page with the RUNNING state.
+        self.server_url: str = ""
+        self.server_api_key: str | None = None
 
     @property
     def board_name(self) -> str:
@@ -108,7 +112,12 @@ class StudioState(QObject):
             self._connection = state
             self.connection_changed.emit(state)
 
-    def set_server(self, state: ServerState) -> None:
+    def set_server(self, state: ServerState, url: str | None = None, api_key: str | None = None) -> None:
+        if url is not None:
+            self.server_url = url
+            self.server_api_key = api_key
+        if state is not ServerState.RUNNING and url is None:
+            self.server_url, self.server_api_key = "", None
         if state is not self._server:
             self._server = state
             self.server_changed.emit(state)

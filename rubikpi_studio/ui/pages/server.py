@@ -444,7 +444,7 @@ class ServerPage(Page):
             "loading": ServerState.STARTING,
             "restarting": ServerState.STARTING,
         }.get(self.last_status.state, ServerState.FAILED)
-        self.context.state.set_server(state)
+        self.context.state.set_server(state, url=self.last_status.local_url, api_key=handle.api_key)
         self._show_status()
         self._update_buttons()
         self._start_watching()
@@ -500,7 +500,11 @@ class ServerPage(Page):
                 self.context.state.set_server(ServerState.STARTING)
                 self.status_label.setText(tr("The server stopped and is being restarted…"))
             elif ev.kind == STEP_DONE and ev.step == "load" and self.cancel is None:
-                self.context.state.set_server(ServerState.RUNNING)
+                self.context.state.set_server(
+                    ServerState.RUNNING,
+                    url=self.local_url or None,
+                    api_key=self.handle.api_key if self.handle is not None else None,
+                )
                 self._show_status()
             elif ev.kind in (INFO, LOG):
                 continue

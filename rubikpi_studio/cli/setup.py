@@ -1,0 +1,81 @@
+"""`rubikpi-studio setup HOST`: build llama.cpp on the board (dependencies, OpenCL, build, check, PATH)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from ..core import setup
+from ..core.errors import SudoFailed
+from ..core.events import CancelToken
+from .common import Output, add_connection_args, connect
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "setup",
+        help="build llama.cpp on the board (re-attaches to a setup already running there)",
+        description="Runs the manual's steps on the board as one job that survives a dropped connection: "
+        "missing apt packages, OpenCL headers and loader, llama.cpp with OpenCL (or CPU), a check, PATH.",
+    )
+    add_connection_args(parser)
+    parser.add_argument(
+        "--ref", default=setup.LLAMA_REF, help="llama.cpp commit, tag or branch (default: the manual's)"
+    )
+    parser.add_argument("--repo", default=setup.LLAMA_REPO, help="llama.cpp repository URL")
+    parser.add_argument("--cpu-only", action="store_true", help="build without OpenCL (-DGGML_OPENCL=OFF)")
+    parser.add_argument("--gpu", action="store_true", help="build with OpenCL even if no Adreno GPU is found")
+    parser.add_argument("--no-path", action="store_true", help="do not add llama.cpp to the board's PATH")
+    parser.add_argument("--smoke-model", default="", help="a GGUF on the board for a short GPU smoke test")
+    parser.add_argument("--jobs", type=int, help="compile jobs (default: from the board's free RAM)")
+    parser.add_argument(
+        "--sudo-password-stdin",
+        action="store_true",
+        help="read the sudo password from stdin (the line after the login password with --password-stdin)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    spec = setup.SetupSpec(
+        llama_repo=args.repo,
+        llama_ref=args.ref,
+        gpu="off" if args.cpu_only else ("on" if args.gpu else "auto"),
+        add_path=not args.no_path,
+        smoke_model=args.smoke_model,
+        jobs=args.jobs,
+    )
+    spec.validate()
+    sudo_password: str | None = None
+    board = connect(args, out)
+    if args.sudo_password_stdin:
+        sudo_password = sys.stdin.readline().rstrip("\r\n")
+    cancel = CancelToken()
+    try:
+        for _attempt in range(2):
+            try:
+                result = setup.run_setup(
+                    board, spec, sudo_password=sudo_password, report=out.event, cancel=cancel
+                )
+                break
+            except SudoFailed as exc:
+                if exc.reason != "needed" or not sys.stdin.isatty() or out.as_json:
+                    raise
+                sudo_password = getpass.getpass(f"sudo password for {board.target.user} on the board: ")
+        else:  # pragma: no cover - the loop either breaks or raises
+            return 1
+    except KeyboardInterrupt:
+        cancel.cancel()
+        raise
+    finally:
+        board.close()
+
+    def human() -> None:
+        print(result.summary())
+
+    out.result(
+        {"ok": True, "summary": result.summary(), "info": result.info, "skipped": result.skipped}, human
+    )
+    return 0

@@ -1,0 +1,282 @@
+"""The Setup page: one button for the manual's five blocks of commands, with steps, progress, ETA and the log.
+
+The setup runs on the board as a detached job. Leaving the page, dropping the connection or closing the app
+does not stop it; coming back re-attaches to the same job and catches up.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from rubikpi_studio.core import jobs
+from rubikpi_studio.core import setup as core_setup
+from rubikpi_studio.core.errors import Cancelled, StudioError, SudoFailed
+from rubikpi_studio.core.events import CancelToken
+from rubikpi_studio.core.ssh import Board
+
+from ..bridge import EventBridge, run_in_thread, show_error
+from ..i18n import QT_TRANSLATE_NOOP
+from ..widgets import LogPane, StepList
+from .base import Page, PageContext, register_page
+
+log = logging.getLogger(__name__)
+
+STEP_TITLES = {
+    "preflight": QT_TRANSLATE_NOOP("SetupPage", "Check the board"),
+    "deps": QT_TRANSLATE_NOOP("SetupPage", "Install missing packages"),
+    "opencl": QT_TRANSLATE_NOOP("SetupPage", "OpenCL headers and loader"),
+    "source": QT_TRANSLATE_NOOP("SetupPage", "Get the llama.cpp source"),
+    "build": QT_TRANSLATE_NOOP("SetupPage", "Build llama.cpp"),
+    "verify": QT_TRANSLATE_NOOP("SetupPage", "Check the build"),
+    "path": QT_TRANSLATE_NOOP("SetupPage", "Add llama.cpp to PATH"),
+}
+
+
+@register_page
+class SetupPage(Page):
+    name = "setup"
+    title = QT_TRANSLATE_NOOP("Page", "Setup")
+    order = 20
+    icon = "setup"
+    needs_board = True
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.cancel: CancelToken | None = None
+        self.result: core_setup.SetupResult | None = None
+        self.running = False
+        self._sudo_password: str | None = None
+
+        self.heading = QLabel()
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        self.start_button = QPushButton()
+        self.start_button.setObjectName("startSetupButton")
+        self.start_button.clicked.connect(self._on_start_button_clicked)
+        self.cpu_check = QCheckBox()
+        self.path_check = QCheckBox()
+        self.path_check.setChecked(True)
+        self.ref_edit = QLineEdit(core_setup.LLAMA_REF)
+        self.ref_label = QLabel()
+        options = QHBoxLayout()
+        options.addWidget(self.cpu_check)
+        options.addWidget(self.path_check)
+        options.addStretch(1)
+        options.addWidget(self.ref_label)
+        options.addWidget(self.ref_edit, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addStretch(1)
+        self.outcome = QLabel()
+        self.outcome.setObjectName("setupOutcome")
+        self.outcome.setWordWrap(True)
+        self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.steps = StepList()
+        self.steps.set_steps(
+            [(sid, QCoreApplication.translate("SetupPage", t)) for sid, t in STEP_TITLES.items()]
+        )
+        self.steps.cancel_requested.connect(self._on_cancel_requested)
+        self.log_box = QGroupBox()
+        self.log_pane = LogPane()
+        QVBoxLayout(self.log_box).addWidget(self.log_pane)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.steps)
+        splitter.addWidget(self.log_box)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+
+        self.bridge = EventBridge(self)
+        self.bridge.events_ready.connect(self.steps.apply_events)
+        self.bridge.events_ready.connect(self.log_pane.apply_events)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.intro)
+        layout.addLayout(options)
+        layout.addLayout(buttons)
+        layout.addWidget(self.outcome)
+        layout.addWidget(splitter, 1)
+        context.state.connection_changed.connect(self._on_state_connection_changed)
+        self.retranslate()
+        self._update_buttons()
+
+    def retranslate(self) -> None:
+        self.heading.setText(QCoreApplication.translate("SetupPage", "Set up llama.cpp on the board"))
+        self.intro.setText(
+            QCoreApplication.translate(
+                "SetupPage",
+                "Installs what is missing, builds llama.cpp with the Adreno GPU (OpenCL) backend where the "
+                "board has the Qualcomm driver, checks the result and adds it to the board's PATH. The work "
+                "runs on the board: you may close the app, it carries on and the app finds it again.",
+            )
+        )
+        self.start_button.setText(QCoreApplication.translate("SetupPage", "Set up the board"))
+        self.cpu_check.setText(QCoreApplication.translate("SetupPage", "CPU only (no OpenCL)"))
+        self.path_check.setText(QCoreApplication.translate("SetupPage", "Add to the board's PATH"))
+        self.ref_label.setText(QCoreApplication.translate("SetupPage", "llama.cpp version (commit or tag):"))
+        self.log_box.setTitle(QCoreApplication.translate("SetupPage", "Log"))
+
+    @property
+    def board(self) -> Board | None:
+        board = self.context.state.board
+        return board if isinstance(board, Board) else None
+
+    def _update_buttons(self) -> None:
+        connected = self.board is not None
+        self.start_button.setEnabled(connected and not self.running)
+        self.steps.set_cancellable(self.running)
+        for w in (self.cpu_check, self.path_check, self.ref_edit):
+            w.setEnabled(not self.running)
+
+    def activate(self) -> None:
+        self._update_buttons()
+
+    @asyncSlot(object)
+    async def _on_state_connection_changed(self, _state: object) -> None:
+        self._update_buttons()
+        board = self.board
+        if board is None or self.running:
+            return
+        # A setup that is still running on the board (started before the app was closed): re-attach.
+        try:
+            running = await run_in_thread(jobs.find_running, board, core_setup.JOB_KEY)
+        except StudioError as exc:
+            log.info("could not look for a running setup: %s", exc)
+            return
+        if running is not None:
+            await self.run_setup()
+
+    def spec(self) -> core_setup.SetupSpec:
+        return core_setup.SetupSpec(
+            llama_ref=self.ref_edit.text().strip() or core_setup.LLAMA_REF,
+            gpu="off" if self.cpu_check.isChecked() else "auto",
+            add_path=self.path_check.isChecked(),
+        )
+
+    @asyncSlot()
+    async def _on_start_button_clicked(self) -> None:
+        await self.run_setup()
+
+    def _on_cancel_requested(self) -> None:
+        if self.cancel is not None:
+            self.cancel.cancel()
+            self.outcome.setText(QCoreApplication.translate("SetupPage", "Stopping the setup on the board…"))
+
+    async def run_setup(self, spec: core_setup.SetupSpec | None = None) -> core_setup.SetupResult | None:
+        board = self.board
+        if board is None or self.running:
+            return None
+        spec = spec or self.spec()
+        self.running = True
+        self.cancel = CancelToken()
+        self.result = None
+        self.steps.reset()
+        self.steps.set_steps(
+            [(sid, QCoreApplication.translate("SetupPage", t)) for sid, t in STEP_TITLES.items()]
+        )
+        self.outcome.setText(QCoreApplication.translate("SetupPage", "Working on the board…"))
+        self._update_buttons()
+        try:
+            for _attempt in range(3):
+                try:
+                    self.result = await run_in_thread(
+                        core_setup.run_setup,
+                        board,
+                        spec,
+                        sudo_password=self._sudo_password,
+                        report=self.bridge,
+                        cancel=self.cancel,
+                    )
+                    break
+                except SudoFailed as exc:
+                    self.bridge.flush()
+                    label = (
+                        QCoreApplication.translate(
+                            "SetupPage", "sudo refused the password. The board account's password:"
+                        )
+                        if exc.reason == "password"
+                        else QCoreApplication.translate(
+                            "SetupPage",
+                            "Installing packages needs root. The board account's password for sudo:",
+                        )
+                    )
+                    password = await self._ask_password(label)
+                    if password is None:
+                        raise
+                    self._sudo_password = password
+            self.bridge.flush()
+            if self.result is not None:
+                self.outcome.setText(self._summary(self.result))
+            return self.result
+        except Cancelled:
+            self.bridge.flush()
+            self.outcome.setText(QCoreApplication.translate("SetupPage", "The setup was cancelled."))
+            return None
+        except StudioError as exc:
+            self.bridge.flush()
+            tail = exc.data.get("log_tail", "")
+            self.outcome.setText(
+                QCoreApplication.translate("SetupPage", "The setup stopped: {message}").format(
+                    message=exc.message
+                )
+            )
+            if tail:
+                self.log_pane.append_lines(str(tail).splitlines())
+            show_error(self, exc)
+            return None
+        finally:
+            self.running = False
+            self.cancel = None
+            self._update_buttons()
+
+    def _summary(self, result: core_setup.SetupResult) -> str:
+        info = result.info
+        build = info.get("build_number", "")
+        version = f"b{build}" if build and build != "0" else info.get("version", "")
+        if result.gpu_used:
+            return QCoreApplication.translate(
+                "SetupPage", "llama.cpp {version} is ready, built with {backend}. GPU: {device}."
+            ).format(version=version, backend=result.backend or "OpenCL", device=info.get("device", "Adreno"))
+        return QCoreApplication.translate(
+            "SetupPage", "llama.cpp {version} is ready, built with {backend}. The GPU is not used: {why}"
+        ).format(
+            version=version,
+            backend=result.backend or "CPU",
+            why=info.get("gpu_reason")
+            or info.get("device")
+            or QCoreApplication.translate("SetupPage", "no Adreno OpenCL device"),
+        )
+
+    async def _ask_password(self, label: str) -> str | None:
+        from .board import dialog_result
+
+        dialog = QInputDialog(self)
+        dialog.setObjectName("sudoPrompt")
+        dialog.setWindowTitle("RUBIK Pi Studio")
+        dialog.setLabelText(label)
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        result = await dialog_result(dialog)
+        text = dialog.textValue()
+        dialog.deleteLater()
+        return text if result and text else None

@@ -1,0 +1,262 @@
+"""Board setup against the rig: the real remote scripts build real llama.cpp (CPU) from the local repository.
+
+The compile cache is shared across rig accounts (tests/rig/build.py), so after the first build the others are
+mostly cache hits; each test still runs every step for real on a board account of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import rig
+from conftest import BuiltBoard
+from rig.build import rig_setup_spec, rig_source
+
+from rubikpi_studio.core import jobs
+from rubikpi_studio.core.errors import Cancelled, RemoteFailed, SudoFailed, UsageError
+from rubikpi_studio.core.events import PROGRESS, CancelToken, Event
+from rubikpi_studio.core.setup import STEPS, SetupSpec, run_setup
+from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def connect(sshd: rig.RigSshd, account: rig.RigAccount, kh: Path, port: int | None = None) -> Board:
+    target = Target(
+        sshd.host,
+        port or sshd.port,
+        account.user,
+        identity=str(account.key_path),
+        look_for_keys=False,
+        use_agent=False,
+    )
+    return Board.connect(target, KnownHosts(kh, system_paths=[]))
+
+
+def job_log(account: rig.RigAccount, job: jobs.Job) -> str:
+    return rig.run_as(account.user, ["cat", f"{job.dir}/log"]).stdout
+
+
+def processes_of(account: rig.RigAccount) -> list[str]:
+    out = rig.run_as(account.user, 'ps -u "$(id -u)" -o pid=,args= || true').stdout
+    # the ps itself and the shell running it are not the board's work
+    return [
+        line for line in out.splitlines() if line.strip() and "ps -u" not in line and "-o pid=" not in line
+    ]
+
+
+def test_setup_from_nothing_then_every_step_skipped(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    events: list[Event] = []
+    with connect(rig_sshd, fresh_account, tmp_known_hosts) as board:
+        first = run_setup(board, rig_setup_spec(), sudo_password=fresh_account.password, report=events.append)
+        assert first.job.status == 0
+        assert {"source", "build", "path"} <= set(first.done), first.done
+        assert first.backend == "CPU" and not first.gpu_used
+        assert first.info.get("build_number") == "11434"
+        assert "not used" in first.summary()
+        fractions = [e.fraction for e in events if e.kind == PROGRESS and e.step == "build"]
+        assert fractions and fractions == sorted(fractions) and fractions[-1] > 0.9, (
+            "ninja's [n/m] drives progress"
+        )
+        bin_dir = f"{fresh_account.home}/dev/llm/llama.cpp/build/bin"
+        for tool in ("llama-server", "llama-quantize", "llama-cli", "llama-bench", "llama-mtmd-cli"):
+            assert board.run(["test", "-x", f"{bin_dir}/{tool}"]).ok, tool
+        version = board.run([f"{bin_dir}/llama-server", "--version"])
+        assert "build 11434" in version.stdout + version.stderr
+        profile = board.run("cat ~/.bash_profile").stdout
+        assert profile.count("# Begin llama.cpp") == 1
+
+        second = run_setup(board, rig_setup_spec(), sudo_password=fresh_account.password)
+        assert second.job.status == 0
+        assert {"deps", "opencl", "source", "build", "path"} <= set(second.skipped), second.skipped
+        assert "build" not in second.done
+        assert board.run("cat ~/.bash_profile").stdout.count("# Begin llama.cpp") == 1
+    assert first.job.id != second.job.id
+
+
+def test_cut_connection_mid_build_reattaches_to_the_same_job(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_path: Path
+) -> None:
+    kh = tmp_path / "kh"
+    with rig.FaultProxy(rig_sshd.port) as proxy:
+        rig_sshd.write_known_hosts(kh, proxy.port, rig_sshd.port)
+        board = connect(rig_sshd, fresh_account, kh, port=proxy.port)
+        cut = threading.Event()
+        reconnects: list[Board] = []
+        after_cut: list[Event] = []
+
+        def report(ev: Event) -> None:
+            if cut.is_set():
+                after_cut.append(ev)
+            elif ev.kind == PROGRESS and ev.step == "build" and (ev.fraction or 0) > 0.05:
+                cut.set()
+                proxy.cut()
+
+        def reconnect() -> Board:
+            b = connect(rig_sshd, fresh_account, kh)  # straight to sshd: the proxy's link is gone
+            reconnects.append(b)
+            return b
+
+        result = run_setup(
+            board, rig_setup_spec(), sudo_password=fresh_account.password, report=report, reconnect=reconnect
+        )
+        board.close()
+        for b in reconnects:
+            b.close()
+    assert cut.is_set() and reconnects, "the connection was cut during the build and the app reconnected"
+    assert result.job.status == 0
+    assert any(e.kind == PROGRESS and e.step == "build" for e in after_cut), (
+        "progress caught up after the cut"
+    )
+    log = job_log(fresh_account, result.job)
+    assert log.count("@rps1 step build ") == 1, (
+        "the build ran once: the app re-attached instead of restarting"
+    )
+    assert log.count("@rps1 step source ") == 1
+    started = rig.run_as(fresh_account.user, "ls ~/.local/state/rubikpi-studio/jobs | grep -vc by-key").stdout
+    assert started.strip() == "1", "one job, not a second one after the reconnect"
+
+
+def test_cancel_build_leaves_no_process(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    cancel = CancelToken()
+
+    def report(ev: Event) -> None:
+        if ev.kind == PROGRESS and ev.step == "build" and (ev.fraction or 0) > 0.02:
+            cancel.cancel()
+
+    with connect(rig_sshd, fresh_account, tmp_known_hosts) as board, pytest.raises(Cancelled):
+        run_setup(board, rig_setup_spec(), sudo_password=fresh_account.password, report=report, cancel=cancel)
+    left = processes_of(fresh_account)
+    assert not [
+        p for p in left if any(w in p for w in ("ninja", "cc1plus", "cmake", "setup.sh", "build.sh"))
+    ], left
+
+
+def test_too_little_disk_says_how_much_is_needed(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    spec = rig_setup_spec(extra_env={"RPS_NEED_DISK_MB": "900000000"})
+    with connect(rig_sshd, rig_account, tmp_known_hosts) as board, pytest.raises(RemoteFailed) as info:
+        run_setup(board, spec, sudo_password=rig_account.password)
+    assert info.value.code == "E_NO_SPACE"
+    assert "900000000" in str(info.value) or "878907" in str(info.value) or "MB" in str(info.value)
+    assert info.value.data.get("step") == "preflight"
+
+
+def test_unreachable_source_repository(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    spec = rig_setup_spec()
+    spec.llama_repo = "/nonexistent/llama.cpp.git"
+    with connect(rig_sshd, rig_account, tmp_known_hosts) as board, pytest.raises(RemoteFailed) as info:
+        run_setup(board, spec, sudo_password=rig_account.password)
+    assert info.value.code == "E_SOURCE_UNREACHABLE"
+    assert "/nonexistent/llama.cpp.git" in str(info.value)
+
+
+def test_failing_compile_shows_the_error_lines(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path, tmp_path: Path
+) -> None:
+    source = rig_source()
+    broken = tmp_path / "broken.git"
+    work = tmp_path / "work"
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
+    subprocess.run(["git", "clone", "-q", "--no-checkout", str(source.repo), str(work)], check=True, env=env)
+    subprocess.run(["git", "-C", str(work), "checkout", "-q", source.commit], check=True, env=env)
+    target = work / "tools" / "quantize" / "quantize.cpp"
+    target.write_text(target.read_text() + "\n#error rps-deliberately-broken\n")
+    subprocess.run(["git", "-C", str(work), "commit", "-qam", "break"], check=True, env=env)
+    commit = subprocess.run(
+        ["git", "-C", str(work), "rev-parse", "HEAD"], capture_output=True, text=True, check=True, env=env
+    ).stdout.strip()
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(broken)], check=True, env=env)
+    subprocess.run(["chmod", "-R", "a+rX", str(tmp_path)], check=True)
+    subprocess.run(["git", "config", "--system", "--add", "safe.directory", str(broken)], check=True)
+    spec = rig_setup_spec()
+    spec.llama_repo, spec.llama_ref = str(broken), commit
+    try:
+        with connect(rig_sshd, fresh_account, tmp_known_hosts) as board, pytest.raises(RemoteFailed) as info:
+            run_setup(board, spec, sudo_password=fresh_account.password)
+    finally:
+        subprocess.run(
+            ["git", "config", "--system", "--unset-all", "safe.directory", str(broken)], check=False
+        )
+    assert info.value.code == "E_BUILD"
+    assert "rps-deliberately-broken" in str(info.value.data.get("log_tail", "")) + str(info.value)
+    assert "Traceback" not in str(info.value)
+
+
+def test_wrong_or_missing_sudo_password(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    # `sl` is not installed on the rig: the deps step needs root to install it.
+    spec = rig_setup_spec(steps=("deps",), extra_env={"RPS_APT_PACKAGES": "sl"})
+    with connect(rig_sshd, rig_account, tmp_known_hosts) as board:
+        with pytest.raises(SudoFailed) as wrong:
+            run_setup(board, spec, sudo_password="not the password")
+        assert wrong.value.reason == "password"
+        with pytest.raises(SudoFailed) as missing:
+            run_setup(board, spec)
+        assert missing.value.reason == "needed"
+    assert "not the password" not in rig_sshd.log_text()
+
+
+def test_bad_spec_is_refused_before_anything_runs() -> None:
+    for bad in (
+        SetupSpec(llama_ref="main; touch /tmp/x"),
+        SetupSpec(llama_repo="$(reboot)"),
+        SetupSpec(gpu="maybe"),
+        SetupSpec(steps=("nope",)),
+    ):
+        with pytest.raises(UsageError):
+            bad.validate()
+    assert next(s for s, _ in STEPS) == "preflight"
+
+
+def test_cli_setup_on_a_built_board(built_board: BuiltBoard) -> None:
+    bb = built_board
+    cmd = [
+        sys.executable,
+        "-m",
+        "rubikpi_studio",
+        "--cli",
+        "setup",
+        "127.0.0.1",
+        "--port",
+        str(bb.sshd.port),
+        "--user",
+        bb.account.user,
+        "--identity",
+        str(bb.account.key_path),
+        "--known-hosts",
+        str(bb.known_hosts),
+        "--cpu-only",
+        "--ref",
+        rig_source().commit,
+        "--repo",
+        str(rig_source().repo),
+        "--json",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    kinds = {(e.get("kind"), e.get("step")) for e in lines}
+    assert ("skip", "build") in kinds and ("skip", "deps") in kinds
+    assert lines[-1].get("ok") is True and "llama.cpp b11434" in lines[-1]["summary"]
