@@ -1,0 +1,84 @@
+"""The Setup page against the rig: one button runs the real setup job; steps, progress and log follow it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import rig
+from conftest import until  # tests/gui/conftest.py
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from rig.build import rig_setup_spec
+
+from rubikpi_studio.core import jobs
+from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.ui import app as app_module
+from rubikpi_studio.ui import paths
+from rubikpi_studio.ui.pages.base import ConnectionState
+from rubikpi_studio.ui.pages.setup import SetupPage
+from rubikpi_studio.ui.widgets import StepState
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def test_setup_page_runs_the_job_shows_progress_and_cancels(
+    qtbot: QtBot,
+    qrun: Callable[[Any], Any],
+    rig_sshd: rig.RigSshd,
+    fresh_account: rig.RigAccount,
+    tmp_known_hosts: Path,
+) -> None:
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    window = studio.window
+    window.resize(1200, 800)
+    window.show()
+    page = window.page("setup")
+    assert isinstance(page, SetupPage)
+    target = Target(
+        rig_sshd.host,
+        rig_sshd.port,
+        fresh_account.user,
+        identity=str(fresh_account.key_path),
+        look_for_keys=False,
+        use_agent=False,
+    )
+    board = Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[]))
+    spec = rig_setup_spec()
+
+    async def scenario() -> None:
+        studio.state.set_board_name("rig")
+        studio.state.set_connection(ConnectionState.CONNECTED, board)
+        window.show_page("setup")
+        assert page.start_button.isEnabled()
+        task = page.run_setup(spec)
+        fut = asyncio.ensure_future(task)
+        await until(
+            lambda: page.steps.state_of("build") is StepState.RUNNING, timeout=300, what="build running"
+        )
+        await until(lambda: page.steps.overall_fraction > 0.5, timeout=300, what="half way")
+        assert not page.start_button.isEnabled() and page.running
+        QApplication.processEvents()
+        if os.environ.get("RPS_SCREENSHOTS"):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(SCREENSHOTS / "setup-mid-build.png"))
+        assert page.steps.state_of("preflight") is StepState.DONE
+        assert page.steps.state_of("opencl") is StepState.SKIPPED
+        assert "compiling" in page.log_pane.toPlainText() or "[" in page.log_pane.toPlainText()
+        page.steps.cancel_button.click()
+        result = await fut
+        assert result is None
+        assert "cancelled" in page.outcome.text()
+
+    try:
+        qrun(scenario())
+        assert jobs.find_running(board, "setup") is None, "cancel stopped the job on the board"
+    finally:
+        board.close()
+    assert page.start_button.isEnabled()
