@@ -20,6 +20,8 @@ packages=(
   gnome-keyring dbus dbus-x11
   # the llama.cpp build on the rig: compiler, cache, OpenCL against PoCL
   build-essential cmake ninja-build ccache git curl opencl-headers ocl-icd-opencl-dev pocl-opencl-icd clinfo
+  # what remote/deps.sh asks for on a board (the manual's list): present, so the rig's setup needs no apt
+  libcurl4-openssl-dev libssl-dev
   # dev.py creates a venv (Debian's python3 has no ensurepip without python3-venv)
   python3 python3-venv
 )
