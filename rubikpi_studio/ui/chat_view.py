@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMimeData, Qt, Signal
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QImage, QKeyEvent, QTextOption
+from PySide6.QtCore import QCoreApplication, QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QImage, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -83,77 +83,95 @@ def _mono_font_family() -> str:
 
 
 class CodeBlock(QFrame):
-    """A fenced code block: monospace, no wrapping (a horizontal scroll bar instead), and a Copy button."""
+    """A fenced code block: monospace on a tinted background, with a Copy button.
+
+    The code is a word-wrapping label rather than a text editor: an editor per block made every layout pass of
+    a long answer cost ~10 ms per block (measured with bench/ui_stall.py), the label's height is cached.
+    """
 
     def __init__(self, segment: Segment, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("codeBlock")
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(QPalette.ColorRole.AlternateBase)
         self.segment = segment
-        self.language = QLabel()
+        self.language = QLabel(segment.language)
         self.language.setProperty(I18N_SKIP, True)
         self.copy_button = QPushButton()
         self.copy_button.setFlat(True)
         self.copy_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.copy_button.clicked.connect(self._on_copy_button_clicked)
-        self.editor = QPlainTextEdit()
-        self.editor.setProperty(I18N_SKIP, True)
-        self.editor.setReadOnly(True)
-        self.editor.setFrameShape(QFrame.Shape.NoFrame)
-        self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.editor.setWordWrapMode(QTextOption.WrapMode.NoWrap)
-        self.editor.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.editor.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self.editor.setFont(font)
+        self.code = CachedLabel()
+        self.code.setObjectName("code")
+        self.code.setProperty(I18N_SKIP, True)
+        self.code.setTextFormat(Qt.TextFormat.PlainText)
+        self.code.setWordWrap(True)
+        self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.code.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.code.set_cached_text(segment.text)
         head = QHBoxLayout()
-        head.setContentsMargins(6, 2, 2, 0)
+        head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(self.language)
         head.addStretch(1)
         head.addWidget(self.copy_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(8, 2, 8, 6)
         layout.setSpacing(0)
         layout.addLayout(head)
-        layout.addWidget(self.editor)
-        self.setStyleSheet(
-            "#codeBlock { background: palette(alternate-base); border-radius: 4px; }"
-            " QPlainTextEdit { background: palette(alternate-base); }"
-        )
-        self.set_segment(segment, force=True)
+        layout.addWidget(self.code)
         self.retranslate()
 
     def retranslate(self) -> None:
         self.copy_button.setText(QCoreApplication.translate("ChatPage", "Copy"))
         self.copy_button.setToolTip(QCoreApplication.translate("ChatPage", "Copy the code"))
 
-    def set_segment(self, segment: Segment, *, force: bool = False) -> None:
-        old = self.segment
+    def set_segment(self, segment: Segment) -> None:
+        if segment.language != self.segment.language:
+            self.language.setText(segment.language)
+        if segment.text != self.segment.text:
+            self.code.set_cached_text(segment.text)
         self.segment = segment
-        self.language.setText(segment.language)
-        if not force and segment.text.startswith(old.text) and old.text:
-            tail = segment.text[len(old.text) :]
-            if tail:
-                cursor = self.editor.textCursor()
-                cursor.movePosition(cursor.MoveOperation.End)
-                cursor.insertText(tail)
-        elif force or segment.text != old.text:
-            self.editor.setPlainText(segment.text)
-        self._fit_height()
-
-    def _fit_height(self) -> None:
-        lines = max(1, self.segment.text.count("\n") + 1)
-        metrics = self.editor.fontMetrics()
-        bar = self.editor.horizontalScrollBar().sizeHint().height()
-        self.editor.setFixedHeight(
-            lines * metrics.lineSpacing() + 2 * int(self.editor.document().documentMargin()) + bar
-        )
 
     def _on_copy_button_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.segment.text)
 
 
-class MarkdownLabel(QLabel):
+class CachedLabel(QLabel):
+    """A word-wrapping label whose size hints are computed once per text (and width).
+
+    QLabel lays its whole document out again on every size query, and the chat's layout asks every label on
+    every change; cached, a finished segment costs nothing while the answer grows below it.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._heights: dict[int, int] = {}
+        self._hints: dict[str, QSize] = {}
+
+    def set_cached_text(self, text: str) -> None:
+        self._heights.clear()
+        self._hints.clear()
+        self.setText(text)
+
+    def heightForWidth(self, width: int) -> int:
+        h = self._heights.get(width)
+        if h is None:
+            h = self._heights[width] = super().heightForWidth(width)
+        return h
+
+    def sizeHint(self) -> QSize:
+        if "size" not in self._hints:
+            self._hints["size"] = super().sizeHint()
+        return self._hints["size"]
+
+    def minimumSizeHint(self) -> QSize:
+        if "minimum" not in self._hints:
+            self._hints["minimum"] = super().minimumSizeHint()
+        return self._hints["minimum"]
+
+
+class MarkdownLabel(CachedLabel):
     def __init__(self, segment: Segment, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.segment = segment
@@ -163,11 +181,11 @@ class MarkdownLabel(QLabel):
         self.setOpenExternalLinks(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.setText(segment.text)
+        self.set_cached_text(segment.text)
 
     def set_segment(self, segment: Segment) -> None:
         if segment.text != self.segment.text:
-            self.setText(segment.text)
+            self.set_cached_text(segment.text)
         self.segment = segment
 
 
@@ -262,8 +280,12 @@ class MessageWidget(QFrame):
                 isinstance(widget, MarkdownLabel) and seg.kind == "markdown"
             ):
                 widget.set_segment(seg)
-            elif isinstance(widget, QLabel) and not isinstance(widget, MarkdownLabel) and seg.kind == "plain":
-                widget.setText(seg.text)
+            elif (
+                isinstance(widget, CachedLabel)
+                and not isinstance(widget, MarkdownLabel)
+                and seg.kind == "plain"
+            ):
+                widget.set_cached_text(seg.text)
             else:
                 new = self._make_segment(seg)
                 if widget is not None:
@@ -285,10 +307,11 @@ class MessageWidget(QFrame):
             return CodeBlock(seg)
         if seg.kind == "markdown":
             return MarkdownLabel(seg)
-        label = QLabel(seg.text)  # the user's own words: shown as typed
+        label = CachedLabel()  # the user's own words: shown as typed
         label.setProperty(I18N_SKIP, True)
         label.setTextFormat(Qt.TextFormat.PlainText)
         label.setWordWrap(True)
+        label.set_cached_text(seg.text)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
 

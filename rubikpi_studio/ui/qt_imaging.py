@@ -44,7 +44,8 @@ def image_to_bytes(image: QImage, fmt: str = "PNG", quality: int = -1) -> bytes:
     buf = QByteArray()
     dev = QBuffer(buf)
     dev.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(dev, fmt.encode("ascii"), quality):
+    # PySide6 6.11 accepts the format as str at run time although its stubs say bytes.
+    if not image.save(dev, fmt, quality):  # type: ignore[call-overload]
         raise ImageRejected(f"The image could not be encoded as {fmt}.")
     dev.close()
     return bytes(buf.data())

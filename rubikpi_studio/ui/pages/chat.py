@@ -154,10 +154,6 @@ class _StreamBuffer:
             return text, self.last
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ChatPage", text)
-
-
 @register_page
 class ChatPage(Page):
     name = "chat"
@@ -330,32 +326,46 @@ class ChatPage(Page):
 
     # ------------------------------------------------------------------ texts
     def retranslate(self) -> None:
-        self.search_edit.setPlaceholderText(_tr("Search conversations"))
-        self.new_button.setText(_tr("New"))
-        self.rename_button.setText(_tr("Rename"))
-        self.delete_button.setText(_tr("Delete"))
-        self.export_button.setText(_tr("Export"))
-        self.export_md_action.setText(_tr("Markdown…"))
-        self.export_json_action.setText(_tr("JSON…"))
-        self.settings_button.setText(_tr("Settings"))
-        self.settings_button.setToolTip(_tr("System prompt and sampling for this conversation"))
-        self.input.setPlaceholderText(_tr("Message the model (Enter sends, Shift+Enter for a new line)"))
-        self.send_button.setText(_tr("Send"))
-        self.stop_button.setText(_tr("Stop"))
-        self.stop_button.setToolTip(_tr("Stop the answer (Esc)"))
-        self.attach_button.setText(_tr("Image…"))
-        self.settings_box.setTitle(_tr("This conversation"))
-        labels = [_tr("System prompt"), _tr("Temperature"), _tr("Top-p"), _tr("Max tokens"), _tr("Seed")]
+        self.search_edit.setPlaceholderText(QCoreApplication.translate("ChatPage", "Search conversations"))
+        self.new_button.setText(QCoreApplication.translate("ChatPage", "New"))
+        self.rename_button.setText(QCoreApplication.translate("ChatPage", "Rename"))
+        self.delete_button.setText(QCoreApplication.translate("ChatPage", "Delete"))
+        self.export_button.setText(QCoreApplication.translate("ChatPage", "Export"))
+        self.export_md_action.setText(QCoreApplication.translate("ChatPage", "Markdown…"))
+        self.export_json_action.setText(QCoreApplication.translate("ChatPage", "JSON…"))
+        self.settings_button.setText(QCoreApplication.translate("ChatPage", "Settings"))
+        self.settings_button.setToolTip(
+            QCoreApplication.translate("ChatPage", "System prompt and sampling for this conversation")
+        )
+        self.input.setPlaceholderText(
+            QCoreApplication.translate(
+                "ChatPage", "Message the model (Enter sends, Shift+Enter for a new line)"
+            )
+        )
+        self.send_button.setText(QCoreApplication.translate("ChatPage", "Send"))
+        self.stop_button.setText(QCoreApplication.translate("ChatPage", "Stop"))
+        self.stop_button.setToolTip(QCoreApplication.translate("ChatPage", "Stop the answer (Esc)"))
+        self.attach_button.setText(QCoreApplication.translate("ChatPage", "Image…"))
+        self.settings_box.setTitle(QCoreApplication.translate("ChatPage", "This conversation"))
+        labels = [
+            QCoreApplication.translate("ChatPage", "System prompt"),
+            QCoreApplication.translate("ChatPage", "Temperature"),
+            QCoreApplication.translate("ChatPage", "Top-p"),
+            QCoreApplication.translate("ChatPage", "Max tokens"),
+            QCoreApplication.translate("ChatPage", "Seed"),
+        ]
         for row, text in enumerate(labels):
             item = self.params_form.itemAt(row, QFormLayout.ItemRole.LabelRole)
             if item is not None and isinstance(item.widget(), QLabel):
                 item.widget().setText(text)  # type: ignore[union-attr]
-        self.system_edit.setPlaceholderText(_tr("e.g. You are a concise assistant."))
-        default = _tr("server default")
+        self.system_edit.setPlaceholderText(
+            QCoreApplication.translate("ChatPage", "e.g. You are a concise assistant.")
+        )
+        default = QCoreApplication.translate("ChatPage", "server default")
         self.temperature_spin.setSpecialValueText(default)
         self.top_p_spin.setSpecialValueText(default)
         self.max_tokens_spin.setSpecialValueText(default)
-        self.seed_spin.setSpecialValueText(_tr("random"))
+        self.seed_spin.setSpecialValueText(QCoreApplication.translate("ChatPage", "random"))
         self.view.retranslate()
         self._show_server()
         self._show_notice(self._notice_code)
@@ -364,25 +374,34 @@ class ChatPage(Page):
     def _show_server(self) -> None:
         info = self.server_info
         if self.endpoint is None:
-            text = _tr("No model server. Start one on the Server page.")
+            text = QCoreApplication.translate("ChatPage", "No model server. Start one on the Server page.")
         elif info is None:
-            text = _tr("The model server does not answer yet.")
+            text = QCoreApplication.translate("ChatPage", "The model server does not answer yet.")
             if self.server_error:
                 text += " " + self.server_error
         else:
-            vision = _tr("takes images") if info.has_vision else _tr("text only")
-            text = _tr("Model: {model} ({vision}, context {n_ctx} tokens)").format(
-                model=info.model, vision=vision, n_ctx=info.n_ctx
+            vision = (
+                QCoreApplication.translate("ChatPage", "takes images")
+                if info.has_vision
+                else QCoreApplication.translate("ChatPage", "text only")
             )
+            text = QCoreApplication.translate(
+                "ChatPage", "Model: {model} ({vision}, context {n_ctx} tokens)"
+            ).format(model=info.model, vision=vision, n_ctx=info.n_ctx)
         self.server_label.setText(text)
         if info is not None and info.has_vision:
-            tip = _tr("Attach an image (it is scaled down on this computer before sending)")
+            tip = QCoreApplication.translate(
+                "ChatPage", "Attach an image (it is scaled down on this computer before sending)"
+            )
         elif info is not None:
-            tip = _tr(
-                "The served model does not take images. Serve a vision model with its projector (mmproj)."
+            tip = QCoreApplication.translate(
+                "ChatPage",
+                "The served model does not take images. Serve a vision model with its projector (mmproj).",
             )
         else:
-            tip = _tr("Images can be attached once a vision model is being served.")
+            tip = QCoreApplication.translate(
+                "ChatPage", "Images can be attached once a vision model is being served."
+            )
         self.attach_button.setToolTip(tip)
 
     def _show_notice(self, code: str, detail: str = "") -> None:
@@ -391,7 +410,11 @@ class ChatPage(Page):
             self.notice_label.hide()
             self.notice_label.setText("")
             return
-        text = _tr(CHAT_ERRORS[code]) if code in CHAT_ERRORS else _tr("Something went wrong.")
+        text = (
+            QCoreApplication.translate("ChatPage", CHAT_ERRORS[code])
+            if code in CHAT_ERRORS
+            else QCoreApplication.translate("ChatPage", "Something went wrong.")
+        )
         self.notice_label.setText(text + (f" ({detail})" if detail else ""))
         self.notice_label.show()
 
@@ -510,7 +533,9 @@ class ChatPage(Page):
                 seen = {}
                 convs = store.list_conversations()
             for conv in convs:
-                item = QListWidgetItem(conv.title or _tr("New conversation"))
+                item = QListWidgetItem(
+                    conv.title or QCoreApplication.translate("ChatPage", "New conversation")
+                )
                 item.setData(Qt.ItemDataRole.UserRole, conv.id)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
                 if conv.id in seen:
@@ -551,7 +576,9 @@ class ChatPage(Page):
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("RUBIK Pi Studio")
-        box.setText(_tr("Delete this conversation? This cannot be undone."))
+        box.setText(
+            QCoreApplication.translate("ChatPage", "Delete this conversation? This cannot be undone.")
+        )
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         box.setDefaultButton(QMessageBox.StandardButton.No)
         box.finished.connect(
@@ -649,9 +676,16 @@ class ChatPage(Page):
     def _on_export_chosen(self, fmt: str) -> None:
         if self.conversation_id is None:
             return
-        filters = _tr("Markdown (*.md)") if fmt == "md" else _tr("JSON (*.json)")
+        filters = (
+            QCoreApplication.translate("ChatPage", "Markdown (*.md)")
+            if fmt == "md"
+            else QCoreApplication.translate("ChatPage", "JSON (*.json)")
+        )
         path, _ = QFileDialog.getSaveFileName(
-            self, _tr("Export the conversation"), f"conversation.{fmt}", filters
+            self,
+            QCoreApplication.translate("ChatPage", "Export the conversation"),
+            f"conversation.{fmt}",
+            filters,
         )
         if path:
             self.export_conversation(self.conversation_id, Path(path))
@@ -668,7 +702,10 @@ class ChatPage(Page):
     # ------------------------------------------------------------------ attachments
     def _on_attach_button_clicked(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
-            self, _tr("Attach images"), "", _tr("Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp)")
+            self,
+            QCoreApplication.translate("ChatPage", "Attach images"),
+            "",
+            QCoreApplication.translate("ChatPage", "Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp)"),
         )
         images: list[bytes] = []
         for f in files:
@@ -700,7 +737,7 @@ class ChatPage(Page):
             thumb.setPixmap(thumbnail(data, 56))
             remove = QToolButton()
             remove.setText("×")
-            remove.setToolTip(_tr("Remove this image"))
+            remove.setToolTip(QCoreApplication.translate("ChatPage", "Remove this image"))
             remove.clicked.connect(lambda _=False, i=i: self._remove_attachment(i))
             self.attachments_row.addWidget(thumb)
             self.attachments_row.addWidget(remove)
@@ -756,7 +793,7 @@ class ChatPage(Page):
                 self.conversation_id = store.create_conversation(
                     system_prompt=p.system_prompt, params=p.to_dict(), model=self.server_info.model
                 )
-            store.add_message(self.conversation_id, "user", text, images=encoded)
+            user_id = store.add_message(self.conversation_id, "user", text, images=encoded)
         except StudioError as exc:
             show_error(self, exc)
             return
@@ -764,7 +801,7 @@ class ChatPage(Page):
         self.attachments = []
         self._show_attachments()
         self._fill_list()
-        self._reload_messages()
+        self._add_view_message(self._view_message(store.get_message(user_id)))
         await self._answer()
 
     @asyncSlot(int)
@@ -885,7 +922,14 @@ class ChatPage(Page):
             self._streaming_id = None
             self.live_label.setText("")
             if self.conversation_id == cid:
-                self._reload_messages()
+                # Only the answer's widget is brought in line with what was saved (re-building the whole
+                # conversation here stalled the UI for a second on long answers).
+                saved = store.get_message(msg_id)
+                shown = self.view.message_widget(msg_id)
+                if shown is None:
+                    self._reload_messages()
+                else:
+                    shown.update_message(self._view_message(saved))
             self._fill_list()
             self._update_controls()
 
@@ -906,10 +950,10 @@ class ChatPage(Page):
             widget.set_text(self._streaming_text)
         if last is not None:
             if last.tokens_per_second is not None:
-                live = _tr("{n} tokens · {rate:.1f} tokens/s").format(
+                live = QCoreApplication.translate("ChatPage", "{n} tokens · {rate:.1f} tokens/s").format(
                     n=last.n_tokens, rate=last.tokens_per_second
                 )
             else:
-                live = _tr("{n} tokens").format(n=last.n_tokens)
+                live = QCoreApplication.translate("ChatPage", "{n} tokens").format(n=last.n_tokens)
             widget.set_stats(None, live=live)
             self.live_label.setText(live)

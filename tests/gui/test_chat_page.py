@@ -1,0 +1,340 @@
+"""The Chat page against a REAL llama-server on 127.0.0.1 (SmolLM2-135M; the tiny vision projector).
+
+Send with Enter, watch the answer stream in, Esc stops it (the server's slot goes idle), images are scaled
+down and accepted by the vision server (prompt tokens count them), a text-only server refuses an image before
+anything is sent, a cut connection leaves an interrupted answer that Continue completes, and the history is
+in the SQLite file under the app's data folder. Skips only when no llama-server binary exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import until  # tests/gui/conftest.py
+from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
+from rig import models
+from rig.faultproxy import FaultProxy
+from rig.llama_server import LlamaServer, find_llama_server, llama_server_missing_reason
+
+from rubikpi_studio.core.chat import ServerEndpoint, fetch_slots, stream_chat
+from rubikpi_studio.core.store import STATUS_COMPLETE, STATUS_INTERRUPTED, STATUS_STOPPED
+from rubikpi_studio.ui import app as app_module
+from rubikpi_studio.ui import paths
+from rubikpi_studio.ui.chat_view import CodeBlock
+from rubikpi_studio.ui.pages.chat import HISTORY_FILE, ChatPage
+from rubikpi_studio.ui.qt_imaging import image_to_bytes, load_image
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+IMAGE_TOKENS = (models.MMPROJ_IMAGE_SIZE // models.MMPROJ_PATCH_SIZE) ** 2
+LONG = functools.partial(stream_chat, extra={"ignore_eos": True, "max_tokens": 1500})
+
+
+@pytest.fixture(scope="module")
+def llama_bin() -> Path:
+    binary = find_llama_server()
+    if binary is None:
+        pytest.skip(llama_server_missing_reason())
+    return binary
+
+
+@pytest.fixture(scope="module")
+def text_server(llama_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    with LlamaServer(llama_bin, models.smollm2_path(), log_dir=tmp_path_factory.mktemp("llama")) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def vision_server(llama_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    with LlamaServer(
+        llama_bin,
+        models.smollm2_path(),
+        mmproj=models.tiny_mmproj_path(576),
+        log_dir=tmp_path_factory.mktemp("llama-vision"),
+    ) as srv:
+        yield srv
+
+
+def picture(width: int, height: int) -> bytes:
+    """A PNG with a gradient and a disc (so scaling has something to keep)."""
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor("#2b6cb0"))
+    p = QPainter(image)
+    p.setBrush(QColor("#f6ad55"))
+    p.drawEllipse(width // 4, height // 4, width // 2, height // 2)
+    p.end()
+    return image_to_bytes(image, "PNG")
+
+
+@pytest.fixture
+def chat(qtbot: QtBot) -> Iterator[tuple[app_module.Studio, ChatPage]]:
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    studio.window.resize(1180, 820)
+    studio.window.show()
+    studio.window.show_page("chat")
+    page = studio.window.page("chat")
+    assert isinstance(page, ChatPage)
+    yield studio, page
+    page.close_store()
+    if page.endpoint is not None:
+        page.endpoint.close()
+
+
+def slot_idle(base_url: str) -> bool:
+    with ServerEndpoint(base_url) as ep:
+        return not any(s.get("is_processing") for s in fetch_slots(ep))
+
+
+def test_send_streams_saves_and_shows_numbers(
+    chat: tuple[app_module.Studio, ChatPage],
+    text_server: LlamaServer,
+    qtbot: QtBot,
+    qrun: Callable[[Any], Any],
+    studio_home: Path,
+) -> None:
+    _studio, page = chat
+    renders: list[str] = []
+
+    async def scenario() -> None:
+        await page.set_endpoint(ServerEndpoint(text_server.base_url))
+        assert page.send_button.isEnabled()
+        assert not page.attach_button.isEnabled()
+        assert "does not take images" in page.attach_button.toolTip()
+        page.max_tokens_spin.setValue(48)
+        page.seed_spin.setValue(7)
+        qtbot.keyClicks(page.input, "Name three colours.")
+        qtbot.keyClick(page.input, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+        qtbot.keyClicks(page.input, "Short answer please.")
+        assert page.input.toPlainText() == "Name three colours.\nShort answer please."
+        qtbot.keyClick(page.input, Qt.Key.Key_Return)  # Enter sends
+        await until(lambda: page.is_streaming, what="streaming")
+        while page.is_streaming:
+            w = page.view.messages[-1] if page.view.messages else None
+            if w is not None and w.message.role == "assistant" and w.message.text not in renders:
+                renders.append(w.message.text)
+            await asyncio.sleep(0.01)
+        await until(lambda: not page.is_streaming, what="answer finished")
+
+    qrun(scenario())
+    assert page.input.toPlainText() == ""
+    store = page.store
+    assert store is not None and page.conversation_id is not None
+    assert (studio_home / HISTORY_FILE).is_file()  # the data folder, not memory
+    msgs = store.messages(page.conversation_id)
+    assert [m.role for m in msgs] == ["user", "assistant"]
+    assert msgs[0].content == "Name three colours.\nShort answer please."
+    answer = msgs[1]
+    assert answer.status == STATUS_COMPLETE and answer.content
+    assert answer.timings and answer.timings["predicted_n"] > 0 and answer.usage
+    conv = store.get_conversation(page.conversation_id)
+    assert conv.params["max_tokens"] == 48 and conv.params["seed"] == 7
+    assert conv.title == "Name three colours."
+    # streamed: the view showed growing text before the end, and ends with exactly what was saved
+    assert len(renders) >= 2, renders
+    assert all(answer.content.startswith(r) for r in renders)
+    shown = page.view.messages[-1]
+    assert shown.message.text == answer.content
+    stats = shown.stats_label.text()
+    assert "tokens/s" in stats and "prompt tokens" in stats and "first token after" in stats
+    assert shown.regenerate_button.isVisible() and not shown.continue_button.isVisible()
+    assert page.conversation_list.count() == 1
+
+    # Regenerate replaces the answer; Edit puts the question back and removes it with what followed.
+    qrun(page.regenerate(answer.id))
+    msgs = store.messages(page.conversation_id)
+    assert [m.role for m in msgs] == ["user", "assistant"] and msgs[1].created > answer.created
+    assert msgs[1].status == STATUS_COMPLETE
+    page.view.messages[0].edit_button.click()
+    assert page.input.toPlainText() == "Name three colours.\nShort answer please."
+    assert store.messages(page.conversation_id) == []
+
+    # search, rename, export
+    page.search_edit.setText("zzz-nothing")
+    assert page.conversation_list.count() == 0
+    page.search_edit.setText("colours")
+    assert page.conversation_list.count() == 1
+    page.search_edit.setText("")
+    item = page.conversation_list.item(0)
+    item.setText("Colours")
+    assert store.get_conversation(page.conversation_id).title == "Colours"
+    out = studio_home / "export.md"
+    page.export_conversation(page.conversation_id, out)
+    assert out.read_text().startswith("# Colours")
+
+
+def test_stop_with_esc_ends_the_request(
+    chat: tuple[app_module.Studio, ChatPage],
+    text_server: LlamaServer,
+    qtbot: QtBot,
+    qrun: Callable[[Any], Any],
+) -> None:
+    _studio, page = chat
+    page.stream_fn = LONG  # would run to 1500 tokens
+    stopped_at: list[float] = []
+
+    async def scenario() -> None:
+        await page.set_endpoint(ServerEndpoint(text_server.base_url))
+        page.input.setPlainText("Tell me a very long story.")
+        sending = asyncio.ensure_future(page.send())
+        await until(lambda: page.is_streaming, what="streaming")
+        await until(lambda: len(page._streaming_text) > 10, timeout=120, what="some text")
+        qtbot.keyClick(page.input, Qt.Key.Key_Escape)
+        stopped_at.append(time.monotonic())
+        await until(lambda: not page.is_streaming, timeout=5, what="stopped")
+        stopped_at.append(time.monotonic())
+        await sending
+        await until(lambda: slot_idle(text_server.base_url), timeout=10, what="slot idle")
+
+    qrun(scenario())
+    assert stopped_at[1] - stopped_at[0] < 1.0
+    assert page.store is not None and page.conversation_id is not None
+    answer = page.store.messages(page.conversation_id)[-1]
+    assert answer.status == STATUS_STOPPED and answer.content
+    widget = page.view.messages[-1]
+    assert widget.message.text == answer.content
+    assert "stopped" in widget.status_label.text() and widget.continue_button.isVisible()
+
+
+def test_image_scaled_and_accepted_by_vision_server(
+    chat: tuple[app_module.Studio, ChatPage],
+    vision_server: LlamaServer,
+    qrun: Callable[[Any], Any],
+) -> None:
+    _studio, page = chat
+    big = picture(1200, 800)
+
+    async def ask(with_image: bool) -> int:
+        page.new_conversation()
+        page.max_tokens_spin.setValue(8)
+        page.temperature_spin.setValue(0)
+        if with_image:
+            mime = QMimeData()
+            mime.setImageData(load_image(big))
+            page.input.insertFromMimeData(mime)  # what a paste or a drop on the input does
+            assert len(page.attachments) == 1
+            assert page.attachments_box.isVisible()
+        page.input.setPlainText("Describe the picture.")
+        await page.send()
+        assert page.store is not None and page.conversation_id is not None
+        answer = page.store.messages(page.conversation_id)[-1]
+        assert answer.status == STATUS_COMPLETE, answer.error
+        assert answer.usage is not None
+        return int(answer.usage["prompt_tokens"])
+
+    async def scenario() -> tuple[int, int]:
+        await page.set_endpoint(ServerEndpoint(vision_server.base_url))
+        assert page.attach_button.isEnabled()
+        assert "scaled down" in page.attach_button.toolTip()
+        return await ask(True), await ask(False)
+
+    with_image, without = qrun(scenario())
+    assert with_image - without == IMAGE_TOKENS
+    store = page.store
+    assert store is not None
+    first = store.list_conversations()[-1]
+    user = store.messages(first.id)[0]
+    assert len(user.images) == 1
+    sent = load_image(user.images[0].data)
+    assert (sent.width(), sent.height()) == (512, 341)  # longer side 512, aspect kept
+    page.show_conversation(first.id)
+    thumbs = [w for w in page.view.messages[0].findChildren(QLabel) if w.objectName() == "thumbnail"]
+    assert thumbs and not thumbs[0].pixmap().isNull()
+
+
+def test_text_only_server_refuses_an_image_before_sending(
+    chat: tuple[app_module.Studio, ChatPage],
+    text_server: LlamaServer,
+    qrun: Callable[[Any], Any],
+) -> None:
+    _studio, page = chat
+    log_before = text_server.log_text().count("/v1/chat/completions")
+
+    async def scenario() -> None:
+        await page.set_endpoint(ServerEndpoint(text_server.base_url))
+
+    qrun(scenario())
+    assert not page.attach_button.isEnabled()
+    assert not page.add_images([picture(64, 64)])  # drop/paste is refused too
+    assert "does not take images" in page.notice_label.text()
+    page.attachments = [picture(64, 64)]  # however an image got there
+    page.input.setPlainText("What is this?")
+    qrun(page.send())
+    assert page.notice_label.isVisible() and "does not take images" in page.notice_label.text()
+    assert page.input.toPlainText() == "What is this?"  # nothing was taken away
+    assert page.store is not None and page.store.list_conversations() == []
+    assert text_server.log_text().count("/v1/chat/completions") == log_before
+
+
+def test_dropped_connection_marks_interrupted_and_continue_completes(
+    chat: tuple[app_module.Studio, ChatPage],
+    text_server: LlamaServer,
+    qrun: Callable[[Any], Any],
+) -> None:
+    _studio, page = chat
+    with FaultProxy(text_server.port) as proxy:
+        page.stream_fn = LONG
+
+        async def scenario() -> None:
+            await page.set_endpoint(ServerEndpoint(f"http://127.0.0.1:{proxy.port}"))
+            page.input.setPlainText("Tell me a long story about a robot.")
+            task = page.send()
+            fut = asyncio.ensure_future(task)
+            await until(lambda: len(page._streaming_text) > 10, timeout=120, what="some text")
+            proxy.cut()
+            await fut
+
+        qrun(scenario())
+        store = page.store
+        assert store is not None and page.conversation_id is not None
+        answer = store.messages(page.conversation_id)[-1]
+        assert answer.status == STATUS_INTERRUPTED and len(answer.content) > 10
+        widget = page.view.messages[-1]
+        assert widget.message.text == answer.content
+        assert widget.continue_button.isVisible()
+        assert "interrupted" in page.notice_label.text()
+
+        page.stream_fn = functools.partial(stream_chat, extra={"max_tokens": 16})
+        partial = answer.content
+        widget.continue_button.click()
+        qrun(until(lambda: page.is_streaming, what="continuing"))
+        qrun(until(lambda: not page.is_streaming, what="continued"))
+        done = store.get_message(answer.id)
+        assert done.status == STATUS_COMPLETE and done.content.startswith(partial)
+        assert len(done.content) > len(partial)
+
+
+@pytest.mark.skipif(not os.environ.get("RPS_SCREENSHOTS"), reason="set RPS_SCREENSHOTS=1 to refresh docs")
+def test_screenshot_code_and_image(
+    chat: tuple[app_module.Studio, ChatPage],
+    vision_server: LlamaServer,
+    qrun: Callable[[Any], Any],
+) -> None:
+    studio, page = chat
+
+    async def scenario() -> None:
+        await page.set_endpoint(ServerEndpoint(vision_server.base_url))
+        page.temperature_spin.setValue(0)
+        page.max_tokens_spin.setValue(160)
+        page.add_images([picture(900, 600)])
+        page.input.setPlainText("What is in this picture?")
+        await page.send()
+        page.input.setPlainText("Write a Python function that reverses a string, in a code block.")
+        await page.send()
+
+    qrun(scenario())
+    assert page.view.messages[-1].findChildren(CodeBlock), page.view.messages[-1].message.text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.view.scroll_to_bottom()
+    qrun(asyncio.sleep(0.2))
+    assert studio.window.grab().save(str(SCREENSHOTS / "chat-code-and-image.png"))
