@@ -1,0 +1,326 @@
+"""Fault matrix, rows "model download", "SFTP upload" and "quantize" (issue 10).
+
+Each cell breaks one thing at a chosen moment of real work on the rig board and checks that the work ends
+finished, or resumable with one call; that nothing ran or transferred twice; and what the user was told.
+The board is `lab` (tests/reliability/conftest.py); the link to it goes through a FaultProxy (`line`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import STALL_SECONDS, CellRecord, Lab, Line
+from rig import faults
+from rig import models as rig_models
+from rig.hf_server import HfServer
+
+from rubikpi_studio.core import models as m
+from rubikpi_studio.core.catalogue import parse_model_ref
+from rubikpi_studio.core.errors import StudioError
+from rubikpi_studio.core.events import PROGRESS, Event
+from rubikpi_studio.core.ssh import Board
+
+RATE = 20_000  # bytes/s the HF stand-in serves the tiny model at: ~9 s for its 189 kB, a window for faults
+SLACK = 64 * 1024  # bytes that may be in flight (socket buffers) when a transfer is killed: "the last chunk"
+
+
+def once(fn: Callable[[Event], bool], action: Callable[[], None]) -> Callable[[Event], None]:
+    """A reporter that runs `action` the first time `fn(event)` is true (the moment of the fault)."""
+    fired = threading.Event()
+
+    def report(ev: Event) -> None:
+        if not fired.is_set() and fn(ev):
+            fired.set()
+            action()
+
+    report.fired = fired  # type: ignore[attr-defined]
+    return report
+
+
+def stall_for(line: Line, seconds: float = STALL_SECONDS) -> None:
+    line.proxy.stall()
+    threading.Timer(seconds, line.proxy.resume).start()
+
+
+def moving(ev: Event) -> bool:
+    return ev.kind == PROGRESS and (ev.data.get("bytes") or 0) > 0
+
+
+# --- model download ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hf() -> HfServer:
+    with HfServer() as server:
+        yield server
+
+
+def _request(hf: HfServer, name: str) -> tuple[m.DownloadRequest, int]:
+    data = rig_models.tiny_f16_path().read_bytes()
+    repo = f"org/{name}-GGUF"
+    hf.add_file(repo, f"{name}.gguf", data)
+    hf.set_rate(repo, f"{name}.gguf", RATE)
+    return m.DownloadRequest.from_ref(parse_model_ref(f"{repo}/{name}.gguf", hf.endpoint)), len(data)
+
+
+def _served(hf: HfServer, req: m.DownloadRequest) -> int:
+    return hf.bytes_served(req.repo, req.path)
+
+
+def _gets(hf: HfServer, req: m.DownloadRequest) -> list[object]:
+    return hf.requests_for(req.repo, req.path, "GET")
+
+
+@pytest.mark.cell("model download", "connection cut")
+def test_download_cut(lab: Lab, line: Line, hf: HfServer, cell: CellRecord) -> None:
+    req, size = _request(hf, "dl-cut")
+    board = lab.connect(line.port, line.known_hosts)
+    report = once(moving, line.proxy.cut)
+    model = m.pull(board, req, report=report, reconnect=lambda: lab.connect(line.port, line.known_hosts))
+    assert report.fired.is_set()  # type: ignore[attr-defined]
+    assert model.size == size
+    assert line.proxy.accepted >= 2  # it really reconnected
+    assert _served(hf, req) == size and len(_gets(hf, req)) == 1  # the board's download never noticed
+    assert faults.job_dirs(lab.user, lab.home, req.job_key).__len__() == 1
+    cell.note("re-attached to the running download job after reconnecting; finished, one GET, no bytes twice")
+
+
+@pytest.mark.cell("model download", "connection stalled")
+def test_download_stall(lab: Lab, line: Line, hf: HfServer, cell: CellRecord) -> None:
+    req, size = _request(hf, "dl-stall")
+    board = lab.connect(line.port, line.known_hosts)
+    report = once(moving, lambda: stall_for(line))
+    model = m.pull(board, req, report=report, reconnect=lambda: lab.connect(line.port, line.known_hosts))
+    assert model.size == size and _served(hf, req) == size and len(_gets(hf, req)) == 1
+    assert len(faults.job_dirs(lab.user, lab.home, req.job_key)) == 1
+    cell.note(f"progress paused for the {STALL_SECONDS:.0f} s stall and went on; one GET, finished")
+
+
+@pytest.mark.cell("model download", "board process killed")
+def test_download_board_kill(lab: Lab, line: Line, hf: HfServer, cell: CellRecord) -> None:
+    req, size = _request(hf, "dl-kill")
+    board = lab.connect(lab.sshd.port)
+    report = once(moving, lambda: faults.kill_job(lab.user, lab.home, req.job_key))
+    with pytest.raises(StudioError) as info:
+        m.pull(board, req, report=report)
+    cell.note(f"{type(info.value).__name__}: {info.value}")
+    part = board.sftp().stat(f"{m.models_dir(board)}/{req.filename}.part").st_size or 0
+    assert 0 < part < size
+    model = m.pull(board, req)  # one call resumes
+    assert model.size == size
+    gets = _gets(hf, req)
+    assert gets[-1].range == f"bytes={part}-"  # type: ignore[attr-defined]
+    assert _served(hf, req) <= size + SLACK
+    cell.fact("re-downloaded bytes", _served(hf, req) - size)
+    cell.note(f"second pull resumed at byte {part} of {size}; {_served(hf, req) - size} bytes fetched twice")
+
+
+@pytest.mark.cell("model download", "app killed (SIGKILL) and restarted")
+def test_download_app_kill(lab: Lab, hf: HfServer, cell: CellRecord) -> None:
+    req, size = _request(hf, "dl-app")
+    spec = _driver_spec(lab) | {"request": dataclasses.asdict(req)}
+    first = faults.AppProcess("pull", spec)
+    first.wait_for(lambda e: e.get("kind") == PROGRESS and (e["data"].get("bytes") or 0) > 0)
+    first.kill9()
+    with lab.connect() as board:
+        from rubikpi_studio.core import jobs
+
+        assert jobs.find_running(board, req.job_key) is not None  # the download goes on without the app
+    second = faults.AppProcess("pull", spec)
+    out = second.result()
+    assert out["kind"] == "result" and out["size"] == size, out
+    assert _served(hf, req) == size and len(_gets(hf, req)) == 1
+    assert len(faults.job_dirs(lab.user, lab.home, req.job_key)) == 1
+    cell.note("the restarted app attached to the download still running on the board; one GET, finished")
+
+
+def _driver_spec(lab: Lab, port: int | None = None, known_hosts: Path | None = None) -> dict[str, object]:
+    return {
+        "port": port or lab.sshd.port,
+        "user": lab.user,
+        "identity": str(lab.account.key_path),
+        "known_hosts": str(known_hosts or lab.known_hosts),
+    }
+
+
+# --- SFTP upload ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def upload_file(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    dst = tmp_path / f"up-{request.node.name[5:].replace('_', '-')}.gguf"
+    dst.write_bytes(rig_models.tiny_f16_path().read_bytes())
+    return dst
+
+
+def _remote_sha(lab: Lab, path: str) -> str:
+    return lab.sh(f"sha256sum {path}").split()[0]
+
+
+@pytest.mark.cell("SFTP upload", "connection cut")
+def test_upload_cut(lab: Lab, line: Line, upload_file: Path, cell: CellRecord) -> None:
+    size = upload_file.stat().st_size
+    line.proxy.set_rate(30_000)
+    board = lab.connect(line.port, line.known_hosts)
+    report = once(moving, line.proxy.cut)
+    with pytest.raises(StudioError) as info:
+        m.push(board, upload_file, report=report)
+    cell.note(f"{type(info.value).__name__}: {info.value}")
+    line.proxy.set_rate(None)
+    sent_before = line.proxy.bytes_up
+    again = lab.connect(line.port, line.known_hosts)
+    part = again.sftp().stat(f"{lab.models}/{upload_file.name}.part").st_size or 0
+    model = m.push(again, upload_file)
+    assert model.size == size
+    assert _remote_sha(lab, model.path) == rig_models.sha256_of(upload_file)
+    assert line.proxy.bytes_up - sent_before <= size - part + SLACK  # only the rest was sent
+    cell.note(f"the second push resumed the .part at {part} of {size} bytes and finished")
+
+
+@pytest.mark.cell("SFTP upload", "connection stalled")
+def test_upload_stall(lab: Lab, line: Line, upload_file: Path, cell: CellRecord) -> None:
+    size = upload_file.stat().st_size
+    line.proxy.set_rate(30_000)
+    board = lab.connect(line.port, line.known_hosts)
+    report = once(moving, lambda: stall_for(line))
+    model = m.push(board, upload_file, report=report)
+    assert model.size == size and _remote_sha(lab, model.path) == rig_models.sha256_of(upload_file)
+    assert line.proxy.accepted == 1
+    cell.note(f"the upload waited out the {STALL_SECONDS:.0f} s stall on the same connection and finished")
+
+
+@pytest.mark.cell("SFTP upload", "board process killed")
+def test_upload_board_kill(lab: Lab, line: Line, upload_file: Path, cell: CellRecord) -> None:
+    size = upload_file.stat().st_size
+    line.proxy.set_rate(30_000)
+    board = lab.connect(line.port, line.known_hosts)
+    report = once(moving, lambda: lab.sh('pkill -KILL -u "$(id -u)" -f sftp-server; true'))
+    with pytest.raises(StudioError) as info:
+        m.push(board, upload_file, report=report)
+    cell.note(f"{type(info.value).__name__}: {info.value}")
+    line.proxy.set_rate(None)
+    again = lab.connect(line.port, line.known_hosts)
+    part = again.sftp().stat(f"{lab.models}/{upload_file.name}.part").st_size or 0
+    before = line.proxy.bytes_up
+    model = m.push(again, upload_file)
+    assert model.size == size and _remote_sha(lab, model.path) == rig_models.sha256_of(upload_file)
+    assert line.proxy.bytes_up - before <= size - part + SLACK
+    cell.note(f"the second push resumed at {part} of {size} bytes")
+
+
+@pytest.mark.cell("SFTP upload", "app killed (SIGKILL) and restarted")
+def test_upload_app_kill(lab: Lab, line: Line, upload_file: Path, cell: CellRecord) -> None:
+    size = upload_file.stat().st_size
+    line.proxy.set_rate(30_000)
+    spec = _driver_spec(lab, line.port, line.known_hosts) | {"local": str(upload_file)}
+    first = faults.AppProcess("push", spec)
+    first.wait_for(lambda e: e.get("kind") == PROGRESS and (e["data"].get("bytes") or 0) > 20_000)
+    first.kill9()
+    line.proxy.set_rate(None)
+    part_path = f"{lab.models}/{upload_file.name}.part"
+    faults.wait_until(
+        lambda: not faults.pgrep(lab.user, "sftp-server"), 15, "the dead app's sftp-server ends"
+    )
+    part = int(lab.sh(f"stat -c %s {part_path}"))
+    before = line.proxy.bytes_up
+    out = faults.AppProcess("push", spec).result()
+    assert out["kind"] == "result" and out["size"] == size, out
+    assert _remote_sha(lab, out["path"]) == rig_models.sha256_of(upload_file)
+    assert line.proxy.bytes_up - before <= size - part + SLACK
+    cell.note(f"the restarted app resumed the .part at {part} of {size} bytes and finished")
+
+
+# --- quantize ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def slow_tool(lab: Lab) -> str:
+    """llama-quantize behind a 6 s sleep: the tiny model quantizes in a blink, the fault needs a window."""
+    path = f"{lab.home}/slow-quantize"
+    lab.sh(
+        f"printf '#!/bin/sh\\nsleep 6\\nexec {lab.bin}/llama-quantize \"$@\"\\n' > {path}; chmod +x {path}"
+    )
+    return path
+
+
+@pytest.fixture
+def f16_source(lab: Lab, request: pytest.FixtureRequest) -> str:
+    name = f"q-{request.node.name[5:].replace('_', '-')}-f16.gguf"
+    path = f"{lab.models}/{name}"
+    subprocess.run(
+        ["install", "-o", lab.user, "-m", "0644", str(rig_models.tiny_f16_path()), path], check=True
+    )
+    return path
+
+
+def _quantize_key(board: Board, source: str, tool: str) -> str:
+    plan = m.plan_quantize(board, source)
+    return "quantize-" + hashlib.sha256(plan.output.encode()).hexdigest()[:12]
+
+
+def _started(ev: Event) -> bool:
+    return ev.step in ("check", "quantize") and ev.kind in ("step", PROGRESS, "done")
+
+
+@pytest.mark.cell("quantize", "connection cut")
+def test_quantize_cut(lab: Lab, line: Line, slow_tool: str, f16_source: str, cell: CellRecord) -> None:
+    board = lab.connect(line.port, line.known_hosts)
+    key = _quantize_key(board, f16_source, slow_tool)
+    report = once(_started, line.proxy.cut)
+    model = m.quantize(
+        board, f16_source, quantize_bin=slow_tool, report=report,
+        reconnect=lambda: lab.connect(line.port, line.known_hosts),
+    )  # fmt: skip
+    assert report.fired.is_set() and line.proxy.accepted >= 2  # type: ignore[attr-defined]
+    assert model.quantization == "Q4_0"
+    assert len(faults.job_dirs(lab.user, lab.home, key)) == 1
+    cell.note("re-attached to the quantize job after reconnecting; one job, Q4_0 output")
+
+
+@pytest.mark.cell("quantize", "connection stalled")
+def test_quantize_stall(lab: Lab, line: Line, slow_tool: str, f16_source: str, cell: CellRecord) -> None:
+    board = lab.connect(line.port, line.known_hosts)
+    key = _quantize_key(board, f16_source, slow_tool)
+    report = once(_started, lambda: stall_for(line))
+    model = m.quantize(
+        board, f16_source, quantize_bin=slow_tool, report=report,
+        reconnect=lambda: lab.connect(line.port, line.known_hosts),
+    )  # fmt: skip
+    assert model.quantization == "Q4_0"
+    assert len(faults.job_dirs(lab.user, lab.home, key)) == 1
+    cell.note(f"rode out the {STALL_SECONDS:.0f} s stall; one job, Q4_0 output")
+
+
+@pytest.mark.cell("quantize", "board process killed")
+def test_quantize_board_kill(lab: Lab, slow_tool: str, f16_source: str, cell: CellRecord) -> None:
+    board = lab.connect()
+    key = _quantize_key(board, f16_source, slow_tool)
+    report = once(_started, lambda: faults.kill_job(lab.user, lab.home, key))
+    with pytest.raises(StudioError) as info:
+        m.quantize(board, f16_source, quantize_bin=slow_tool, report=report)
+    cell.note(f"{type(info.value).__name__}: {info.value}")
+    plan = m.plan_quantize(board, f16_source)
+    assert not board.exists(plan.output)  # no half-written model that looks finished
+    model = m.quantize(board, f16_source, quantize_bin=slow_tool)
+    assert model.quantization == "Q4_0"
+    cell.note("no output left behind; the next call quantized it")
+
+
+@pytest.mark.cell("quantize", "app killed (SIGKILL) and restarted")
+def test_quantize_app_kill(lab: Lab, slow_tool: str, f16_source: str, cell: CellRecord) -> None:
+    with lab.connect() as board:
+        key = _quantize_key(board, f16_source, slow_tool)
+    spec = _driver_spec(lab) | {"source": f16_source, "tool": slow_tool}
+    first = faults.AppProcess("quantize", spec)
+    first.wait_for(lambda e: e.get("step") in ("check", "quantize"))
+    first.kill9()
+    out = faults.AppProcess("quantize", spec).result()
+    assert out["kind"] == "result", out
+    assert len(faults.job_dirs(lab.user, lab.home, key)) == 1
+    cell.note("the restarted app attached to the quantize job still running; one job, finished")

@@ -1,0 +1,151 @@
+"""Shared helpers for the reliability suite (tests/reliability): connections through a FaultProxy, the
+app's core operations run in a child process that a test can SIGKILL, and looks at the board's processes.
+
+`AppProcess` runs `tests/reliability/driver.py` (the app's core calls, headless like the CLI) and reads the
+one-JSON-object-per-line events it prints, so a test can kill it at a chosen moment ("mid-download") and
+start it again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rig.sshd import RigAccount, RigSshd, run_as
+from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+
+ROOT = Path(__file__).resolve().parents[2]
+DRIVER = ROOT / "tests" / "reliability" / "driver.py"
+
+
+def target(account: RigAccount, port: int, host: str = "127.0.0.1") -> Target:
+    return Target(
+        host, port, account.user, identity=str(account.key_path), look_for_keys=False, use_agent=False
+    )
+
+
+def connect(account: RigAccount, port: int, known_hosts: Path) -> Board:
+    """A Board for `account` on `port` (the rig's sshd, or a FaultProxy in front of it).
+
+    The known_hosts entry is for `[127.0.0.1]:<sshd port>`; through a proxy the port differs, so callers
+    pass a known_hosts file written for the proxy's port (see `pin_for_port`)."""
+    return Board.connect(target(account, port), KnownHosts(known_hosts, system_paths=[]))
+
+
+def pin_for_port(sshd: RigSshd, port: int, path: Path) -> Path:
+    """A known_hosts file that pins the rig's real host key for `[127.0.0.1]:<port>` (a proxy's port)."""
+    return sshd.write_known_hosts(path, port)
+
+
+def wait_until(cond: Callable[[], object], timeout: float = 60.0, what: str = "", step: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout:.0f} s: {what}")
+
+
+def pgrep(user: str, pattern: str, *, exact: bool = False) -> list[int]:
+    flag = "-x" if exact else "-f"
+    out = run_as(user, f'pgrep -u "$(id -u)" {flag} -- {_sq(pattern)} || true').stdout
+    return [int(p) for p in out.split()]
+
+
+def _sq(s: str) -> str:
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def kill_job(user: str, home: Path, key: str, sig: str = "KILL") -> int:
+    """Kill the process group of the running job with this key on the board (as a crash, an OOM kill or a
+    user's `kill` would); returns the group id killed."""
+    jobs = home / ".local/state/rubikpi-studio/jobs"
+    job_id = run_as(user, f"cat {_sq(str(jobs / 'by-key' / key))}").stdout.strip()
+    assert job_id, f"no running job {key}"
+    pid = int(run_as(user, f"cat {_sq(str(jobs / job_id / 'pid'))}").stdout.strip())
+    run_as(user, f"kill -{sig} -- -{pid}; true")
+    return pid
+
+
+def job_dirs(user: str, home: Path, key: str) -> list[str]:
+    """Every job ever started with this key (their `key` files), to prove nothing ran twice."""
+    jobs = home / ".local/state/rubikpi-studio/jobs"
+    out = run_as(user, f"grep -lx -- {_sq(key)} {_sq(str(jobs))}/*/key 2>/dev/null || true").stdout
+    return [line.rsplit("/", 2)[-2] for line in out.split()]
+
+
+class AppProcess:
+    """One run of the app's core operation in a child process (`driver.py`), killable with SIGKILL."""
+
+    def __init__(self, op: str, spec: dict[str, Any], env: dict[str, str] | None = None) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.stderr = b""
+        self._cond = threading.Condition()
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        full_env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "tests")])
+        self.proc = subprocess.Popen(
+            [sys.executable, str(DRIVER), op, json.dumps(spec)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=full_env,
+            start_new_session=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            try:
+                obj = json.loads(raw)
+            except ValueError:
+                continue
+            obj["t"] = time.monotonic()
+            with self._cond:
+                self.events.append(obj)
+                self._cond.notify_all()
+
+    def wait_for(self, pred: Callable[[dict[str, Any]], bool], timeout: float = 120.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for ev in self.events:
+                    if pred(ev):
+                        return ev
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and not self._reader.is_alive()):
+                    raise AssertionError(
+                        f"the app process never reported the awaited event; events={self.events[-5:]} "
+                        f"stderr={self._stderr_now()!r}"
+                    )
+                self._cond.wait(min(left, 0.2))
+
+    def _stderr_now(self) -> str:
+        return self.stderr.decode(errors="replace")[-2000:]
+
+    def kill9(self) -> None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self._reader.join(timeout=10)
+
+    def result(self, timeout: float = 600.0) -> dict[str, Any]:
+        """Wait for the end; the last `result` or `error` object."""
+        _, err = self.proc.communicate(timeout=timeout)
+        self.stderr = err or b""
+        self._reader.join(timeout=10)
+        for ev in reversed(self.events):
+            if ev.get("kind") in ("result", "error"):
+                return ev
+        raise AssertionError(
+            f"the app process ended ({self.proc.returncode}) without a result: {self._stderr_now()}"
+        )
