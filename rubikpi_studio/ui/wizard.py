@@ -13,12 +13,11 @@ test can point discovery at the rig; everything else is the real core.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -44,7 +43,9 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from rubikpi_studio.core import appdirs, discovery, secrets
+from rubikpi_studio.core import models as core_models
 from rubikpi_studio.core.boards import BoardProfile, BoardRegistry, remember_password
+from rubikpi_studio.core.catalogue import CatalogueModel
 from rubikpi_studio.core.discovery import FoundHost
 from rubikpi_studio.core.errors import Cancelled, PasswordExpired, StudioError, Unreachable
 from rubikpi_studio.core.events import CancelToken
@@ -52,11 +53,15 @@ from rubikpi_studio.core.probe import BoardFacts, probe
 from rubikpi_studio.core.ssh import Board, KnownHosts, change_expired_password, fingerprint
 
 from . import settings as S
-from .bridge import EventBridge, run_in_thread
+from .bridge import run_in_thread
 from .i18n import QT_TRANSLATE_NOOP, describe_error
 from .pages.base import ConnectionState, StudioState
 from .settings import Settings
-from .widgets import LogPane, StepList
+from .wizard_pages.base import Step, WizardData, WizardServices, spawn, wrap
+from .wizard_pages.chat import ChatStep
+from .wizard_pages.model import WIZARD_MODEL, DownloadStep, ModelStep
+from .wizard_pages.server import ServerStep
+from .wizard_pages.setup import SetupStep
 
 log = logging.getLogger(__name__)
 
@@ -64,79 +69,7 @@ DEFAULT_USER = "ubuntu"
 DEFAULT_PASSWORD = "ubuntu"  # noqa: S105 - the Ubuntu image's documented first login (facts A2); not a secret
 
 
-_tasks: set[asyncio.Future[Any]] = set()
-
-
-def spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
-    """Run `coro` on the loop, keeping a reference until it ends (the loop holds only a weak one)."""
-    task = asyncio.ensure_future(coro)
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
-    return task
-
-
-@dataclass
-class WizardServices:
-    """What touches the network, injectable for tests."""
-
-    discover: Callable[[Callable[[FoundHost], None], CancelToken], object] = field(
-        default=lambda on_found, cancel: discovery.discover(on_found, cancel=cancel)
-    )
-    scan: Callable[[Callable[[FoundHost], None], CancelToken], object] = field(
-        default=lambda on_found, cancel: discovery.Discovery(on_found).scan(cancel=cancel)
-    )
-    check_host: Callable[[str, int], FoundHost] = field(
-        default=lambda host, port: discovery.Discovery().check_host(host, port)
-    )
-    host_key: Callable[[str, int], Any] = field(default=discovery.fetch_host_key)
-
-
-@dataclass
-class WizardData:
-    """What the steps learn, shared between them."""
-
-    host: FoundHost | None = None
-    host_key: Any = None  # paramiko.PKey seen before signing in
-    profile: BoardProfile | None = None
-    password: str | None = None
-    board: Board | None = None
-    facts: BoardFacts | None = None
-
-
-class Step(QWidget):
-    name: ClassVar[str] = ""
-    title: ClassVar[str] = ""  # QT_TRANSLATE_NOOP("Wizard", ...)
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard.stack)
-        self.wizard = wizard
-        self.data = wizard.data
-
-    def enter(self) -> None:
-        """The step is shown."""
-
-    async def advance(self) -> bool:
-        return True
-
-    def next_text(self) -> str:
-        return QCoreApplication.translate("Wizard", "Next")
-
-    def can_go_back(self) -> bool:
-        return True
-
-    def retranslate(self) -> None:
-        pass
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
-
-def _wrap(label: QLabel) -> QLabel:
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
+_wrap = wrap
 
 
 # ------------------------------------------------------------------------------------------------ welcome
@@ -602,124 +535,6 @@ class CheckStep(Step):
         return QCoreApplication.translate("Wizard", "Set up")
 
 
-# ------------------------------------------------------------------------------------------------ set up
-class SetupStep(Step):
-    """Runs remote/setup.sh as the job `setup` (re-attached when already running)."""
-
-    name = "setup"
-    title = QT_TRANSLATE_NOOP("Wizard", "Set up")
-    JOB_KEY = "setup"
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.steps = StepList()
-        self.steps.cancel_button.setVisible(False)  # the wizard's Cancel button stops the job
-        self.log_pane = LogPane()
-        self.note = _wrap(QLabel())
-        self.bridge = EventBridge(self)
-        self.bridge.events_ready.connect(self.steps.apply_events)
-        self.bridge.events_ready.connect(self.log_pane.apply_events)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.note)
-        layout.addWidget(self.steps, 2)
-        layout.addWidget(self.log_pane, 1)
-        self.done = False
-        self.retranslate()
-
-    def retranslate(self) -> None:
-        self.note.setText(
-            QCoreApplication.translate(
-                "Wizard",
-                "The set-up runs on the board by itself: you may close the wizard or this app, and it "
-                "continues; reopening the wizard shows it again.",
-            )
-        )
-
-    def enter(self) -> None:
-        facts = self.data.facts
-        if self.done or (facts is not None and facts.has_llama_cpp):
-            self.wizard.skip_current()
-            return
-        spawn(self._run())
-
-    async def _run(self) -> None:
-        from rubikpi_studio.core import jobs
-
-        board = self.data.board
-        assert board is not None
-        env = {"RPS_SUDO_PASSWORD": self.data.password} if self.data.password else {}
-        # TODO(#7): call core.setup's operation here once it lands; this runs the same remote script.
-        job = await self.wizard.work(
-            run_in_thread(
-                jobs.run,
-                board,
-                jobs.ScriptStore(),
-                "setup.sh",
-                key=self.JOB_KEY,
-                env=env,
-                report=self.bridge,
-                cancel=self.wizard.cancel,
-            )
-        )
-        self.bridge.flush()
-        if job.status == 0:
-            self.done = True
-            self.data.facts = await run_in_thread(probe, board)
-            self.wizard.go_next()
-        else:
-            failure = job.last_failure()
-            self.note.setText(
-                QCoreApplication.translate("Wizard", "The set-up failed: {why}").format(
-                    why=failure.message if failure else str(job.status)
-                )
-            )
-
-    async def advance(self) -> bool:
-        return self.done
-
-
-# ------------------------------------------------------------------------------------------------ not yet
-class PendingStep(Step):
-    """A step whose core module has not landed in this build: says so instead of pretending."""
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.text = _wrap(QLabel())
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.text)
-        layout.addStretch(1)
-        self.retranslate()
-
-    def retranslate(self) -> None:
-        self.text.setText(
-            QCoreApplication.translate(
-                "Wizard",
-                "This step is not part of the wizard in this build yet. Use the Models, Server and Chat "
-                "pages of the main window for now.",
-            )
-        )
-
-
-class ModelStep(PendingStep):
-    name = "model"
-    title = QT_TRANSLATE_NOOP("Wizard", "Pick a model")
-
-
-class DownloadStep(PendingStep):
-    name = "download"
-    title = QT_TRANSLATE_NOOP("Wizard", "Download and quantize")
-
-
-class ServerStep(PendingStep):
-    name = "server"
-    title = QT_TRANSLATE_NOOP("Wizard", "Start the server")
-
-
-class ChatStep(PendingStep):
-    name = "chat"
-    title = QT_TRANSLATE_NOOP("Wizard", "First chat")
-
-
 STEPS: tuple[type[Step], ...] = (
     WelcomeStep,
     FindStep,
@@ -757,8 +572,12 @@ class SetupWizard(QDialog):
         self.known_hosts = KnownHosts(appdirs.known_hosts_path())
         self.data = WizardData()
         self.cancel = CancelToken()
+        # Set when the wizard is closed: board jobs being followed are left running (see JobFollow).
+        self.closed = threading.Event()
         self.user_actions = 0  # clicks on Next/Back (tests add their typed fields)
+        self.going_forward = True  # the last move was Next (a step whose work is done skips itself)
         self._busy = 0
+        self._jobs = 0
 
         self.stack = QStackedWidget(self)
         self.steps: list[Step] = [cls(self) for cls in STEPS]
@@ -837,7 +656,7 @@ class SetupWizard(QDialog):
         self.close_button.setText(QCoreApplication.translate("Wizard", "Close"))
         if hasattr(self, "_index"):
             self.heading.setText(QCoreApplication.translate("Wizard", self.current.title))
-        self.update_buttons()
+            self.update_buttons()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -860,7 +679,11 @@ class SetupWizard(QDialog):
         step.enter()
         self.next_button.setFocus()
 
+    def step(self, name: str) -> Step | None:
+        return next((s for s in self.steps if s.name == name), None)
+
     def go_next(self) -> None:
+        self.going_forward = True
         if self._index + 1 < len(self.steps):
             self.show_step(self._index + 1)
         else:
@@ -879,22 +702,60 @@ class SetupWizard(QDialog):
         self.cancel_button.setVisible(busy)
         self.back_button.setEnabled(not busy and self._index > 0 and self.current.can_go_back())
         self.next_button.setEnabled(not busy)
-        last = self._index == len(self.steps) - 1
-        self.next_button.setText(
-            QCoreApplication.translate("Wizard", "Finish") if last else self.current.next_text()
-        )
+        self.next_button.setText(self.current.next_text())
 
-    async def work(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        """Await long work with the busy bar and Cancel shown; the token is fresh for each piece."""
-        if self.cancel.is_cancelled:
+    async def work(self, coro: Coroutine[Any, Any, Any], *, job: bool = False) -> Any:
+        """Await long work with the busy bar and Cancel shown; the token is fresh for each piece. `job`: the
+        work follows a board job, which closing the wizard leaves running (Cancel stops it)."""
+        if self.cancel.is_cancelled and not self.closed.is_set():
             self.cancel = CancelToken()
         self._busy += 1
+        self._jobs += job
         self.update_buttons()
         try:
             return await coro
         finally:
             self._busy -= 1
-            self.update_buttons()
+            self._jobs -= job
+            if not self.closed.is_set():
+                self.update_buttons()
+
+    async def ensure_facts(self) -> BoardFacts:
+        """The board's facts, probed now if no step has read them yet (a wizard resumed on a later step)."""
+        if self.data.facts is None:
+            assert self.data.board is not None
+            self.data.facts = await self.work(run_in_thread(probe, self.data.board))
+            self.facts_read.emit(self.data.facts)
+        return self.data.facts
+
+    async def ensure_model(self) -> CatalogueModel | None:
+        """The model chosen on the model step, or (a wizard resumed later) the one remembered in the settings.
+        None sends the user back to the model step."""
+        if self.data.model is not None:
+            return self.data.model
+        remembered = self.settings.get(WIZARD_MODEL)
+        model = next((m for m in self.services.catalogue() if m.id == remembered), None)
+        if model is None or self.data.board is None:
+            self.show_step([s.name for s in self.steps].index("model"))
+            return None
+        board = self.data.board
+        directory = await self.work(run_in_thread(core_models.models_dir, board, create=False))
+        step = self.step("model")
+        assert isinstance(step, ModelStep)
+        step.on_board = type(step.on_board)(directory, step.on_board.names, step.on_board.served)
+        step.choose(model)
+        return model
+
+    # -- the main window --------------------------------------------------------------------------------
+    def chat_page(self) -> Any:
+        """The main window's Chat page (it has `input`, `send()`, `endpoint`, `server_info`), or None."""
+        page = getattr(self.parentWidget(), "page", None)
+        return page("chat") if callable(page) else None
+
+    def navigate(self, name: str) -> None:
+        show = getattr(self.parentWidget(), "show_page", None)
+        if callable(show):
+            show(name)
 
     @asyncSlot()
     async def _on_next_button_clicked(self) -> None:
@@ -918,6 +779,7 @@ class SetupWizard(QDialog):
 
     def _on_back_button_clicked(self) -> None:
         self.user_actions += 1
+        self.going_forward = False
         if self._index > 0:
             target = self._index - 1
             if self.steps[target].name == "signin" and self.data.board is not None:
@@ -929,7 +791,10 @@ class SetupWizard(QDialog):
 
     def closeEvent(self, event: Any) -> None:
         # Closing mid-work stops the local follow only; board jobs go on and are re-attached next time.
-        self.cancel.cancel()
+        # Cancelling would stop them on the board, so only work that is not a board job is cancelled.
+        self.closed.set()
+        if not self._jobs:
+            self.cancel.cancel()
         self.settings.sync()
         super().closeEvent(event)
 

@@ -1,4 +1,7 @@
-"""The setup wizard against the rig: find → sign in with the forced first password change → check the board.
+"""The setup wizard against the rig: find → sign in with the forced first password change → check the board →
+set up (the real setup job, closed and reopened mid-build: same job) → pick a model → download → start the
+server → first chat, with the answer streamed on the Chat page. Cold (a new account: nothing on the board,
+llama.cpp compiled with the rig's shared compile cache) and warm (the `built_board` account).
 
 Discovery is injected: the rig's sshd listens on 127.0.0.1 and a random port, where no mDNS answer can come
 from, so the test's `discover` reports it as mDNS would (the mDNS path itself is tested from a network
@@ -10,8 +13,11 @@ Each page is grabbed in English and in Chinese into docs/screenshots/ when RPS_S
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +26,14 @@ import rig
 from conftest import until  # tests/gui/conftest.py
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
+from rig import models as rig_models
+from rig.build import rig_setup_spec
+from rig.hf_server import HfServer
 
-from rubikpi_studio.core import discovery
+from rubikpi_studio.core import discovery, jobs
+from rubikpi_studio.core import server as core_server
 from rubikpi_studio.core.boards import BoardRegistry
+from rubikpi_studio.core.catalogue import CatalogueModel, default_path, parse_catalogue
 from rubikpi_studio.core.discovery import FoundHost
 from rubikpi_studio.core.events import CancelToken
 from rubikpi_studio.ui import app as app_module
@@ -36,12 +47,12 @@ pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-def _services(port: int) -> WizardServices:
+def _services(port: int, **kw: Any) -> WizardServices:
     def discover(on_found: Callable[[FoundHost], None], cancel: CancelToken) -> None:
         banner = discovery.read_banner("127.0.0.1", port)
         on_found(FoundHost("127.0.0.1", port, "rubikpi.local", "mdns", banner))
 
-    return WizardServices(discover=discover)
+    return WizardServices(discover=discover, **kw)
 
 
 def _shoot(studio: app_module.Studio, wizard: SetupWizard, name: str) -> None:
@@ -160,3 +171,265 @@ def test_wizard_pages_without_a_board_are_translated(qtbot: QtBot, studio_home: 
 
 def _widget_names(w: QWidget) -> list[str]:
     return [c.objectName() for c in w.findChildren(QWidget)]
+
+
+# --- the whole walk ---------------------------------------------------------------------------------------
+
+REPO = "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF"
+SMOL = "smollm2-135m-instruct-q4_1.gguf"
+SMOL_ID = "smollm2-135m-instruct"
+# The rig's accounts are not `ubuntu`/`ubuntu`, the fields a real board's first sign-in finds pre-filled: the
+# test types them, a user with the defaults does not.
+RIG_ONLY_FIELDS = 2
+
+
+def rig_catalogue() -> list[CatalogueModel]:
+    """The app's catalogue plus SmolLM2-135M, served by the Hugging Face stand-in (the smallest: default)."""
+    raw = json.loads(default_path().read_text(encoding="utf-8"))
+    size = rig_models.smollm2_path().stat().st_size
+    raw["models"].append(
+        {
+            "id": SMOL_ID,
+            "name": "SmolLM2-135M-Instruct",
+            "repo": REPO,
+            "model": {"file": SMOL, "size": size, "size_exact": True, "sha256": None},
+            "projector": None,
+            "kind": "text",
+            "parameters": "135M",
+            "licence": "apache-2.0",
+            "quantization": "Q4_1",
+            "pure": False,
+            "quantized_size": size,
+            "ram_mb": 300,
+            "source": "catalogue",
+            "verified": True,
+            "description": {
+                "en": "A tiny test model (the rig's).",
+                "zh_CN": "一个很小的测试模型（测试环境用）。",
+            },
+        }
+    )
+    return parse_catalogue(raw)
+
+
+@pytest.fixture
+def hf() -> Iterator[HfServer]:
+    with HfServer() as server:
+        server.add_file(REPO, SMOL, rig_models.smollm2_path())
+        yield server
+
+
+@dataclass
+class Walk:
+    """What a walk measured."""
+
+    actions: int = 0  # clicks and typed fields, from first launch to the streamed answer
+    detour: int = 0  # of which: closing the wizard mid-setup and reopening it
+    seconds: float = 0.0
+    setup_seconds: float = 0.0
+    answer: str = ""
+    deltas: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def _shoot_back(studio: app_module.Studio, wizard: SetupWizard, names: list[str]) -> None:
+    """Screenshots of steps already passed (download, server): shown again without a click, then back."""
+    if not os.environ.get("RPS_SCREENSHOTS"):
+        return
+    here = wizard.current.name
+    index = {s.name: i for i, s in enumerate(wizard.steps)}
+    for name in names:
+        wizard.going_forward = False  # a done step stays shown instead of skipping itself
+        wizard.show_step(index[name])
+        _shoot(studio, wizard, f"{index[name] + 1}-{name}")
+    wizard.show_step(index[here])
+    wizard.going_forward = True
+
+
+async def walk_to_answer(
+    studio: app_module.Studio,
+    services: WizardServices,
+    account: rig.RigAccount,
+    *,
+    new_password: str | None,
+    resume_mid_setup: bool = False,
+    shots: bool = True,
+) -> Walk:
+    """Walk the wizard from first launch to a streamed answer on the Chat page, the way a user does."""
+    result = Walk()
+    started = time.monotonic()
+    wizard = open_wizard(studio.window, settings=studio.settings, state=studio.state, services=services)
+    share_with_board_page(wizard, studio.window.page("board"))
+    shoot = _shoot if shots else (lambda *a: None)
+
+    def typed(widget: Any, text: str) -> None:
+        widget.setText(text)
+        result.actions += 1
+
+    def click(w: SetupWizard) -> None:
+        w.next_button.click()
+        result.actions += 1
+
+    await until(lambda: wizard.isVisible() and wizard.current.name == "welcome", what="wizard")
+    click(wizard)
+    await until(lambda: wizard.current.name == "find", what="find page")
+    find = wizard.current
+    await until(lambda: find.host_list.count() > 0 and wizard.next_button.isEnabled(), what="found")
+    click(wizard)
+    await until(lambda: wizard.current.name == "signin", what="sign-in page")
+    signin = wizard.current
+    typed(signin.user_edit, account.user)
+    typed(signin.password_edit, account.password)
+    click(wizard)
+    if new_password is not None:
+        await until(lambda: signin.new_edit.isVisible(), timeout=60, what="forced password change")
+        typed(signin.new_edit, new_password)
+        typed(signin.repeat_edit, new_password)
+        click(wizard)
+    await until(lambda: wizard.current.name == "check", timeout=60, what="check page")
+    await until(lambda: wizard.data.facts is not None and wizard.next_button.isEnabled(), 60, "facts")
+    board = studio.state.board
+    assert board is not None
+    setup_started = time.monotonic()
+    click(wizard)  # "Set up" on a fresh board, "Next" on one already set up
+    if resume_mid_setup:
+        await until(lambda: wizard.current.name == "setup", what="setup page")
+        setup = wizard.current
+        await until(lambda: "[" in setup.log_pane.toPlainText(), timeout=600, what="the build running")
+        job = jobs.find_running(board, "setup")  # type: ignore[arg-type]
+        assert job is not None
+        shoot(studio, wizard, "5-setup")
+        wizard.close()  # the user closes the wizard mid-build ...
+        result.detour += 1
+        await until(lambda: not setup.running, timeout=120, what="the old follow to stop")
+        still = jobs.find_running(board, "setup")  # type: ignore[arg-type]
+        assert still is not None and still.id == job.id, "closing the wizard stopped the setup job"
+        # ... and reopens it from the menu: it resumes on the set-up step, following the same job.
+        wizard = open_wizard(studio.window, settings=studio.settings, state=studio.state, services=services)
+        result.detour += 1
+        assert wizard.current.name == "setup"
+        await until(lambda: wizard.current.name != "setup" or wizard.current.running, 60, "re-attached")
+        setup2 = wizard.step("setup")
+        assert setup2 is not None
+        await until(lambda: wizard.current.name == "model", timeout=3600, what="setup finished")
+        assert setup2.reattached and setup2.job_id == job.id  # type: ignore[attr-defined]
+    await until(lambda: wizard.current.name == "model", timeout=3600, what="model page")
+    result.setup_seconds = time.monotonic() - setup_started
+    if wizard.step("setup").done and not getattr(wizard.step("setup"), "job_id", ""):  # type: ignore[union-attr]
+        result.skipped.append("setup")
+    model = wizard.current
+    await until(lambda: model.loaded and model.selected() is not None, 60, "catalogue")  # type: ignore[attr-defined]
+    assert model.selected().id == SMOL_ID  # type: ignore[attr-defined]  # the smallest that fits
+    kinds = [model.table.item(r, 1).text() for r in range(model.table.rowCount())]  # type: ignore[attr-defined]
+    assert any("Vision" in k for k in kinds) or studio.translations is None
+    shoot(studio, wizard, "6-model")
+    click(wizard)
+    await until(lambda: wizard.current.name == "chat", timeout=600, what="download and server")
+    if wizard.step("download").skipped:  # type: ignore[union-attr]
+        result.skipped.append("download")
+    if wizard.step("server").adopted:  # type: ignore[union-attr]
+        result.skipped.append("server")
+    if shots:
+        _shoot_back(studio, wizard, ["download", "server"])
+    chat_step = wizard.current
+    assert "CPU" in wizard.step("server").outcome.text()  # type: ignore[union-attr]  # the rig has no GPU
+    shoot(studio, wizard, "9-chat")
+    chat = studio.window.page("chat")
+    assert chat is not None
+    deltas: list[str] = []
+    original = chat.stream_fn  # type: ignore[attr-defined]
+
+    def counting(endpoint: Any, history: Any, params: Any, *, on_delta: Any, **kw: Any) -> Any:
+        def on(delta: Any) -> None:
+            deltas.append(delta.text)
+            on_delta(delta)
+
+        return original(endpoint, history, params, on_delta=on, **kw)
+
+    chat.stream_fn = counting  # type: ignore[attr-defined]
+    assert chat_step.prompt_edit.text()  # type: ignore[attr-defined]  # pre-filled: one click asks it
+    click(wizard)
+    await until(lambda: not wizard.isVisible(), timeout=90, what="wizard done")
+    await until(lambda: chat.is_streaming, timeout=60, what="streaming")  # type: ignore[attr-defined]
+    await until(lambda: not chat.is_streaming, timeout=300, what="answer")  # type: ignore[attr-defined]
+    result.seconds = time.monotonic() - started
+    store = chat.open_store()  # type: ignore[attr-defined]
+    messages = store.messages(chat.conversation_id)  # type: ignore[attr-defined]
+    assert messages[-1].role == "assistant"
+    result.answer = messages[-1].content
+    result.deltas = len(deltas)
+    assert studio.window.current_page is chat
+    return result
+
+
+def _report(name: str, w: Walk) -> None:
+    print(
+        f"\n[first chat, {name}] {w.seconds:.1f} s to the answer (setup step {w.setup_seconds:.1f} s); "
+        f"{w.actions} actions ({w.actions - w.detour - RIG_ONLY_FIELDS} with a real board's defaults, "
+        f"without closing/reopening); skipped: {', '.join(w.skipped) or 'nothing'}; "
+        f"{w.deltas} deltas: {w.answer[:80]!r}"
+    )
+
+
+def test_whole_wizard_cold_fresh_board_with_resume_mid_setup(
+    qtbot: QtBot,
+    qrun: Callable[[Any], Any],
+    rig_sshd: rig.RigSshd,
+    expired_account: rig.RigAccount,
+    hf: HfServer,
+    studio_home: Path,
+) -> None:
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    studio.window.resize(1100, 760)
+    studio.window.show()
+    studio.settings.set(S.HF_ENDPOINT, hf.endpoint)
+    services = _services(
+        rig_sshd.port, setup_spec=lambda facts: rig_setup_spec(gpu="off"), catalogue=rig_catalogue
+    )
+    try:
+        w = qrun(
+            walk_to_answer(
+                studio,
+                services,
+                expired_account,
+                new_password="N3w board pw'$",
+                resume_mid_setup=True,
+                shots=True,
+            )
+        )
+    finally:
+        if isinstance(studio.state.board, core_server.Board):
+            core_server.stop(studio.state.board)
+    _report("cold", w)
+    assert w.answer.strip() and w.deltas > 1
+    assert w.skipped == []
+    # welcome, find, sign in (user, password typed on the rig), new password twice, Set up, model, Ask.
+    assert w.actions - w.detour - RIG_ONLY_FIELDS <= 10
+    assert studio.settings.get(S.SHOW_WIZARD) is False
+
+
+def test_whole_wizard_warm_board_already_set_up(
+    qtbot: QtBot,
+    qrun: Callable[[Any], Any],
+    built_board: Any,
+    hf: HfServer,
+    studio_home: Path,
+) -> None:
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    studio.window.resize(1100, 760)
+    studio.window.show()
+    studio.settings.set(S.HF_ENDPOINT, hf.endpoint)
+    services = _services(
+        built_board.sshd.port, setup_spec=lambda facts: rig_setup_spec(gpu="off"), catalogue=rig_catalogue
+    )
+    try:
+        w = qrun(walk_to_answer(studio, services, built_board.account, new_password=None, shots=False))
+    finally:
+        if isinstance(studio.state.board, core_server.Board):
+            core_server.stop(studio.state.board)
+    _report("warm", w)
+    assert "setup" in w.skipped
+    assert w.answer.strip() and w.deltas > 1
+    assert w.actions - RIG_ONLY_FIELDS <= 10

@@ -1,0 +1,196 @@
+"""Step 8, start the server: llama-server on the board for the chosen model, reached through an SSH forward.
+
+A server already serving that model is adopted; one serving another model is restarted with the chosen one.
+The GPU is used when the llama.cpp build and the board have it (`core.server.start` decides from the build's
+device list); the step says which, and why not the GPU.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QLabel, QVBoxLayout
+
+from rubikpi_studio.core import server as core_server
+from rubikpi_studio.core.errors import Cancelled, StudioError
+from rubikpi_studio.core.events import INFO, WARN, Event, Reporter
+from rubikpi_studio.core.ssh import Board
+
+from ..bridge import EventBridge, run_in_thread
+from ..i18n import QT_TRANSLATE_NOOP, describe_error
+from ..pages.base import ServerState
+from ..settings import SERVER_PORT
+from ..widgets import LogPane, StepList
+from .base import Detached, JobFollow, Step, spawn, wrap
+
+if TYPE_CHECKING:
+    from ..wizard import SetupWizard
+
+log = logging.getLogger(__name__)
+
+
+def start_or_adopt(
+    board: Board, spec: core_server.ServerSpec, *, report: Reporter, cancel: object
+) -> tuple[core_server.ServerHandle, str]:
+    """Start `spec`, adopt the server already serving its model, or restart one serving another model.
+    Returns the handle and the local URL of the forward."""
+    from rubikpi_studio.core.events import CancelToken
+
+    assert cancel is None or isinstance(cancel, CancelToken)
+    try:
+        handle = core_server.start(board, spec, report=report, cancel=cancel)
+    except core_server.ServerAlreadyRunning:
+        handle = core_server.restart(board, spec, report=report, cancel=cancel)
+    return handle, handle.open_tunnel()
+
+
+class ServerStep(Step):
+    name = "server"
+    title = QT_TRANSLATE_NOOP("Wizard", "Start the server")
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.plan = wrap(QLabel())
+        self.plan.setObjectName("serverPlan")
+        self.steps = StepList()
+        self.steps.setObjectName("serverSteps")
+        self.steps.cancel_button.setVisible(False)
+        self.log_pane = LogPane()
+        self.outcome = wrap(QLabel())
+        self.outcome.setObjectName("serverOutcome")
+        self.bridge = EventBridge(self)
+        self.bridge.events_ready.connect(self.steps.apply_events)
+        self.bridge.events_ready.connect(self.log_pane.apply_events)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.plan)
+        layout.addWidget(self.steps, 2)
+        layout.addWidget(self.log_pane, 1)
+        layout.addWidget(self.outcome)
+        self.running = False
+        self.ready_for = ""  # the model path being served
+        self.adopted = False
+        self.backend = ""
+        self.no_gpu_reason = ""
+
+    def enter(self) -> None:
+        if not self.running:
+            spawn(self._run())
+
+    def next_text(self) -> str:
+        if self.outcome.text() and not self.running and not self.ready_for:
+            return QCoreApplication.translate("Wizard", "Try again")
+        return QCoreApplication.translate("Wizard", "Next")
+
+    def _watch(self, event: Event) -> None:  # worker thread
+        if event.kind == INFO and event.step == "backend" and "backend" in event.data:
+            self.backend = str(event.data["backend"])
+        elif event.kind == WARN and event.code == "E_NO_GPU":
+            self.no_gpu_reason = event.message
+        elif event.kind == INFO and event.step == "adopt":
+            self.adopted = True
+        self.bridge(event)
+
+    async def _run(self) -> None:
+        m = await self.wizard.ensure_model()
+        board = self.data.board
+        if m is None or board is None:
+            return
+        if self.ready_for == self.data.model_path:
+            if self.wizard.going_forward:
+                self.wizard.skip_current()
+            return
+        facts = await self.wizard.ensure_facts()
+        self.running = True
+        self.outcome.clear()
+        self.steps.reset()
+        self.steps.set_steps(
+            [
+                ("load", QCoreApplication.translate("Wizard", "Load the model")),
+                ("ready", QCoreApplication.translate("Wizard", "Answer requests")),
+            ]
+        )
+        self.backend, self.no_gpu_reason, self.adopted = "", "", False
+        if facts.has_adreno_opencl:
+            self.plan.setText(
+                QCoreApplication.translate(
+                    "Wizard", "Starting {name} on the GPU (Adreno, OpenCL) when the llama.cpp build has it."
+                ).format(name=m.name)
+            )
+        else:
+            self.plan.setText(
+                QCoreApplication.translate(
+                    "Wizard",
+                    "Starting {name} on the CPU: this board has no Adreno OpenCL driver, so the GPU cannot "
+                    "be used.",
+                ).format(name=m.name)
+            )
+        spec = core_server.ServerSpec(
+            model=self.data.model_path,
+            mmproj=self.data.mmproj_path,
+            gpu=True,
+            port=self.wizard.settings.get(SERVER_PORT),
+        )
+        self.wizard.state.set_server(ServerState.STARTING)
+        try:
+            handle, url = await self.wizard.work(
+                run_in_thread(
+                    start_or_adopt,
+                    board,
+                    spec,
+                    report=JobFollow(self._watch, self.wizard.closed),
+                    cancel=self.wizard.cancel,
+                ),
+                job=True,
+            )
+        except Detached:
+            return
+        except Cancelled:
+            self.bridge.flush()
+            self.wizard.state.set_server(ServerState.STOPPED)
+            self.outcome.setText(QCoreApplication.translate("Wizard", "Starting the server was cancelled."))
+            return
+        except StudioError as exc:
+            self.bridge.flush()
+            tail = exc.data.get("log_tail")
+            if tail:
+                self.log_pane.append_lines([str(line) for line in tail])
+            self.wizard.state.set_server(ServerState.FAILED)
+            self.outcome.setText(
+                QCoreApplication.translate("Wizard", "The server did not start: {why}").format(
+                    why=describe_error(exc)[0]
+                )
+            )
+            return
+        finally:
+            self.running = False
+            self.wizard.update_buttons()
+        self.bridge.flush()
+        self.data.server, self.data.server_url = handle, url
+        self.ready_for = self.data.model_path
+        self.outcome.setText(self.describe_backend())
+        self.wizard.state.set_server(ServerState.RUNNING, url=url, api_key=handle.api_key)
+        if self.wizard.current is self:
+            self.wizard.go_next()
+
+    def describe_backend(self) -> str:
+        backend = self.backend or "CPU"
+        already = (
+            QCoreApplication.translate("Wizard", "The server was already running; the wizard uses it. ")
+            if self.adopted
+            else ""
+        )
+        if backend.startswith("GPU"):
+            return already + QCoreApplication.translate("Wizard", "Running on the GPU: {backend}.").format(
+                backend=backend
+            )
+        why = self.no_gpu_reason or QCoreApplication.translate("Wizard", "no Adreno OpenCL device")
+        return already + QCoreApplication.translate("Wizard", "Running on the CPU ({why}).").format(why=why)
+
+    async def advance(self) -> bool:
+        if self.ready_for and self.ready_for == self.data.model_path:
+            return True
+        if not self.running:
+            spawn(self._run())
+        return False
