@@ -100,6 +100,7 @@ class BenchmarkPage(Page):
         self.progress.setTextVisible(False)
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
+        self._intro_text = ""  # the introduction as last shown in the status label
         self.warning_label = QLabel()
         self.warning_label.setWordWrap(True)
         self.warning_label.setVisible(False)
@@ -249,13 +250,14 @@ class BenchmarkPage(Page):
             self._show_run(self.last_run)
         self._fill_history()
         self._show_monitor_state()
-        if not self.status_label.text():
-            self.status_label.setText(
-                QCoreApplication.translate(
-                    "BenchmarkPage",
-                    "Measures prompt processing (pp) and generation (tg) on the GPU and the CPU.",
-                )
+        # The introduction shows until a run replaces it; re-set it in the new language while it shows.
+        intro = self.status_label.text()
+        if not intro or intro == self._intro_text:
+            self._intro_text = QCoreApplication.translate(
+                "BenchmarkPage",
+                "Measures prompt processing (pp) and generation (tg) on the GPU and the CPU.",
             )
+            self.status_label.setText(self._intro_text)
 
     # ------------------------------------------------------------------ board
     @property

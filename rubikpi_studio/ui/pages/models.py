@@ -63,14 +63,9 @@ from .board import dialog_result
 
 log = logging.getLogger(__name__)
 
-CTX = "ModelsPage"
 QUANTIZE_AFTER = Setting(
     "models/quantize_after_download", bool, True, "Quantize catalogue models as recommended after download."
 )
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate(CTX, text)
 
 
 def _item(text: str, *, data: object = None, align_right: bool = False, tip: str = "") -> QTableWidgetItem:
@@ -104,12 +99,18 @@ class QuantizeDialog(QDialog):
 
     def __init__(self, model: core.BoardModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(tr("Quantize a model"))
+        self.setWindowTitle(QCoreApplication.translate("ModelsPage", "Quantize a model"))
         self.type_combo = QComboBox()
         self.type_combo.addItems(list(core.QUANT_TYPES))
-        self.pure_check = QCheckBox(tr("Pure: every weight matrix in the same type (fast on the GPU)"))
+        self.pure_check = QCheckBox(
+            QCoreApplication.translate(
+                "ModelsPage", "Pure: every weight matrix in the same type (fast on the GPU)"
+            )
+        )
         self.pure_check.setChecked(True)
-        self.delete_check = QCheckBox(tr("Delete the source file afterwards"))
+        self.delete_check = QCheckBox(
+            QCoreApplication.translate("ModelsPage", "Delete the source file afterwards")
+        )
         self.delete_check.setChecked(False)
         self.output_label = QLabel()
         self.output_label.setProperty(I18N_SKIP, True)
@@ -120,14 +121,18 @@ class QuantizeDialog(QDialog):
         source = QLabel(model.name)
         source.setProperty(I18N_SKIP, True)
         form = QFormLayout()
-        form.addRow(tr("Source"), source)
-        form.addRow(tr("Type"), self.type_combo)
-        form.addRow(tr("Output"), self.output_label)
+        form.addRow(QCoreApplication.translate("ModelsPage", "Source"), source)
+        form.addRow(QCoreApplication.translate("ModelsPage", "Type"), self.type_combo)
+        form.addRow(QCoreApplication.translate("ModelsPage", "Output"), self.output_label)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Quantize"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
+            QCoreApplication.translate("ModelsPage", "Quantize")
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(
+            QCoreApplication.translate("ModelsPage", "Cancel")
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -283,38 +288,55 @@ class ModelsPage(Page):
 
     # --------------------------------------------------------------- texts
     def retranslate(self) -> None:
-        self.heading.setText(tr("Models"))
-        self.get_group.setTitle(tr("Get a model"))
+        self.heading.setText(QCoreApplication.translate("ModelsPage", "Models"))
+        self.get_group.setTitle(QCoreApplication.translate("ModelsPage", "Get a model"))
         self.catalogue_table.setHorizontalHeaderLabels(
-            [tr("Model"), tr("Kind"), tr("Parameters"), tr("Download"), tr("Memory"), tr("Fits the board")]
-        )
-        self.quantize_after_check.setText(tr("Quantize as recommended after the download"))
-        self.download_button.setText(tr("Download to the board"))
-        self.link_edit.setPlaceholderText(
-            tr("Or paste a Hugging Face link or owner/repo/file.gguf, then press Download")
-        )
-        self.link_button.setText(tr("Download"))
-        self.endpoint_label.setText(tr("Download from"))
-        self.endpoint_edit.setToolTip(tr("Hugging Face or a mirror such as https://hf-mirror.com"))
-        self.token_button.setText(tr("Access token…"))
-        self.token_button.setToolTip(tr("A Hugging Face token for gated models, kept in the system keyring"))
-        self.cancel_button.setText(tr("Cancel"))
-        self.board_group.setTitle(tr("On the board"))
-        self.models_table.setHorizontalHeaderLabels(
             [
-                tr("File"),
-                tr("Size"),
-                tr("Architecture"),
-                tr("Parameters"),
-                tr("Quantization"),
-                tr("Context"),
-                tr("Notes"),
+                QCoreApplication.translate("ModelsPage", "Model"),
+                QCoreApplication.translate("ModelsPage", "Kind"),
+                QCoreApplication.translate("ModelsPage", "Parameters"),
+                QCoreApplication.translate("ModelsPage", "Download"),
+                QCoreApplication.translate("ModelsPage", "Memory"),
+                QCoreApplication.translate("ModelsPage", "Fits the board"),
             ]
         )
-        self.refresh_button.setText(tr("Refresh"))
-        self.quantize_button.setText(tr("Quantize…"))
-        self.delete_button.setText(tr("Delete…"))
-        self.upload_button.setText(tr("Upload from this computer…"))
+        self.quantize_after_check.setText(
+            QCoreApplication.translate("ModelsPage", "Quantize as recommended after the download")
+        )
+        self.download_button.setText(QCoreApplication.translate("ModelsPage", "Download to the board"))
+        self.link_edit.setPlaceholderText(
+            QCoreApplication.translate(
+                "ModelsPage", "Or paste a Hugging Face link or owner/repo/file.gguf, then press Download"
+            )
+        )
+        self.link_button.setText(QCoreApplication.translate("ModelsPage", "Download"))
+        self.endpoint_label.setText(QCoreApplication.translate("ModelsPage", "Download from"))
+        self.endpoint_edit.setToolTip(
+            QCoreApplication.translate("ModelsPage", "Hugging Face or a mirror such as https://hf-mirror.com")
+        )
+        self.token_button.setText(QCoreApplication.translate("ModelsPage", "Access token…"))
+        self.token_button.setToolTip(
+            QCoreApplication.translate(
+                "ModelsPage", "A Hugging Face token for gated models, kept in the system keyring"
+            )
+        )
+        self.cancel_button.setText(QCoreApplication.translate("ModelsPage", "Cancel"))
+        self.board_group.setTitle(QCoreApplication.translate("ModelsPage", "On the board"))
+        self.models_table.setHorizontalHeaderLabels(
+            [
+                QCoreApplication.translate("ModelsPage", "File"),
+                QCoreApplication.translate("ModelsPage", "Size"),
+                QCoreApplication.translate("ModelsPage", "Architecture"),
+                QCoreApplication.translate("ModelsPage", "Parameters"),
+                QCoreApplication.translate("ModelsPage", "Quantization"),
+                QCoreApplication.translate("ModelsPage", "Context"),
+                QCoreApplication.translate("ModelsPage", "Notes"),
+            ]
+        )
+        self.refresh_button.setText(QCoreApplication.translate("ModelsPage", "Refresh"))
+        self.quantize_button.setText(QCoreApplication.translate("ModelsPage", "Quantize…"))
+        self.delete_button.setText(QCoreApplication.translate("ModelsPage", "Delete…"))
+        self.upload_button.setText(QCoreApplication.translate("ModelsPage", "Upload from this computer…"))
         self._fill_catalogue()
         self._fill_models()
 
@@ -401,13 +423,21 @@ class ModelsPage(Page):
         for row, m in enumerate(self.catalogue):
             fit = core.catalogue_fit(m, mem_total_kb=self.mem_total_kb, disk_free_bytes=self.disk_free)
             if fit.ram is None and fit.disk is None:
-                fits = tr("connect to check")
+                fits = QCoreApplication.translate("ModelsPage", "connect to check")
             elif fit.ram is False or fit.disk is False:
-                fits = tr("no:") + " " + fit.why
+                fits = QCoreApplication.translate("ModelsPage", "no:") + " " + fit.why
             else:
-                fits = tr("yes")
-            kind = tr("vision (with image projector)") if m.kind == "vision" else tr("text")
-            name = m.name + (f"  ({tr('from the RUBIK Pi guide')})" if m.source == "manual" else "")
+                fits = QCoreApplication.translate("ModelsPage", "yes")
+            kind = (
+                QCoreApplication.translate("ModelsPage", "vision (with image projector)")
+                if m.kind == "vision"
+                else QCoreApplication.translate("ModelsPage", "text")
+            )
+            name = m.name + (
+                "  (" + QCoreApplication.translate("ModelsPage", "from the RUBIK Pi guide") + ")"
+                if m.source == "manual"
+                else ""
+            )
             cells = [
                 _item(name, data=m.id, tip=m.describe(language)),
                 _item(kind),
@@ -428,17 +458,21 @@ class ModelsPage(Page):
         for row, m in enumerate(self.board_models):
             notes: list[str] = []
             if m.partial:
-                notes.append(tr("unfinished transfer: downloading it again continues it"))
+                notes.append(
+                    QCoreApplication.translate(
+                        "ModelsPage", "unfinished transfer: downloading it again continues it"
+                    )
+                )
             if m.is_projector:
                 notes.append(
-                    tr("vision projector for %s") % ", ".join(m.pairs)
+                    QCoreApplication.translate("ModelsPage", "vision projector for %s") % ", ".join(m.pairs)
                     if m.pairs
-                    else tr("vision projector (no matching model here)")
+                    else QCoreApplication.translate("ModelsPage", "vision projector (no matching model here)")
                 )
             elif m.pairs:
-                notes.append(tr("images with %s") % ", ".join(m.pairs))
+                notes.append(QCoreApplication.translate("ModelsPage", "images with %s") % ", ".join(m.pairs))
             if m.served or m.path in served:
-                notes.append(tr("being served"))
+                notes.append(QCoreApplication.translate("ModelsPage", "being served"))
             if m.warning:
                 notes.append("⚠ " + m.warning)
             cells = [
@@ -456,9 +490,15 @@ class ModelsPage(Page):
                 self.models_table.selectRow(row)
         if self.folder:
             free = core.format_bytes(self.disk_free) if self.disk_free is not None else "?"
-            self.folder_label.setText(f"{self.folder}  ·  {free} " + tr("free"))
+            self.folder_label.setText(
+                f"{self.folder}  ·  {free} " + QCoreApplication.translate("ModelsPage", "free")
+            )
         elif self.board is None:
-            self.folder_label.setText(tr("Connect to a board on the Board page to see and add its models."))
+            self.folder_label.setText(
+                QCoreApplication.translate(
+                    "ModelsPage", "Connect to a board on the Board page to see and add its models."
+                )
+            )
         else:
             self.folder_label.setText("")
 
@@ -513,8 +553,11 @@ class ModelsPage(Page):
             box.open()
             return
         dialog = QInputDialog(self)
-        dialog.setWindowTitle(tr("Hugging Face access token"))
-        dialog.setLabelText(tr("Token for %s (leave empty to remove it):") % self.endpoint)
+        dialog.setWindowTitle(QCoreApplication.translate("ModelsPage", "Hugging Face access token"))
+        dialog.setLabelText(
+            QCoreApplication.translate("ModelsPage", "Token for %s (leave empty to remove it):")
+            % self.endpoint
+        )
         dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
         if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
             return
@@ -525,7 +568,14 @@ class ModelsPage(Page):
         else:
             with contextlib.suppress(Exception):
                 await run_in_thread(secrets.delete, "hf_token", endpoint)
-        self.bridge(Event(LOG, message=tr("Access token saved.") if token else tr("Access token removed.")))
+        self.bridge(
+            Event(
+                LOG,
+                message=QCoreApplication.translate("ModelsPage", "Access token saved.")
+                if token
+                else QCoreApplication.translate("ModelsPage", "Access token removed."),
+            )
+        )
 
     async def _token(self) -> str | None:
         usable, _ = await run_in_thread(secrets.status)
@@ -565,7 +615,7 @@ class ModelsPage(Page):
         token = await self._token()
         done: list[core.BoardModel] = []
         for i, request in enumerate(requests):
-            title = tr("Downloading %s") % request.filename
+            title = QCoreApplication.translate("ModelsPage", "Downloading %s") % request.filename
             if len(requests) > 1:
                 title += f"  ({i + 1}/{len(requests)})"
 
@@ -587,7 +637,7 @@ class ModelsPage(Page):
         self.cancel_token = token
         self.busy_text = title
         self.transfer_title.setText(title)
-        self.transfer_detail.setText(tr("Starting…"))
+        self.transfer_detail.setText(QCoreApplication.translate("ModelsPage", "Starting…"))
         self.progress_bar.setRange(0, 0)  # busy until the first progress event
         self.progress_bar.setFormat("")
         self.cancel_button.setEnabled(True)
@@ -597,7 +647,7 @@ class ModelsPage(Page):
             await run_in_thread(fn, token)
             return True
         except Cancelled:
-            self.bridge(Event(LOG, message=tr("Cancelled.")))
+            self.bridge(Event(LOG, message=QCoreApplication.translate("ModelsPage", "Cancelled.")))
             return False
         except StudioError as exc:
             self.bridge(Event(FAILED, code=exc.code, message=exc.message))
@@ -612,7 +662,7 @@ class ModelsPage(Page):
     def _on_cancel_button_clicked(self) -> None:
         if self.cancel_token is not None:
             self.cancel_button.setEnabled(False)
-            self.transfer_detail.setText(tr("Stopping…"))
+            self.transfer_detail.setText(QCoreApplication.translate("ModelsPage", "Stopping…"))
             self.cancel_token.cancel()
 
     def _on_events(self, events: list[Event]) -> None:
@@ -630,27 +680,30 @@ class ModelsPage(Page):
 
     def _step_text(self, step: str) -> str:
         return {
-            "probe": tr("Looking up the file…"),
-            "disk": tr("Checking free disk space…"),
-            "verify": tr("Checking the sha256 of the download…"),
-            "check": tr("Checking the input and the disk…"),
+            "probe": QCoreApplication.translate("ModelsPage", "Looking up the file…"),
+            "disk": QCoreApplication.translate("ModelsPage", "Checking free disk space…"),
+            "verify": QCoreApplication.translate("ModelsPage", "Checking the sha256 of the download…"),
+            "check": QCoreApplication.translate("ModelsPage", "Checking the input and the disk…"),
         }.get(step, "")
 
     def _progress_text(self, ev: Event) -> str:
         d = ev.data
         if "bytes" in d:
             if "retry_in" in d:
-                return tr("%s of %s · no data, retrying in %d s") % (
+                return QCoreApplication.translate("ModelsPage", "%s of %s · no data, retrying in %d s") % (
                     core.format_bytes(d["bytes"]),
                     core.format_bytes(d["total"]),
                     d["retry_in"],
                 )
-            text = tr("%s of %s") % (core.format_bytes(d["bytes"]), core.format_bytes(d.get("total") or 0))
+            text = QCoreApplication.translate("ModelsPage", "%s of %s") % (
+                core.format_bytes(d["bytes"]),
+                core.format_bytes(d.get("total") or 0),
+            )
             if d.get("speed"):
                 text += f"  ·  {core.format_bytes(d['speed'])}/s"
             eta = d.get("eta")
             if eta is not None and d["bytes"] < (d.get("total") or 0):
-                text += "  ·  " + tr("%s left") % _eta_text(float(eta))
+                text += "  ·  " + QCoreApplication.translate("ModelsPage", "%s left") % _eta_text(float(eta))
             return text
         return ev.message
 
@@ -700,9 +753,12 @@ class ModelsPage(Page):
             )
         except core.NeedsRequantize as exc:
             if not await self._confirm(
-                tr("%s is already quantized (%s). Requantizing loses quality. Quantize it anyway?")
+                QCoreApplication.translate(
+                    "ModelsPage",
+                    "%s is already quantized (%s). Requantizing loses quality. Quantize it anyway?",
+                )
                 % (model.name, exc.data.get("quantization", "")),
-                tr("Requantize"),
+                QCoreApplication.translate("ModelsPage", "Requantize"),
             ):
                 return
             allow_requantize = True
@@ -710,7 +766,7 @@ class ModelsPage(Page):
             show_error(self, exc)
             return
         await self._run_op(
-            tr("Quantizing %s to %s") % (model.name, qtype),
+            QCoreApplication.translate("ModelsPage", "Quantizing %s to %s") % (model.name, qtype),
             lambda cancel: core.quantize(
                 board,
                 model.path,
@@ -729,7 +785,7 @@ class ModelsPage(Page):
     async def _confirm(self, text: str, yes: str) -> bool:
         box = QMessageBox(QMessageBox.Icon.Question, "RUBIK Pi Studio", text, parent=self)
         yes_button = box.addButton(yes, QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(tr("Cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.addButton(QCoreApplication.translate("ModelsPage", "Cancel"), QMessageBox.ButtonRole.RejectRole)
         self.message_box = box
         await dialog_result(box)
         self.message_box = None
@@ -743,18 +799,21 @@ class ModelsPage(Page):
         if model is None or board is None:
             return
         if not await self._confirm(
-            tr("Delete %s (%s) from the board? This cannot be undone.")
+            QCoreApplication.translate("ModelsPage", "Delete %s (%s) from the board? This cannot be undone.")
             % (model.name, core.format_bytes(model.size)),
-            tr("Delete"),
+            QCoreApplication.translate("ModelsPage", "Delete"),
         ):
             return
         await run_in_thread(core.delete, board, model.path, served=list(self.served_paths()))
-        self.bridge(Event(LOG, message=tr("Deleted %s.") % model.name))
+        self.bridge(Event(LOG, message=QCoreApplication.translate("ModelsPage", "Deleted %s.") % model.name))
         await self.refresh()
 
     def _on_upload_button_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, tr("Upload a GGUF model"), str(Path.home()), tr("GGUF models (*.gguf)")
+            self,
+            QCoreApplication.translate("ModelsPage", "Upload a GGUF model"),
+            str(Path.home()),
+            QCoreApplication.translate("ModelsPage", "GGUF models (*.gguf)"),
         )
         if path:
             self._spawn(self.upload(Path(path)))
@@ -764,7 +823,7 @@ class ModelsPage(Page):
         if board is None:
             return
         ok = await self._run_op(
-            tr("Uploading %s") % local.name,
+            QCoreApplication.translate("ModelsPage", "Uploading %s") % local.name,
             lambda cancel: core.push(board, local, report=self.bridge, cancel=cancel),
         )
         if ok:
@@ -774,7 +833,7 @@ class ModelsPage(Page):
 def _eta_text(seconds: float) -> str:
     s = int(seconds)
     if s < 60:
-        return tr("%d s") % s
+        return QCoreApplication.translate("ModelsPage", "%d s") % s
     if s < 3600:
-        return tr("%d min %02d s") % (s // 60, s % 60)
-    return tr("%d h %02d min") % (s // 3600, (s % 3600) // 60)
+        return QCoreApplication.translate("ModelsPage", "%d min %02d s") % (s // 60, s % 60)
+    return QCoreApplication.translate("ModelsPage", "%d h %02d min") % (s // 3600, (s % 3600) // 60)

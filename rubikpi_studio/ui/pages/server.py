@@ -37,12 +37,6 @@ from .base import ConnectionState, Page, PageContext, ServerState, register_page
 
 log = logging.getLogger(__name__)
 
-CTX = "ServerPage"
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate(CTX, text)
-
 
 def list_board_models(board: Board) -> list[tuple[str, bool]]:
     """(path, is_projector) of the GGUF files in ~/dev/llm/models: the models module when it is there,
@@ -199,82 +193,96 @@ class ServerPage(Page):
 
     # ------------------------------------------------------------------ texts
     def retranslate(self) -> None:
-        self.heading.setText(tr("Model server"))
-        self.settings_box.setTitle(tr("What to serve"))
+        self.heading.setText(QCoreApplication.translate("ServerPage", "Model server"))
+        self.settings_box.setTitle(QCoreApplication.translate("ServerPage", "What to serve"))
         labels = [
-            tr("Model"),
-            tr("Vision projector"),
-            tr("Run on"),
-            tr("Context (tokens)"),
-            tr("Port on the board"),
-            tr("Network"),
-            tr("Extra flags"),
+            QCoreApplication.translate("ServerPage", "Model"),
+            QCoreApplication.translate("ServerPage", "Vision projector"),
+            QCoreApplication.translate("ServerPage", "Run on"),
+            QCoreApplication.translate("ServerPage", "Context (tokens)"),
+            QCoreApplication.translate("ServerPage", "Port on the board"),
+            QCoreApplication.translate("ServerPage", "Network"),
+            QCoreApplication.translate("ServerPage", "Extra flags"),
         ]
         for label, text in zip(self.form_labels, labels, strict=True):
             label.setText(text)
-        self.refresh_button.setText(tr("Refresh"))
+        self.refresh_button.setText(QCoreApplication.translate("ServerPage", "Refresh"))
         current = self.device_combo.currentIndex()
         self.device_combo.clear()
-        self.device_combo.addItem(tr("GPU (Adreno, OpenCL)"), True)
-        self.device_combo.addItem(tr("CPU"), False)
+        self.device_combo.addItem(QCoreApplication.translate("ServerPage", "GPU (Adreno, OpenCL)"), True)
+        self.device_combo.addItem(QCoreApplication.translate("ServerPage", "CPU"), False)
         self.device_combo.setCurrentIndex(max(0, current))
         if self.mmproj_combo.count() == 0:
-            self.mmproj_combo.addItem(tr("None (text only)"), "")
+            self.mmproj_combo.addItem(QCoreApplication.translate("ServerPage", "None (text only)"), "")
         else:
-            self.mmproj_combo.setItemText(0, tr("None (text only)"))
-        self.lan_check.setText(tr("Share on my network (with an API key)"))
+            self.mmproj_combo.setItemText(0, QCoreApplication.translate("ServerPage", "None (text only)"))
+        self.lan_check.setText(
+            QCoreApplication.translate("ServerPage", "Share on my network (with an API key)")
+        )
         self.lan_check.setToolTip(
-            tr("Other devices on your network can use the model with the key shown here. Off: only this app.")
+            QCoreApplication.translate(
+                "ServerPage",
+                "Other devices on your network can use the model with the key shown here. "
+                "Off: only this app.",
+            )
         )
         self.extra_edit.setPlaceholderText("--temp 0.7 --top-k 40")
-        self.start_button.setText(tr("Start"))
-        self.stop_button.setText(tr("Stop"))
-        self.restart_button.setText(tr("Restart"))
-        self.steps_box.setTitle(tr("Loading"))
-        self.info_box.setTitle(tr("Running"))
+        self.start_button.setText(QCoreApplication.translate("ServerPage", "Start"))
+        self.stop_button.setText(QCoreApplication.translate("ServerPage", "Stop"))
+        self.restart_button.setText(QCoreApplication.translate("ServerPage", "Restart"))
+        self.steps_box.setTitle(QCoreApplication.translate("ServerPage", "Loading"))
+        self.info_box.setTitle(QCoreApplication.translate("ServerPage", "Running"))
         names = {
-            "backend": tr("Runs on"),
-            "model": tr("Model"),
-            "context": tr("Context"),
-            "local": tr("URL for this app"),
-            "lan": tr("URL for other devices"),
-            "key": tr("API key"),
+            "backend": QCoreApplication.translate("ServerPage", "Runs on"),
+            "model": QCoreApplication.translate("ServerPage", "Model"),
+            "context": QCoreApplication.translate("ServerPage", "Context"),
+            "local": QCoreApplication.translate("ServerPage", "URL for this app"),
+            "lan": QCoreApplication.translate("ServerPage", "URL for other devices"),
+            "key": QCoreApplication.translate("ServerPage", "API key"),
         }
         for key, label in self.info_labels.items():
             label.setText(names[key])
-        self.log_box.setTitle(tr("Server log"))
+        self.log_box.setTitle(QCoreApplication.translate("ServerPage", "Server log"))
         self._show_status()
 
     def _show_status(self) -> None:
         st = self.last_status
         if self.board is None:
-            text = tr("Connect to a board first.")
+            text = QCoreApplication.translate("ServerPage", "Connect to a board first.")
         elif st is None or st.state == "stopped":
-            text = tr("No model is being served.")
+            text = QCoreApplication.translate("ServerPage", "No model is being served.")
         elif st.state == "running":
-            text = tr("Serving {model} on port {port}.").format(
+            text = QCoreApplication.translate("ServerPage", "Serving {model} on port {port}.").format(
                 model=posixpath.basename(st.model), port=st.port
             )
             if not st.managed:
-                text += " " + tr("It was started outside the app; Stop ends it.")
+                text += " " + QCoreApplication.translate(
+                    "ServerPage", "It was started outside the app; Stop ends it."
+                )
         elif st.state == "loading":
-            text = tr("Loading the model…")
+            text = QCoreApplication.translate("ServerPage", "Loading the model…")
         elif st.state == "restarting":
-            text = tr("The server stopped and is being restarted…")
+            text = QCoreApplication.translate("ServerPage", "The server stopped and is being restarted…")
         else:
-            text = tr("The server failed: {why}").format(why=st.message)
+            text = QCoreApplication.translate("ServerPage", "The server failed: {why}").format(why=st.message)
         self.status_label.setText(text)
         values = dict.fromkeys(self.info_values, "")
         if st is not None and st.state != "stopped":
-            values["backend"] = st.backend or tr("unknown (not started by the app)")
+            values["backend"] = st.backend or QCoreApplication.translate(
+                "ServerPage", "unknown (not started by the app)"
+            )
             values["model"] = st.model
             if st.info is not None:
-                vision = tr("yes") if st.info.has_vision else tr("no")
-                values["context"] = tr("{n} tokens, {slots} slot(s), images: {vision}").format(
-                    n=st.info.n_ctx, slots=st.info.total_slots, vision=vision
+                vision = (
+                    QCoreApplication.translate("ServerPage", "yes")
+                    if st.info.has_vision
+                    else QCoreApplication.translate("ServerPage", "no")
                 )
+                values["context"] = QCoreApplication.translate(
+                    "ServerPage", "{n} tokens, {slots} slot(s), images: {vision}"
+                ).format(n=st.info.n_ctx, slots=st.info.total_slots, vision=vision)
             values["local"] = st.local_url
-            values["lan"] = st.lan_url or tr("not shared")
+            values["lan"] = st.lan_url or QCoreApplication.translate("ServerPage", "not shared")
             if st.lan_url and self.handle is not None and self.handle.api_key:
                 values["key"] = self.handle.api_key
         for key, value in values.items():
@@ -396,7 +404,14 @@ class ServerPage(Page):
             return
         spec = self.spec()
         if not spec.model:
-            self.bridge(Event(WARN, message=tr("Choose a model first (put GGUF files in ~/dev/llm/models).")))
+            self.bridge(
+                Event(
+                    WARN,
+                    message=QCoreApplication.translate(
+                        "ServerPage", "Choose a model first (put GGUF files in ~/dev/llm/models)."
+                    ),
+                )
+            )
             return
         api_key = None
         if spec.lan:
@@ -405,10 +420,10 @@ class ServerPage(Page):
         self.steps.reset()
         self.steps.set_steps(
             [
-                ("check", tr("Check model, memory and port")),
-                ("load", tr("Start llama-server")),
-                ("model", tr("Load the model")),
-                ("ready", tr("Ready")),
+                ("check", QCoreApplication.translate("ServerPage", "Check model, memory and port")),
+                ("load", QCoreApplication.translate("ServerPage", "Start llama-server")),
+                ("model", QCoreApplication.translate("ServerPage", "Load the model")),
+                ("ready", QCoreApplication.translate("ServerPage", "Ready")),
             ]
         )
         self.cancel = CancelToken()
@@ -498,7 +513,9 @@ class ServerPage(Page):
                 self._show_status()
             elif ev.kind == WARN and ev.step == "server" and self.last_status is not None:
                 self.context.state.set_server(ServerState.STARTING)
-                self.status_label.setText(tr("The server stopped and is being restarted…"))
+                self.status_label.setText(
+                    QCoreApplication.translate("ServerPage", "The server stopped and is being restarted…")
+                )
             elif ev.kind == STEP_DONE and ev.step == "load" and self.cancel is None:
                 self.context.state.set_server(
                     ServerState.RUNNING,
