@@ -15,6 +15,7 @@ what was saved.
 from __future__ import annotations
 
 import logging
+import posixpath
 import threading
 import weakref
 from collections.abc import Callable
@@ -331,8 +332,8 @@ class ChatPage(Page):
         self.rename_button.setText(QCoreApplication.translate("ChatPage", "Rename"))
         self.delete_button.setText(QCoreApplication.translate("ChatPage", "Delete"))
         self.export_button.setText(QCoreApplication.translate("ChatPage", "Export"))
-        self.export_md_action.setText(QCoreApplication.translate("ChatPage", "Markdown…"))
-        self.export_json_action.setText(QCoreApplication.translate("ChatPage", "JSON…"))
+        self.export_md_action.setText(QCoreApplication.translate("ChatPage", "Export as Markdown…"))
+        self.export_json_action.setText(QCoreApplication.translate("ChatPage", "Export as JSON…"))
         self.settings_button.setText(QCoreApplication.translate("ChatPage", "Settings"))
         self.settings_button.setToolTip(
             QCoreApplication.translate("ChatPage", "System prompt and sampling for this conversation")
@@ -387,7 +388,7 @@ class ChatPage(Page):
             )
             text = QCoreApplication.translate(
                 "ChatPage", "Model: {model} ({vision}, context {n_ctx} tokens)"
-            ).format(model=info.model, vision=vision, n_ctx=info.n_ctx)
+            ).format(model=posixpath.basename(info.model) or info.model, vision=vision, n_ctx=info.n_ctx)
         self.server_label.setText(text)
         if info is not None and info.has_vision:
             tip = QCoreApplication.translate(
