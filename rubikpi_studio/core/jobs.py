@@ -214,12 +214,16 @@ def follow(
     *,
     cancel: CancelToken | None = None,
     interval: float = 0.3,
+    detach: CancelToken | None = None,
 ) -> Job:
-    """Report the job's events until it ends. Cancel stops the job on the board (and its children)."""
+    """Report the job's events until it ends. Cancel stops the job on the board (and its children);
+    `detach` only stops following it (the window closed): the job goes on and can be re-attached later."""
     while True:
         if cancel is not None and cancel.is_cancelled:
             stop(board, job)
             raise Cancelled("Cancelled; nothing is left running on the board.")
+        if detach is not None and detach.is_cancelled:
+            raise Cancelled("Stopped following the job; it goes on running on the board.", detached=True)
         poll(board, job, report)
         if job.finished:
             if job.pending:
@@ -260,6 +264,7 @@ def run(
     report: Reporter = ignore,
     cancel: CancelToken | None = None,
     reconnect: ReconnectFn | None = None,
+    detach: CancelToken | None = None,
 ) -> Job:
     """Start (or attach to) a job and follow it to the end, re-attaching after dropped connections.
 
@@ -269,7 +274,7 @@ def run(
     job = start(board, scripts, script, args, key=key, env=env)
     while True:
         try:
-            return follow(board, job, report, cancel=cancel)
+            return follow(board, job, report, cancel=cancel, detach=detach)
         except Unreachable:
             if reconnect is None:
                 raise

@@ -132,6 +132,7 @@ def run_setup(
     cancel: CancelToken | None = None,
     reconnect: Callable[[], Board] | None = None,
     scripts: jobs.ScriptStore | None = None,
+    detach: CancelToken | None = None,
 ) -> SetupResult:
     """Set the board up (or re-attach to a setup already running there) and follow it to the end.
 
@@ -154,7 +155,7 @@ def run_setup(
         job = running
         while True:
             try:
-                job = jobs.follow(board, job, rep, cancel=cancel)
+                job = jobs.follow(board, job, rep, cancel=cancel, detach=detach)
                 break
             except StudioError as exc:
                 if reconnect is None or exc.code != "E_UNREACHABLE":

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from qasync import asyncSlot
+from shiboken6 import isValid
 
 from rubikpi_studio.core import jobs
 from rubikpi_studio.core import setup as core_setup
@@ -58,6 +59,9 @@ class SetupPage(Page):
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.cancel: CancelToken | None = None
+        # Closing the window only stops following the board's setup job; it goes on there.
+        self.detach = CancelToken()
+        self.destroyed.connect(lambda *_a, token=self.detach: token.cancel())
         self.result: core_setup.SetupResult | None = None
         self.running = False
         self._sudo_password: str | None = None
@@ -207,6 +211,7 @@ class SetupPage(Page):
                         sudo_password=self._sudo_password,
                         report=self.bridge,
                         cancel=self.cancel,
+                        detach=self.detach,
                     )
                     break
                 except SudoFailed as exc:
@@ -229,7 +234,9 @@ class SetupPage(Page):
             if self.result is not None:
                 self.outcome.setText(self._summary(self.result))
             return self.result
-        except Cancelled:
+        except Cancelled as exc:
+            if exc.data.get("detached"):
+                return None  # the page is going away; the job carries on on the board
             self.bridge.flush()
             self.outcome.setText(QCoreApplication.translate("SetupPage", "The setup was cancelled."))
             return None
@@ -248,7 +255,8 @@ class SetupPage(Page):
         finally:
             self.running = False
             self.cancel = None
-            self._update_buttons()
+            if isValid(self):  # the window may have closed while the job was followed
+                self._update_buttons()
 
     def _summary(self, result: core_setup.SetupResult) -> str:
         info = result.info
