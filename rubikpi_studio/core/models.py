@@ -493,7 +493,14 @@ def pull(
     if job.status != 0:
         _raise_job_failure(job, f"The download of {request.filename}")
     path = _info(job, "path") or f"{base}/{request.filename}"
-    return _one(board, path)
+    return _one(_live(board, reconnect), path)
+
+
+def _live(board: Board, reconnect: jobs.ReconnectFn | None) -> Board:
+    """The job was followed to its end on a reconnected Board when the link dropped; ours may be dead."""
+    if board.is_alive or reconnect is None:
+        return board
+    return jobs.reconnect_with_backoff(reconnect, None)
 
 
 def _one(board: Board, path: str) -> BoardModel:
@@ -668,6 +675,7 @@ def quantize(
     )
     if job.status != 0:
         _raise_job_failure(job, f"Quantizing {posixpath.basename(plan.source)}")
+    board = _live(board, reconnect)
     result = _one(board, _info(job, "path") or plan.output)
     if delete_source:
         delete(board, plan.source, served=served)
