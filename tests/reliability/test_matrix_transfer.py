@@ -224,10 +224,14 @@ def test_upload_app_kill(lab: Lab, line: Line, upload_file: Path, cell: CellReco
     first.kill9()
     line.proxy.set_rate(None)
     part_path = f"{lab.models}/{upload_file.name}.part"
-    faults.wait_until(
-        lambda: not faults.pgrep(lab.user, "sftp-server"), 15, "the dead app's sftp-server ends"
-    )
-    part = int(lab.sh(f"stat -c %s {part_path}"))
+    sizes: list[int] = []
+
+    def settled() -> bool:  # the dead app's last writes have landed
+        sizes.append(int(lab.sh(f"stat -c %s {part_path}")))
+        return len(sizes) > 3 and sizes[-1] == sizes[-4]
+
+    faults.wait_until(settled, 20, "the .part stops growing", step=0.3)
+    part = sizes[-1]
     before = line.proxy.bytes_up
     out = faults.AppProcess("push", spec).result()
     assert out["kind"] == "result" and out["size"] == size, out

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -88,6 +89,7 @@ class AppProcess:
     def __init__(self, op: str, spec: dict[str, Any], env: dict[str, str] | None = None) -> None:
         self.events: list[dict[str, Any]] = []
         self.stderr = b""
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process it logs
         self._cond = threading.Condition()
         full_env = dict(os.environ)
         full_env.update(env or {})
@@ -96,7 +98,7 @@ class AppProcess:
             [sys.executable, str(DRIVER), op, json.dumps(spec)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._err,
             env=full_env,
             start_new_session=True,
         )
@@ -131,21 +133,27 @@ class AppProcess:
                 self._cond.wait(min(left, 0.2))
 
     def _stderr_now(self) -> str:
-        return self.stderr.decode(errors="replace")[-2000:]
+        self._err.seek(0)
+        return self._err.read().decode(errors="replace")[-2000:]
 
     def kill9(self) -> None:
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
         self._reader.join(timeout=10)
+        self._close()
+
+    def _close(self) -> None:
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self._err.close()
 
     def result(self, timeout: float = 600.0) -> dict[str, Any]:
         """Wait for the end; the last `result` or `error` object."""
-        _, err = self.proc.communicate(timeout=timeout)
-        self.stderr = err or b""
+        self.proc.wait(timeout=timeout)
         self._reader.join(timeout=10)
+        err = self._stderr_now()
+        self._close()
         for ev in reversed(self.events):
             if ev.get("kind") in ("result", "error"):
                 return ev
-        raise AssertionError(
-            f"the app process ended ({self.proc.returncode}) without a result: {self._stderr_now()}"
-        )
+        raise AssertionError(f"the app process ended ({self.proc.returncode}) without a result: {err}")
