@@ -34,6 +34,7 @@ from test_wizard import (  # noqa: E402  (tests/gui/test_wizard.py)
     SMOL,
     Walk,
     _services,
+    free_port,
     rig_catalogue,
     walk_to_answer,
 )
@@ -64,6 +65,7 @@ def _walk(
     studio.window.resize(1100, 760)
     studio.window.show()
     studio.settings.set(S.HF_ENDPOINT, hf.endpoint)
+    studio.settings.set(S.SERVER_PORT, free_port())
     services = _services(
         sshd.port, setup_spec=lambda facts: rig_setup_spec(gpu="off"), catalogue=rig_catalogue
     )

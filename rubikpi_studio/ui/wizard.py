@@ -692,9 +692,10 @@ class SetupWizard(QDialog):
             self.finished_setup.emit()
             self.accept()
 
-    def skip_current(self) -> None:
-        """The current step found its work already done on the board."""
-        self.go_next()
+    def skip_current(self, step: Step | None = None) -> None:
+        """The current step found its work already done on the board (`step`: only if still current)."""
+        if step is None or step is self.current:
+            self.go_next()
 
     def update_buttons(self) -> None:
         busy = self._busy > 0

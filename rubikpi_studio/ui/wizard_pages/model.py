@@ -317,7 +317,7 @@ class DownloadStep(Step):
             return
         if self.done_for == m.id:
             if self.wizard.going_forward:
-                self.wizard.skip_current()
+                self.wizard.skip_current(self)
             return
         self.running = True
         self.outcome.clear()
@@ -337,7 +337,7 @@ class DownloadStep(Step):
                     )
                 )
                 if self.wizard.current is self and self.wizard.going_forward:
-                    self.wizard.skip_current()
+                    self.wizard.skip_current(self)
                 return
             source = posixpath.basename(m.model.file)
             for request in core_models.catalogue_requests(m, endpoint):

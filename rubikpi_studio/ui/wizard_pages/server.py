@@ -99,7 +99,7 @@ class ServerStep(Step):
             return
         if self.ready_for == self.data.model_path:
             if self.wizard.going_forward:
-                self.wizard.skip_current()
+                self.wizard.skip_current(self)
             return
         facts = await self.wizard.ensure_facts()
         self.running = True

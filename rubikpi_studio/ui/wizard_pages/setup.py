@@ -113,7 +113,7 @@ class SetupStep(Step):
                 ).format(version=facts.llama_version or facts.llama_bin)
             )
             if self.wizard.current is self and self.wizard.going_forward:
-                self.wizard.skip_current()
+                self.wizard.skip_current(self)
             else:
                 self.wizard.update_buttons()
         else:
