@@ -1,0 +1,259 @@
+"""Fault matrix, rows "server start" and "chat stream" (issue 10), on `lab` with a real llama-server.
+
+Server cells end with exactly one llama-server process serving; chat cells end with the history holding
+exactly what was shown (the answer, or the part that arrived, marked interrupted).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from conftest import MODEL_NAME, STALL_SECONDS, CellRecord, Lab, Line
+from rig import faults
+from rig.llama_server import free_port
+from test_matrix_transfer import _driver_spec, once, stall_for
+
+from rubikpi_studio.core import server
+from rubikpi_studio.core.chat import (
+    ChatDelta,
+    ChatMessage,
+    ChatParams,
+    ServerEndpoint,
+    StreamInterrupted,
+    stream_chat,
+)
+from rubikpi_studio.core.errors import StudioError
+from rubikpi_studio.core.events import CancelToken, Event
+from rubikpi_studio.core.store import STATUS_COMPLETE, STATUS_INTERRUPTED, ChatStore
+
+
+def _spec() -> server.ServerSpec:
+    return server.ServerSpec(model=f"~/dev/llm/models/{MODEL_NAME}", port=free_port(), threads=2, gpu=False)
+
+
+def _servers(lab: Lab) -> list[int]:
+    return faults.pgrep(lab.user, "llama-server", exact=True)
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return requests.get(f"http://127.0.0.1:{port}/health", timeout=3).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@pytest.fixture
+def clean_server(lab: Lab) -> Iterator[None]:
+    yield
+    with lab.connect() as board:
+        server.stop(board)
+    faults.wait_until(lambda: not _servers(lab), 20, "llama-server stopped")
+
+
+def _after_command(action: object) -> object:
+    """Fire on the first event after the launch command was reported: the job is running, not yet ready."""
+    seen = {"command": False}
+
+    def pred(ev: Event) -> bool:
+        if ev.step == "command":
+            seen["command"] = True
+            return False
+        return seen["command"]
+
+    return once(pred, action)  # type: ignore[arg-type]
+
+
+@pytest.mark.cell("server start", "connection cut")
+def test_server_start_cut(lab: Lab, line: Line, clean_server: None, cell: CellRecord) -> None:
+    spec = _spec()
+    board = lab.connect(line.port, line.known_hosts)
+    report = _after_command(line.proxy.cut)
+    try:
+        handle = server.start(board, spec, report=report)  # type: ignore[arg-type]
+    except StudioError as exc:
+        cell.note(f"{type(exc).__name__}: {exc}")
+        handle = server.start(lab.connect(line.port, line.known_hosts), spec)  # one call adopts it
+    assert handle.job is not None
+    assert len(_servers(lab)) == 1 and _healthy(spec.port)
+    cell.note("the next start adopted the server the cut start had launched: one llama-server")
+
+
+@pytest.mark.cell("server start", "connection stalled")
+def test_server_start_stall(lab: Lab, line: Line, clean_server: None, cell: CellRecord) -> None:
+    spec = _spec()
+    board = lab.connect(line.port, line.known_hosts)
+    report = _after_command(lambda: stall_for(line))
+    server.start(board, spec, report=report)  # type: ignore[arg-type]
+    assert len(_servers(lab)) == 1 and _healthy(spec.port)
+    cell.note(f"start waited out the {STALL_SECONDS:.0f} s stall and reported ready; one llama-server")
+
+
+@pytest.mark.cell("server start", "board process killed")
+def test_server_start_board_kill(lab: Lab, clean_server: None, cell: CellRecord) -> None:
+    spec = _spec()
+    board = lab.connect()
+    messages: list[str] = []
+
+    def kill_when_up() -> None:
+        faults.wait_until(lambda: _servers(lab), 30, "llama-server started")
+        lab.sh('pkill -KILL -u "$(id -u)" -x llama-server; true')
+
+    report = _after_command(kill_when_up)
+
+    def both(ev: Event) -> None:
+        messages.append(f"{ev.kind} {ev.step} {ev.message}")
+        report(ev)  # type: ignore[operator]
+
+    try:
+        server.start(board, spec, report=both)
+    except StudioError as exc:
+        cell.note(f"{type(exc).__name__}: {exc}")
+        server.start(board, spec)
+    faults.wait_until(lambda: _healthy(spec.port), 60, "served again")
+    assert len(_servers(lab)) == 1
+    restart = [m for m in messages if "restart" in m.lower()]
+    cell.note(restart[-1] if restart else "ready after the supervisor restarted llama-server")
+
+
+@pytest.mark.cell("server start", "app killed (SIGKILL) and restarted")
+def test_server_start_app_kill(lab: Lab, clean_server: None, cell: CellRecord) -> None:
+    spec = _spec()
+    args = _driver_spec(lab) | {
+        "server": {"model": spec.model, "port": spec.port, "threads": 2, "gpu": False}
+    }
+    first = faults.AppProcess("serve", args)
+    first.wait_for(lambda e: e.get("step") == "command")
+    first.kill9()
+    out = faults.AppProcess("serve", args).result()
+    assert out["kind"] == "result", out
+    assert len(_servers(lab)) == 1 and _healthy(spec.port)
+    cell.note("the restarted app adopted the server the killed one had launched: one llama-server")
+
+
+# --- chat ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(lab: Lab) -> Iterator[int]:
+    spec = _spec()
+    with lab.connect() as board:
+        server.start(board, spec)
+    yield spec.port
+    with lab.connect() as board:
+        server.stop(board)
+
+
+def _stream(
+    url: str, store: ChatStore, fault_after: int, action: object, max_tokens: int = 400
+) -> tuple[int, list[str], object]:
+    cid = store.create_conversation(model="m")
+    store.add_message(cid, "user", "Count slowly.")
+    mid = store.begin_assistant_message(cid)
+    shown: list[str] = []
+
+    def on_delta(d: ChatDelta) -> None:
+        store.append_delta(mid, d.text)
+        shown.append(d.text)
+        if len(shown) == fault_after:
+            action()  # type: ignore[operator]
+
+    outcome: list[object] = []
+
+    def go() -> None:
+        with ServerEndpoint(url) as ep:
+            try:
+                res = stream_chat(
+                    ep, [ChatMessage("user", "Count slowly.")], ChatParams(max_tokens=max_tokens),
+                    on_delta=on_delta, cancel=CancelToken(), extra={"ignore_eos": True},
+                )  # fmt: skip
+                store.finish_with_result(mid, res)
+                outcome.append(res)
+            except StreamInterrupted as exc:
+                store.mark_interrupted(mid, str(exc), partial=exc.partial)
+                outcome.append(exc)
+
+    t = threading.Thread(target=go, daemon=True)
+    t.start()
+    t.join(90)
+    assert not t.is_alive(), "the chat hung instead of ending or reporting the interruption"
+    return mid, shown, outcome[0]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[ChatStore]:
+    s = ChatStore(tmp_path / "history.db")
+    yield s
+    s.close()
+
+
+@pytest.mark.cell("chat stream", "connection cut")
+def test_chat_cut(lab: Lab, line: Line, served: int, store: ChatStore, cell: CellRecord) -> None:
+    board = lab.connect(line.port, line.known_hosts)
+    fwd = board.forward(served)
+    mid, shown, out = _stream(fwd.url, store, 20, line.proxy.cut)
+    assert isinstance(out, StreamInterrupted), out
+    cell.note(f"{type(out).__name__}: {out}")
+    msg = store.get_message(mid)
+    assert msg.status == STATUS_INTERRUPTED and msg.content == "".join(shown)
+    cell.note(f"history keeps the {len(shown)} pieces shown, marked interrupted")
+
+
+@pytest.mark.cell("chat stream", "connection stalled")
+def test_chat_stall(lab: Lab, line: Line, served: int, store: ChatStore, cell: CellRecord) -> None:
+    board = lab.connect(line.port, line.known_hosts)
+    fwd = board.forward(served)
+    mid, shown, out = _stream(fwd.url, store, 20, lambda: stall_for(line))
+    assert not isinstance(out, Exception), out
+    msg = store.get_message(mid)
+    assert msg.status == STATUS_COMPLETE and msg.content == "".join(shown)
+    cell.note(
+        f"the answer paused for the {STALL_SECONDS:.0f} s stall and completed; history = what was shown"
+    )
+
+
+@pytest.mark.cell("chat stream", "board process killed")
+def test_chat_board_kill(lab: Lab, served: int, store: ChatStore, cell: CellRecord) -> None:
+    board = lab.connect()
+    fwd = board.forward(served)
+    mid, shown, out = _stream(fwd.url, store, 20, lambda: lab.sh('pkill -KILL -u "$(id -u)" -x llama-server'))
+    assert isinstance(out, StreamInterrupted), out
+    cell.note(f"{type(out).__name__}: {out}")
+    msg = store.get_message(mid)
+    assert msg.status == STATUS_INTERRUPTED and msg.content == "".join(shown)
+    faults.wait_until(lambda: _healthy(served), 60, "the supervisor restarted llama-server")
+    assert len(_servers(lab)) == 1
+    _, _, again = _stream(fwd.url, store, 0, lambda: None, max_tokens=16)
+    assert not isinstance(again, Exception), again
+    cell.note("partial kept; the supervisor restarted the server (one process) and the next turn answered")
+
+
+@pytest.mark.cell("chat stream", "app killed (SIGKILL) and restarted")
+def test_chat_app_kill(lab: Lab, served: int, tmp_path: Path, cell: CellRecord) -> None:
+    board = lab.connect()
+    fwd = board.forward(served)
+    db = tmp_path / "history.db"
+    app = faults.AppProcess(
+        "chat", {"url": fwd.url, "db": str(db), "prompt": "Count slowly.", "max_tokens": 2000}
+    )
+    app.wait_for(
+        lambda e: e.get("kind") == "delta" and sum(1 for x in app.events if x.get("kind") == "delta") > 40
+    )
+    app.kill9()
+    deltas = [e for e in app.events if e.get("kind") == "delta"]
+    shown = "".join(e["text"] for e in deltas)
+    cutoff = deltas[-1]["t"] - 0.5  # the store commits every 0.1 s: all but the last moments must be saved
+    must = "".join(e["text"] for e in deltas if e["t"] <= cutoff)
+    reopened = ChatStore(db)
+    try:
+        (mid,) = reopened.recovered
+        msg = reopened.get_message(mid)
+    finally:
+        reopened.close()
+    assert msg.status == STATUS_INTERRUPTED
+    assert shown.startswith(msg.content) and len(msg.content) >= len(must)
+    cell.fact("characters shown but not saved", len(shown) - len(msg.content))
+    cell.note(f"after restart: {msg.error!r}; {len(msg.content)} of {len(shown)} characters shown were kept")
