@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import MODEL_NAME, STALL_SECONDS, CellRecord, Lab, Line
+from reliability_lab import MODEL_NAME, STALL_SECONDS, CellRecord, Lab, Line
 from rig import faults
 from rig.llama_server import free_port
 from test_matrix_transfer import _driver_spec, once, stall_for

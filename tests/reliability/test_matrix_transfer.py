@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import STALL_SECONDS, CellRecord, Lab, Line
+from reliability_lab import STALL_SECONDS, CellRecord, Lab, Line
 from rig import faults
 from rig import models as rig_models
 from rig.hf_server import HfServer
