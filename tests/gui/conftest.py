@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
+from rig.waiting import until  # noqa: F401 - re-exported for older imports
 
 T = TypeVar("T")
 
@@ -49,13 +50,3 @@ def qrun(qloop: asyncio.AbstractEventLoop) -> Callable[[Coroutine[Any, Any, T]],
         return qloop.run_until_complete(coro)
 
     return run
-
-
-async def until(condition: Callable[[], object], timeout: float = 30.0, what: str = "") -> None:
-    """Let the loop run until `condition()` is true; fail after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        await asyncio.sleep(0.02)

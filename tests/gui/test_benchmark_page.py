@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 import rig
-from conftest import until  # tests/gui/conftest.py
 from pytestqt.qtbot import QtBot
+from rig.waiting import until
 
 from rubikpi_studio.core import bench
 from rubikpi_studio.core.ssh import Board, KnownHosts, Target

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import rig
-from conftest import until  # tests/gui/conftest.py
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
+from rig.waiting import until
 
 from rubikpi_studio.core.boards import BoardRegistry
 from rubikpi_studio.ui import app as app_module

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import until  # tests/gui/conftest.py
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QLabel
@@ -25,6 +24,7 @@ from pytestqt.qtbot import QtBot
 from rig import models
 from rig.faultproxy import FaultProxy
 from rig.llama_server import LlamaServer, find_llama_server, llama_server_missing_reason
+from rig.waiting import until
 
 from rubikpi_studio.core.chat import ServerEndpoint, fetch_slots, stream_chat
 from rubikpi_studio.core.store import STATUS_COMPLETE, STATUS_INTERRUPTED, STATUS_STOPPED

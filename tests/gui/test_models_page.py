@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 import rig
-from conftest import until  # tests/gui/conftest.py
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from rig import models as rig_models
 from rig.hf_server import HfServer
+from rig.waiting import until
 
 from rubikpi_studio.core import models as core
 from rubikpi_studio.core.ssh import Board, KnownHosts, Target

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import requests
 import rig
-from conftest import until  # tests/gui/conftest.py
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from rig import models
 from rig.llama_server import find_llama_server, free_port, llama_server_missing_reason
+from rig.waiting import until
 
 from rubikpi_studio.core import server
 from rubikpi_studio.core.ssh import Board, KnownHosts, Target

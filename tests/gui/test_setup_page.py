@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import rig
-from conftest import until  # tests/gui/conftest.py
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from rig.build import rig_setup_spec
+from rig.waiting import until
 
 from rubikpi_studio.core import jobs
 from rubikpi_studio.core.ssh import Board, KnownHosts, Target
