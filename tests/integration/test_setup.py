@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -154,21 +155,22 @@ def test_too_little_disk_says_how_much_is_needed(
 
 
 def test_unreachable_source_repository(
-    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path
 ) -> None:
     spec = rig_setup_spec()
-    spec.llama_repo = "/nonexistent/llama.cpp.git"
-    with connect(rig_sshd, rig_account, tmp_known_hosts) as board, pytest.raises(RemoteFailed) as info:
-        run_setup(board, spec, sudo_password=rig_account.password)
+    spec.llama_repo = "http://127.0.0.1:9/ggml-org/llama.cpp.git"  # nothing listens on port 9
+    with connect(rig_sshd, fresh_account, tmp_known_hosts) as board, pytest.raises(RemoteFailed) as info:
+        run_setup(board, spec, sudo_password=fresh_account.password)
     assert info.value.code == "E_SOURCE_UNREACHABLE"
-    assert "/nonexistent/llama.cpp.git" in str(info.value)
+    assert "127.0.0.1:9" in str(info.value)
 
 
 def test_failing_compile_shows_the_error_lines(
     rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path, tmp_path: Path
 ) -> None:
     source = rig_source()
-    broken = tmp_path / "broken.git"
+    # Beside the good repository: a place every board account can read (pytest's tmp folders are 0700).
+    broken = source.repo.parent / f"broken-{os.getpid()}-{fresh_account.user}.git"
     work = tmp_path / "work"
     env = {
         **os.environ,
@@ -187,7 +189,7 @@ def test_failing_compile_shows_the_error_lines(
         ["git", "-C", str(work), "rev-parse", "HEAD"], capture_output=True, text=True, check=True, env=env
     ).stdout.strip()
     subprocess.run(["git", "clone", "-q", "--bare", str(work), str(broken)], check=True, env=env)
-    subprocess.run(["chmod", "-R", "a+rX", str(tmp_path)], check=True)
+    subprocess.run(["chmod", "-R", "a+rX", str(broken)], check=True)
     subprocess.run(["git", "config", "--system", "--add", "safe.directory", str(broken)], check=True)
     spec = rig_setup_spec()
     spec.llama_repo, spec.llama_ref = str(broken), commit
@@ -198,6 +200,7 @@ def test_failing_compile_shows_the_error_lines(
         subprocess.run(
             ["git", "config", "--system", "--unset-all", "safe.directory", str(broken)], check=False
         )
+        shutil.rmtree(broken, ignore_errors=True)
     assert info.value.code == "E_BUILD"
     assert "rps-deliberately-broken" in str(info.value.data.get("log_tail", "")) + str(info.value)
     assert "Traceback" not in str(info.value)
