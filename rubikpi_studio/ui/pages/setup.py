@@ -235,12 +235,14 @@ class SetupPage(Page):
                 self.outcome.setText(self._summary(self.result))
             return self.result
         except Cancelled as exc:
-            if exc.data.get("detached"):
+            if exc.data.get("detached") or not isValid(self):
                 return None  # the page is going away; the job carries on on the board
             self.bridge.flush()
             self.outcome.setText(QCoreApplication.translate("SetupPage", "The setup was cancelled."))
             return None
         except StudioError as exc:
+            if not isValid(self):
+                return None
             self.bridge.flush()
             tail = exc.data.get("log_tail", "")
             self.outcome.setText(
