@@ -22,7 +22,7 @@ PY = BIN / ("python.exe" if os.name == "nt" else "python")
 
 
 def _ensure_venv(extra: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py itself may be started by an older python3
         sys.exit(f"RUBIK Pi Studio needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not PY.exists():
         print(f"Creating {VENV} ...", flush=True)

@@ -32,7 +32,8 @@ from rubikpi_studio.core.chat import ChatDelta, ChatResult, ServerInfo
 from rubikpi_studio.core.events import CancelToken
 
 SAMPLE = (
-    "Here is how to do it:\n\n1. Read the **file**\n2. Parse each `line`\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+    "Here is how to do it:\n\n1. Read the **file**\n2. Parse each `line`\n\n"
+    "| a | b |\n|---|---|\n| 1 | 2 |\n\n"
     "```python\ndef f(x):\n    return x * 2\n```\n\nThe result is fast, and the text keeps coming.\n\n"
 )
 PIECES = re.findall(r"\s*\S+|\s+", SAMPLE)  # word-sized deltas, as a model sends them

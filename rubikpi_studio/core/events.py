@@ -6,6 +6,7 @@ the same events as `@rps1 ...` lines (see `protocol.py`); core operations emit t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -74,10 +75,8 @@ class CancelToken:
             self._event.set()
             callbacks, self._callbacks = self._callbacks, []
         for cb in callbacks:
-            try:
+            with contextlib.suppress(Exception):  # a failing close must not stop the other callbacks
                 cb()
-            except Exception:  # noqa: S110 - a failing close must not stop other callbacks
-                pass
 
     def on_cancel(self, cb: Callable[[], None]) -> Callable[[], None]:
         """Run `cb` when cancelled (at once if already cancelled). Returns a function that unregisters it."""

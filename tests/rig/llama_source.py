@@ -9,8 +9,8 @@ The repository is bare, world-readable and owned by whoever made it (root on the
 repository owned by another user ("dubious ownership"), so the board account needs
 `git config --global --add safe.directory <repo>`: `safe_directory_config()` gives the lines to add.
 
-Run `python -m rig.llama_source` (from tests/) to make it and print `<path> <commit>`; add `--build [--opencl]` to
-also build it once into the cache (`ensure_llama_build`) and print the bin/ folder.
+Run `python -m rig.llama_source` (from tests/) to make it and print `<path> <commit>`; add
+`--build [--opencl]` to also build it once into the cache (`ensure_llama_build`) and print the bin/ folder.
 """
 
 from __future__ import annotations
