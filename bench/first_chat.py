@@ -137,6 +137,9 @@ def main() -> int:
                 results["warm"] = _walk(loop, work / "warm", sshd, account, hf, None)
     finally:
         sshd.stop()
+        executor = getattr(loop, "_default_executor", None)  # qasync's QThreads must end before exit
+        if executor is not None:
+            executor.shutdown(wait=True)
     print("\nFirst launch to the first streamed answer (wizard, rig board, CPU build, SmolLM2-135M):")
     for name, w in results.items():
         _print(name, w)

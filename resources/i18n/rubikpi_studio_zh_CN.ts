@@ -1501,7 +1501,7 @@
     </message>
     <message>
         <location filename="../../rubikpi_studio/ui/pages/base.py" line="+8"/>
-        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="+53"/>
+        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="+54"/>
         <source>Setup</source>
         <translation>安装</translation>
     </message>
@@ -1966,7 +1966,7 @@
         <translation>将 llama.cpp 添加到 PATH</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+82"/>
         <source>Set up llama.cpp on the board</source>
         <translation>在开发板上安装 llama.cpp</translation>
     </message>
@@ -2011,7 +2011,7 @@
         <translation>正在开发板上执行…</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>sudo refused the password. The board account&apos;s password:</source>
         <translation>sudo 拒绝了该密码。开发板账户的密码：</translation>
     </message>
@@ -2021,17 +2021,17 @@
         <translation>安装软件包需要 root 权限。请输入开发板账户的 sudo 密码：</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>The setup was cancelled.</source>
         <translation>安装已取消。</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>The setup stopped: {message}</source>
         <translation>安装已停止：{message}</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>llama.cpp {version} is ready, built with {backend}. GPU: {device}.</source>
         <translation>llama.cpp {version} 已就绪，使用 {backend} 构建。GPU：{device}。</translation>
     </message>
@@ -2083,11 +2083,11 @@
     </message>
     <message>
         <location filename="../../rubikpi_studio/ui/wizard.py" line="+534"/>
-        <location filename="../../rubikpi_studio/ui/wizard_pages/base.py" line="+124"/>
+        <location filename="../../rubikpi_studio/ui/wizard_pages/base.py" line="+131"/>
         <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="+244"/>
-        <location line="+67"/>
-        <location filename="../../rubikpi_studio/ui/wizard_pages/server.py" line="+84"/>
-        <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="+92"/>
+        <location line="+66"/>
+        <location filename="../../rubikpi_studio/ui/wizard_pages/server.py" line="+85"/>
+        <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="+91"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
@@ -2263,7 +2263,7 @@
     </message>
     <message>
         <location line="+4"/>
-        <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="-170"/>
+        <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="-169"/>
         <source>Memory</source>
         <translation>内存</translation>
     </message>
@@ -2330,12 +2330,12 @@
     </message>
     <message>
         <location line="+10"/>
-        <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="-57"/>
+        <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="-56"/>
         <source>Set up</source>
         <translation>安装</translation>
     </message>
     <message>
-        <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="+46"/>
+        <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="+45"/>
         <source>The set-up runs on the board by itself: you may close the wizard or this app, and it continues; reopening the wizard shows it again.</source>
         <translation>安装过程在开发板上独立运行：你可以关闭向导或本应用，安装会继续进行；重新打开向导即可再次查看。</translation>
     </message>
@@ -2345,32 +2345,32 @@
         <translation>sudo 密码</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>llama.cpp is already built on the board ({version}): nothing to set up.</source>
         <translation>开发板上已构建好 llama.cpp（{version}）：无需设置。</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+44"/>
         <source>sudo refused the password. Type the board account&apos;s password and try again.</source>
         <translation>sudo 拒绝了该密码。请输入开发板账户的密码后重试。</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Installing packages needs root: type the board account&apos;s password for sudo.</source>
         <translation>安装软件包需要 root 权限：请输入开发板账户的密码供 sudo 使用。</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>The set-up was cancelled.</source>
         <translation>设置已取消。</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>The set-up failed: {why}</source>
         <translation>安装失败：{why}</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+23"/>
         <source>llama.cpp {version} is ready and uses the GPU ({device}).</source>
         <translation>llama.cpp {version} 已就绪，并使用 GPU（{device}）。</translation>
     </message>
@@ -2402,12 +2402,12 @@
     <message>
         <location line="+1"/>
         <location line="+104"/>
-        <location line="+54"/>
+        <location line="+53"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location line="-157"/>
+        <location line="-156"/>
         <source>Disk needed</source>
         <translation>所需磁盘</translation>
     </message>
@@ -2477,14 +2477,14 @@
         <translation>下载并量化</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+27"/>
         <source>Convert to {q}</source>
         <translation>转换为 {q}</translation>
     </message>
     <message>
         <location line="+10"/>
         <location filename="../../rubikpi_studio/ui/wizard_pages/server.py" line="-1"/>
-        <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="-106"/>
+        <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="-114"/>
         <source>Try again</source>
         <translation>重试</translation>
     </message>
@@ -2499,7 +2499,7 @@
         <translation>下载已取消。</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>The download failed: {why}</source>
         <translation>下载失败：{why}</translation>
     </message>
@@ -2524,27 +2524,27 @@
         <translation>响应请求</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+63"/>
         <source>Starting {name} on the GPU (Adreno, OpenCL) when the llama.cpp build has it.</source>
         <translation>正在启动 {name}：若 llama.cpp 构建支持，则在 GPU（Adreno，OpenCL）上运行。</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+3"/>
         <source>Starting {name} on the CPU: this board has no Adreno OpenCL driver, so the GPU cannot be used.</source>
         <translation>正在 CPU 上启动 {name}：此开发板没有 Adreno OpenCL 驱动，无法使用 GPU。</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="-36"/>
         <source>Starting the server was cancelled.</source>
         <translation>已取消启动服务器。</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+11"/>
         <source>The server did not start: {why}</source>
         <translation>服务器未能启动：{why}</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+33"/>
         <source>The server was already running; the wizard uses it. </source>
         <translation>服务器已在运行，向导直接使用它。</translation>
     </message>
@@ -2554,12 +2554,17 @@
         <translation>在 GPU 上运行：{backend}。</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
+        <source>no usable Adreno GPU (OpenCL) on this board or in this build</source>
+        <translation>此开发板或此 llama.cpp 构建中没有可用的 Adreno GPU（OpenCL）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>no Adreno OpenCL device</source>
         <translation>没有 Adreno OpenCL 设备</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Running on the CPU ({why}).</source>
         <translation>在 CPU 上运行（{why}）。</translation>
     </message>
@@ -2584,7 +2589,7 @@
         <translation>你好！请用两句话介绍一下你能做什么？</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+17"/>
         <source>Ask</source>
         <translation>提问</translation>
     </message>
@@ -2624,7 +2629,7 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../rubikpi_studio/ui/wizard_pages/base.py" line="+21"/>
+        <location filename="../../rubikpi_studio/ui/wizard_pages/base.py" line="+23"/>
         <source>{n:.1f} GB</source>
         <translation>{n:.1f} GB</translation>
     </message>

@@ -13,6 +13,7 @@ Each page is grabbed in English and in Chinese into docs/screenshots/ when RPS_S
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -24,12 +25,12 @@ from typing import Any
 
 import pytest
 import rig
-from conftest import until  # tests/gui/conftest.py
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from rig import models as rig_models
 from rig.build import rig_setup_spec
 from rig.hf_server import HfServer
+from rig.waiting import until
 
 from rubikpi_studio.core import discovery, jobs
 from rubikpi_studio.core import server as core_server
@@ -40,7 +41,7 @@ from rubikpi_studio.core.events import CancelToken
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
 from rubikpi_studio.ui import settings as S
-from rubikpi_studio.ui.pages.base import ConnectionState
+from rubikpi_studio.ui.pages.base import ConnectionState, ServerState
 from rubikpi_studio.ui.pages.board import BoardPage
 from rubikpi_studio.ui.wizard import SetupWizard, WizardServices, open_wizard, share_with_board_page
 
@@ -244,14 +245,20 @@ def _shoot_back(studio: app_module.Studio, wizard: SetupWizard, names: list[str]
     """Screenshots of steps already passed (download, server): shown again without a click, then back."""
     if not os.environ.get("RPS_SCREENSHOTS"):
         return
-    here = wizard.current.name
+    here = wizard.current
     index = {s.name: i for i, s in enumerate(wizard.steps)}
+
+    def show(step: Any) -> None:  # as show_step, without entering the step (no work starts)
+        wizard._index = wizard.steps.index(step)
+        wizard.stack.setCurrentWidget(step)
+        wizard.step_list.setCurrentRow(wizard._index)
+        wizard.heading.setText(step.title)
+        wizard.update_buttons()
+
     for name in names:
-        wizard.going_forward = False  # a done step stays shown instead of skipping itself
-        wizard.show_step(index[name])
+        show(wizard.steps[index[name]])
         _shoot(studio, wizard, f"{index[name] + 1}-{name}")
-    wizard.show_step(index[here])
-    wizard.going_forward = True
+    show(here)
 
 
 async def walk_to_answer(
@@ -309,13 +316,13 @@ async def walk_to_answer(
         shoot(studio, wizard, "5-setup")
         wizard.close()  # the user closes the wizard mid-build ...
         result.detour += 1
-        await until(lambda: not setup.running, timeout=120, what="the old follow to stop")
         still = jobs.find_running(board, "setup")  # type: ignore[arg-type]
         assert still is not None and still.id == job.id, "closing the wizard stopped the setup job"
         # ... and reopens it from the menu: it resumes on the set-up step, following the same job.
         wizard = open_wizard(studio.window, settings=studio.settings, state=studio.state, services=services)
         result.detour += 1
         assert wizard.current.name == "setup"
+        await until(lambda: not setup.running, timeout=120, what="the closed wizard's follow to stop")
         await until(lambda: wizard.current.name != "setup" or wizard.current.running, 60, "re-attached")
         setup2 = wizard.step("setup")
         assert setup2 is not None
@@ -374,6 +381,15 @@ async def walk_to_answer(
     return result
 
 
+async def _stop_server(studio: app_module.Studio) -> None:
+    """Stop the walk's llama-server while the loop runs, and let the pages take the news."""
+    board = studio.state.board
+    if isinstance(board, core_server.Board):
+        await asyncio.to_thread(core_server.stop, board)
+    studio.state.set_server(ServerState.STOPPED)
+    await asyncio.sleep(0.2)
+
+
 def _report(name: str, w: Walk) -> None:
     print(
         f"\n[first chat, {name}] {w.seconds:.1f} s to the answer (setup step {w.setup_seconds:.1f} s); "
@@ -412,8 +428,7 @@ def test_whole_wizard_cold_fresh_board_with_resume_mid_setup(
             )
         )
     finally:
-        if isinstance(studio.state.board, core_server.Board):
-            core_server.stop(studio.state.board)
+        qrun(_stop_server(studio))
     _report("cold", w)
     assert w.answer.strip() and w.deltas > 1
     assert w.skipped == []
@@ -441,8 +456,7 @@ def test_whole_wizard_warm_board_already_set_up(
     try:
         w = qrun(walk_to_answer(studio, services, built_board.account, new_password=None))
     finally:
-        if isinstance(studio.state.board, core_server.Board):
-            core_server.stop(studio.state.board)
+        qrun(_stop_server(studio))
     _report("warm", w)
     assert "setup" in w.skipped
     assert w.answer.strip() and w.deltas > 1

@@ -113,6 +113,13 @@ class Step(QWidget):
         super().__init__(wizard.stack)
         self.wizard = wizard
         self.data = wizard.data
+        self.outcome = wrap(QLabel())  # what the step's work came to; placed by steps that have work
+        self._outcome: Callable[[], str] | None = None
+
+    def show_outcome(self, text: Callable[[], str] | None) -> None:
+        """Show `text()` as the outcome, again after a language switch (so it is translated then too)."""
+        self._outcome = text
+        self.outcome.setText(text() if text is not None else "")
 
     def enter(self) -> None:
         """The step is shown."""
@@ -132,6 +139,8 @@ class Step(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+            if self._outcome is not None:
+                self.outcome.setText(self._outcome())
         super().changeEvent(event)
 
 

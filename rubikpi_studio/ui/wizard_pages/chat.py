@@ -60,10 +60,15 @@ class ChatStep(Step):
         if not self.prompt_edit.text() or self.prompt_edit.text() == self._default_prompt:
             self.prompt_edit.setText(default)
         self._default_prompt = default
+        if getattr(self.wizard, "steps", None):  # not while the wizard is still being built
+            self._show_server()
+
+    def _show_server(self) -> None:
+        server = self.wizard.step("server")
+        self.server_label.setText(server.outcome.text() if server is not None else "")
 
     def enter(self) -> None:
-        server = self.wizard.step("server")
-        self.server_label.setText(getattr(server, "outcome", QLabel()).text())
+        self._show_server()
         self.prompt_edit.setFocus()
         self.prompt_edit.selectAll()
 

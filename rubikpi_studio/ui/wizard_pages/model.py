@@ -279,7 +279,6 @@ class DownloadStep(Step):
         self.steps.setObjectName("downloadSteps")
         self.steps.cancel_button.setVisible(False)
         self.log_pane = LogPane()
-        self.outcome = wrap(QLabel())
         self.outcome.setObjectName("downloadOutcome")
         self.bridge = EventBridge(self)
         self.bridge.events_ready.connect(self.steps.apply_events)
@@ -320,7 +319,7 @@ class DownloadStep(Step):
                 self.wizard.skip_current(self)
             return
         self.running = True
-        self.outcome.clear()
+        self.show_outcome(None)
         self.steps.reset()
         self._set_titles(m)
         self.note.setText(m.name)
@@ -331,8 +330,8 @@ class DownloadStep(Step):
             if on_board.has(m):
                 self.done_for = m.id
                 self.skipped = True
-                self.outcome.setText(
-                    QCoreApplication.translate("Wizard", "{name} is already on the board.").format(
+                self.show_outcome(
+                    lambda: QCoreApplication.translate("Wizard", "{name} is already on the board.").format(
                         name=m.name
                     )
                 )
@@ -367,13 +366,14 @@ class DownloadStep(Step):
             return
         except Cancelled:
             self.bridge.flush()
-            self.outcome.setText(QCoreApplication.translate("Wizard", "The download was cancelled."))
+            self.show_outcome(lambda: QCoreApplication.translate("Wizard", "The download was cancelled."))
             return
         except StudioError as exc:
             self.bridge.flush()
-            self.outcome.setText(
-                QCoreApplication.translate("Wizard", "The download failed: {why}").format(
-                    why=describe_error(exc)[0]
+            error = exc
+            self.show_outcome(
+                lambda: QCoreApplication.translate("Wizard", "The download failed: {why}").format(
+                    why=describe_error(error)[0]
                 )
             )
             return
@@ -382,8 +382,8 @@ class DownloadStep(Step):
             self.wizard.update_buttons()
         self.bridge.flush()
         self.done_for = m.id
-        self.outcome.setText(
-            QCoreApplication.translate("Wizard", "{name} is on the board.").format(name=m.name)
+        self.show_outcome(
+            lambda: QCoreApplication.translate("Wizard", "{name} is on the board.").format(name=m.name)
         )
         if self.wizard.current is self:
             self.wizard.go_next()

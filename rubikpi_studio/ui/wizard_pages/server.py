@@ -8,6 +8,7 @@ device list); the step says which, and why not the GPU.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
@@ -58,7 +59,6 @@ class ServerStep(Step):
         self.steps.setObjectName("serverSteps")
         self.steps.cancel_button.setVisible(False)
         self.log_pane = LogPane()
-        self.outcome = wrap(QLabel())
         self.outcome.setObjectName("serverOutcome")
         self.bridge = EventBridge(self)
         self.bridge.events_ready.connect(self.steps.apply_events)
@@ -73,6 +73,7 @@ class ServerStep(Step):
         self.adopted = False
         self.backend = ""
         self.no_gpu_reason = ""
+        self._plan: Callable[[], str] = lambda: ""
 
     def enter(self) -> None:
         if not self.running:
@@ -103,7 +104,7 @@ class ServerStep(Step):
             return
         facts = await self.wizard.ensure_facts()
         self.running = True
-        self.outcome.clear()
+        self.show_outcome(None)
         self.steps.reset()
         self.steps.set_steps(
             [
@@ -112,20 +113,8 @@ class ServerStep(Step):
             ]
         )
         self.backend, self.no_gpu_reason, self.adopted = "", "", False
-        if facts.has_adreno_opencl:
-            self.plan.setText(
-                QCoreApplication.translate(
-                    "Wizard", "Starting {name} on the GPU (Adreno, OpenCL) when the llama.cpp build has it."
-                ).format(name=m.name)
-            )
-        else:
-            self.plan.setText(
-                QCoreApplication.translate(
-                    "Wizard",
-                    "Starting {name} on the CPU: this board has no Adreno OpenCL driver, so the GPU cannot "
-                    "be used.",
-                ).format(name=m.name)
-            )
+        self._plan = lambda: self.plan_text(m.name, facts.has_adreno_opencl)
+        self.plan.setText(self._plan())
         spec = core_server.ServerSpec(
             model=self.data.model_path,
             mmproj=self.data.mmproj_path,
@@ -149,17 +138,20 @@ class ServerStep(Step):
         except Cancelled:
             self.bridge.flush()
             self.wizard.state.set_server(ServerState.STOPPED)
-            self.outcome.setText(QCoreApplication.translate("Wizard", "Starting the server was cancelled."))
+            self.show_outcome(
+                lambda: QCoreApplication.translate("Wizard", "Starting the server was cancelled.")
+            )
             return
         except StudioError as exc:
             self.bridge.flush()
+            error = exc
             tail = exc.data.get("log_tail")
             if tail:
                 self.log_pane.append_lines([str(line) for line in tail])
             self.wizard.state.set_server(ServerState.FAILED)
-            self.outcome.setText(
-                QCoreApplication.translate("Wizard", "The server did not start: {why}").format(
-                    why=describe_error(exc)[0]
+            self.show_outcome(
+                lambda: QCoreApplication.translate("Wizard", "The server did not start: {why}").format(
+                    why=describe_error(error)[0]
                 )
             )
             return
@@ -169,10 +161,24 @@ class ServerStep(Step):
         self.bridge.flush()
         self.data.server, self.data.server_url = handle, url
         self.ready_for = self.data.model_path
-        self.outcome.setText(self.describe_backend())
+        self.show_outcome(lambda: self.describe_backend())
         self.wizard.state.set_server(ServerState.RUNNING, url=url, api_key=handle.api_key)
         if self.wizard.current is self:
             self.wizard.go_next()
+
+    def retranslate(self) -> None:
+        self.plan.setText(self._plan())
+
+    @staticmethod
+    def plan_text(name: str, has_gpu: bool) -> str:
+        if has_gpu:
+            return QCoreApplication.translate(
+                "Wizard", "Starting {name} on the GPU (Adreno, OpenCL) when the llama.cpp build has it."
+            ).format(name=name)
+        return QCoreApplication.translate(
+            "Wizard",
+            "Starting {name} on the CPU: this board has no Adreno OpenCL driver, so the GPU cannot be used.",
+        ).format(name=name)
 
     def describe_backend(self) -> str:
         backend = self.backend or "CPU"
@@ -185,7 +191,14 @@ class ServerStep(Step):
             return already + QCoreApplication.translate("Wizard", "Running on the GPU: {backend}.").format(
                 backend=backend
             )
-        why = self.no_gpu_reason or QCoreApplication.translate("Wizard", "no Adreno OpenCL device")
+        # The core's reason is English and starts with "CPU:"; the sentence here says the same, translated.
+        why = (
+            QCoreApplication.translate(
+                "Wizard", "no usable Adreno GPU (OpenCL) on this board or in this build"
+            )
+            if self.no_gpu_reason
+            else QCoreApplication.translate("Wizard", "no Adreno OpenCL device")
+        )
         return already + QCoreApplication.translate("Wizard", "Running on the CPU ({why}).").format(why=why)
 
     async def advance(self) -> bool:

@@ -37,7 +37,6 @@ class SetupStep(Step):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
         self.note = wrap(QLabel())
-        self.outcome = wrap(QLabel())
         self.outcome.setObjectName("setupOutcome")
         self.steps = StepList()
         self.steps.setObjectName("setupSteps")
@@ -100,15 +99,16 @@ class SetupStep(Step):
         board = self.data.board
         if board is None:
             return
-        facts = await self.wizard.ensure_facts()
+        # A running setup first (a wizard reopened mid-build), before the slower probe.
         running = await self.wizard.work(run_in_thread(jobs.find_running, board, core_setup.JOB_KEY))
+        facts = await self.wizard.ensure_facts()
         if running is not None:
             self.reattached = True
             await self._run()
         elif self.done or facts.has_llama_cpp:
             self.done = True
-            self.outcome.setText(
-                QCoreApplication.translate(
+            self.show_outcome(
+                lambda: QCoreApplication.translate(
                     "Wizard", "llama.cpp is already built on the board ({version}): nothing to set up."
                 ).format(version=facts.llama_version or facts.llama_bin)
             )
@@ -125,7 +125,7 @@ class SetupStep(Step):
         if self.running:
             return
         self.running = True
-        self.outcome.clear()
+        self.show_outcome(None)
         self._show_sudo(False)
         self.steps.reset()
         self._set_titles()
@@ -146,31 +146,37 @@ class SetupStep(Step):
         except Detached:
             return  # the wizard was closed; the job goes on and is re-attached next time
         except SudoFailed as exc:
+            refused = exc.reason == "password"
             self.bridge.flush()
             self._show_sudo(True)
             self.sudo_edit.setFocus()
-            self.outcome.setText(
-                QCoreApplication.translate(
-                    "Wizard", "sudo refused the password. Type the board account's password and try again."
-                )
-                if exc.reason == "password"
-                else QCoreApplication.translate(
-                    "Wizard", "Installing packages needs root: type the board account's password for sudo."
+            self.show_outcome(
+                lambda: (
+                    QCoreApplication.translate(
+                        "Wizard",
+                        "sudo refused the password. Type the board account's password and try again.",
+                    )
+                    if refused
+                    else QCoreApplication.translate(
+                        "Wizard",
+                        "Installing packages needs root: type the board account's password for sudo.",
+                    )
                 )
             )
             return
         except Cancelled:
             self.bridge.flush()
-            self.outcome.setText(QCoreApplication.translate("Wizard", "The set-up was cancelled."))
+            self.show_outcome(lambda: QCoreApplication.translate("Wizard", "The set-up was cancelled."))
             return
         except StudioError as exc:
             self.bridge.flush()
+            error = exc
             tail = exc.data.get("log_tail", "")
             if tail:
                 self.log_pane.append_lines(str(tail).splitlines())
-            self.outcome.setText(
-                QCoreApplication.translate("Wizard", "The set-up failed: {why}").format(
-                    why=describe_error(exc)[0]
+            self.show_outcome(
+                lambda: QCoreApplication.translate("Wizard", "The set-up failed: {why}").format(
+                    why=describe_error(error)[0]
                 )
             )
             return
@@ -182,7 +188,8 @@ class SetupStep(Step):
         self.done = True
         self.data.facts = await self.wizard.work(run_in_thread(probe, board))
         self.wizard.facts_read.emit(self.data.facts)
-        self.outcome.setText(self._summary(self.result))
+        result = self.result
+        self.show_outcome(lambda: self._summary(result))
         if self.wizard.current is self:
             self.wizard.go_next()
 
