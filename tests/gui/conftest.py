@@ -33,7 +33,11 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
         task.cancel()
     if pending:
         with contextlib.suppress(BaseException):
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            # bounded: a task stuck on a future nobody will complete must not hang the session
+            loop.run_until_complete(asyncio.wait(pending, timeout=5))
+        for task in pending:
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: no "exception was never retrieved" at garbage collection
     executor = getattr(loop, "_default_executor", None)
     if executor is not None:
         executor.shutdown(wait=True)
