@@ -70,6 +70,19 @@ async def dialog_result(dialog: QDialog) -> int:
     return await future
 
 
+async def ask_secret(parent: QWidget, label: str) -> str | None:
+    """Ask for a password or passphrase (echo off) without a nested event loop; None if cancelled or empty."""
+    dialog = QInputDialog(parent)
+    dialog.setObjectName("secretPrompt")
+    dialog.setWindowTitle("RUBIK Pi Studio")
+    dialog.setLabelText(label)
+    dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+    result = await dialog_result(dialog)
+    text = dialog.textValue()
+    dialog.deleteLater()
+    return text if result == QDialog.DialogCode.Accepted and text else None
+
+
 class ConnectDialog(QDialog):
     """Where the board is and how to sign in. The password never leaves this dialog except to the keyring."""
 
@@ -390,10 +403,11 @@ class BoardPage(Page):
                     accept = True
                 except AuthFailed as exc:
                     if exc.reason == "passphrase_needed" or exc.reason == "passphrase":
-                        passphrase = await self._ask_secret(
+                        passphrase = await ask_secret(
+                            self,
                             QCoreApplication.translate("BoardPage", "Passphrase for the key {key}:").format(
                                 key=profile.identity
-                            )
+                            ),
                         )
                         if passphrase is None:
                             raise
@@ -477,26 +491,16 @@ class BoardPage(Page):
             self.host_key_box = None
             box.deleteLater()
 
-    async def _ask_secret(self, label: str) -> str | None:
-        dialog = QInputDialog(self)
-        dialog.setObjectName("secretPrompt")
-        dialog.setWindowTitle("RUBIK Pi Studio")
-        dialog.setLabelText(label)
-        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
-        result = await dialog_result(dialog)
-        text = dialog.textValue()
-        dialog.deleteLater()
-        return text if result == QDialog.DialogCode.Accepted and text else None
-
     async def _ask_new_password(self, profile: BoardProfile) -> str | None:
-        first = await self._ask_secret(
+        first = await ask_secret(
+            self,
             QCoreApplication.translate(
                 "BoardPage", "The board asks {user} to choose a new password before first use. New password:"
-            ).format(user=profile.user)
+            ).format(user=profile.user),
         )
         if first is None:
             return None
-        second = await self._ask_secret(QCoreApplication.translate("BoardPage", "Repeat the new password:"))
+        second = await ask_secret(self, QCoreApplication.translate("BoardPage", "Repeat the new password:"))
         if second != first:
             show_error(self, AuthFailed("The two new passwords differ.", reason="new_password"))
             return None

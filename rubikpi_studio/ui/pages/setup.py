@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -34,6 +33,7 @@ from ..bridge import EventBridge, run_in_thread, show_error
 from ..i18n import QT_TRANSLATE_NOOP
 from ..widgets import LogPane, StepList
 from .base import Page, PageContext, register_page
+from .board import ask_secret
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ class SetupPage(Page):
                             "Installing packages needs root. The board account's password for sudo:",
                         )
                     )
-                    password = await self._ask_password(label)
+                    password = await ask_secret(self, label)
                     if password is None:
                         raise
                     self._sudo_password = password
@@ -277,16 +277,3 @@ class SetupPage(Page):
             or info.get("device")
             or QCoreApplication.translate("SetupPage", "no Adreno OpenCL device"),
         )
-
-    async def _ask_password(self, label: str) -> str | None:
-        from .board import dialog_result
-
-        dialog = QInputDialog(self)
-        dialog.setObjectName("sudoPrompt")
-        dialog.setWindowTitle("RUBIK Pi Studio")
-        dialog.setLabelText(label)
-        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
-        result = await dialog_result(dialog)
-        text = dialog.textValue()
-        dialog.deleteLater()
-        return text if result and text else None
