@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import appdirs, secrets
-from ..core.errors import AuthFailed, HostKeyUnknown, PasswordExpired, StudioError
+from ..core.errors import AuthFailed, HostKeyUnknown, PasswordExpired, StudioError, link_errors_typed
 from ..core.events import FAILED, FINISHED, INFO, LOG, PROGRESS, STEP_DONE, STEP_SKIP, STEP_START, WARN, Event
 from ..core.ssh import Board, KnownHosts, Target, change_expired_password
 
@@ -153,7 +153,8 @@ def run_command(args: argparse.Namespace) -> int:
     out = Output(getattr(args, "json", False))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        result: int = args.func(args, out)
+        with link_errors_typed():
+            result: int = args.func(args, out)
         return result
     except StudioError as exc:
         ev = Event(FAILED, code=exc.code, message=exc.message, data={"hint": exc.hint} if exc.hint else {})

@@ -5,6 +5,8 @@ Messages never contain secrets: no password, passphrase, token or API key is eve
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -123,3 +125,22 @@ class TransferFailed(StudioError):
 
     code = "E_TRANSFER"
     exit_code = 1
+
+
+@contextlib.contextmanager
+def link_errors_typed() -> Iterator[None]:
+    """Turn a link that drops inside any board call into `Unreachable(reason="dropped")`.
+
+    Core operations raise typed errors for what they expect, but a connection that drops in the middle of a
+    raw SFTP read surfaces from deep inside paramiko. Front ends run board calls inside this, so the user
+    reads "the connection dropped" instead of a traceback. paramiko is imported here, not at module level:
+    the GUI imports this module at start-up and must not pay for paramiko there.
+    """
+    import paramiko
+
+    try:
+        yield
+    except (paramiko.SSHException, EOFError, ConnectionError) as exc:
+        raise Unreachable(
+            f"The connection to the board dropped ({exc or type(exc).__name__}).", reason="dropped"
+        ) from exc

@@ -31,7 +31,7 @@ import paramiko
 
 from . import jobs
 from .catalogue import DEFAULT_ENDPOINT, CatalogueModel, ModelRef, normalise_endpoint, resolve_url
-from .errors import Cancelled, NoSpace, RemoteFailed, StudioError, UsageError
+from .errors import Cancelled, NoSpace, RemoteFailed, StudioError, Unreachable, UsageError
 from .events import PROGRESS, STEP_DONE, STEP_START, CancelToken, Event, Reporter, ignore
 from .gguf import GGML_TYPES, GgufInfo, NotGguf, pairs_with, read_gguf_info
 from .ssh import SFTP_REQUEST_SIZE, Board
@@ -269,7 +269,12 @@ def inspect(board: Board, path: str) -> GgufInfo:
             # expects the new position (to learn the size).
             def read(offset: int, size: int) -> bytes:
                 fh.seek(offset)
-                return bytes(fh.read(size))
+                data = bytes(fh.read(size))
+                # paramiko answers a read on a link that already dropped with b"" (it takes the EOFError
+                # for the end of the file): say so, rather than call a good model truncated.
+                if len(data) < size and not board.is_alive:
+                    raise Unreachable("The connection to the board dropped.", reason="dropped")
+                return data
 
             return read_gguf_info(read, file_size=fh.stat().st_size)
     except FileNotFoundError:

@@ -24,7 +24,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from rubikpi_studio.core.errors import Cancelled, StudioError
+from rubikpi_studio.core.errors import Cancelled, StudioError, link_errors_typed
 from rubikpi_studio.core.events import LOG, PROGRESS, Event
 
 from .i18n import describe_error
@@ -103,8 +103,14 @@ async def run_in_thread(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs
     """Run blocking `fn` in a worker thread; the result (or exception) comes back on the event loop.
 
     Cancelling the awaiting task does not stop the thread: pass the operation a `CancelToken` as well.
+    A link that drops inside `fn` arrives as `Unreachable`, a `StudioError` every page already handles.
     """
-    return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def call() -> R:
+        with link_errors_typed():
+            return fn(*args, **kwargs)
+
+    return await asyncio.to_thread(call)
 
 
 @contextlib.contextmanager

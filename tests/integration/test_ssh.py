@@ -24,6 +24,7 @@ from rubikpi_studio.core.errors import (
     PasswordExpired,
     SudoFailed,
     Unreachable,
+    link_errors_typed,
 )
 from rubikpi_studio.core.events import CancelToken, Event
 from rubikpi_studio.core.probe import probe
@@ -439,3 +440,52 @@ def test_no_password_in_app_files_or_logs(
     assert secret not in caplog.text
     # The remote side never saw it in a command line: sshd's verbose log records commands.
     assert secret not in rig_sshd.log_text()
+
+
+def test_link_dropped_mid_sftp_read_is_unreachable(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_path: Path
+) -> None:
+    """A raw SFTP read whose link is cut (what the Server page's model listing met when a window closed):
+    paramiko raises SSHException/EOFError; front ends see Unreachable("dropped") instead."""
+    kh = tmp_path / "kh"
+    with rig.FaultProxy(rig_sshd.port) as proxy:
+        rig_sshd.write_known_hosts(kh, proxy.port, rig_sshd.port)
+        target = Target(
+            "127.0.0.1",
+            proxy.port,
+            rig_account.user,
+            identity=str(rig_account.key_path),
+            look_for_keys=False,
+            use_agent=False,
+        )
+        b = Board.connect(target, known(kh))
+        b.write_text("link-drop.bin", "x" * 4096)
+        fh = b.sftp().open("link-drop.bin", "rb")
+        # The read request is on its way (held by the stalled proxy) when the link is cut, as when the
+        # Server page listed models while the window closed.
+        proxy.stall()
+        caught: list[BaseException] = []
+
+        def read() -> None:
+            try:
+                with link_errors_typed():
+                    fh.read(4096)
+            except BaseException as exc:  # handed to the test thread
+                caught.append(exc)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        time.sleep(0.3)
+        assert proxy.cut() == 1
+        reader.join(timeout=20)
+        assert not reader.is_alive()
+        assert len(caught) == 1 and isinstance(caught[0], Unreachable), caught
+        info = pytest.ExceptionInfo.from_exception(caught[0])
+        assert info.value.reason == "dropped"
+        assert "dropped" in info.value.message
+        b.close()
+    # an ordinary remote error is left alone: it is not a dropped link
+    with Board.connect(key_target(rig_sshd, rig_account), known(kh)) as b2:
+        with pytest.raises(FileNotFoundError), link_errors_typed():
+            b2.sftp().stat("no-such-file-here")
+        b2.run(["rm", "-f", "link-drop.bin"])
