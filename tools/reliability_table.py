@@ -2,6 +2,7 @@
 
     python -m pytest tests/reliability          # writes build/reliability-results.json (cell by cell)
     python tools/reliability_table.py [results.json] [-o docs/reliability.md]
+    python bench/soak.py                        # writes build/soak-results.json (the "Soak" section)
 
 Every cell of {operation} × {fault} gets a row; a cell with no result says "not run".
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OPERATIONS = ["setup build", "model download", "quantize", "server start", "chat stream", "SFTP upload"]
@@ -70,13 +72,37 @@ def render(rows: list[dict[str, object]]) -> str:
     return "\n".join(out) + "\n"
 
 
+def render_soak(soak: dict[str, Any]) -> str:
+    """The "Soak" section from bench/soak.py's results: each resource at start and end, and the verdict."""
+    out = [
+        "",
+        "## Soak",
+        "",
+        f"`bench/soak.py` ({soak['when']}): {soak['minutes']:.1f} min of {soak['activity']} against the rig "
+        f"board. {soak['method']}",
+        "",
+        "| resource | start | end | min | max | growth allowed | verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for m in soak["metrics"]:
+        verdict = "✅ bounded" if m["ok"] else f"❌ GROWS ({m['why']})"
+        cells = [m["name"], m["start"], m["end"], m["min"], m["max"], m["tolerance"], verdict]
+        out.append("| " + " | ".join(str(c) for c in cells) + " |")
+    out += ["", f"Verdict: {'nothing grew without bound' if soak['ok'] else 'LEAK'}."]
+    return "\n".join(out) + "\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("results", nargs="?", type=Path, default=ROOT / "build" / "reliability-results.json")
     ap.add_argument("-o", "--output", type=Path, default=ROOT / "docs" / "reliability.md")
+    ap.add_argument("--soak", type=Path, default=ROOT / "build" / "soak-results.json")
     args = ap.parse_args()
     rows = json.loads(args.results.read_text()) if args.results.exists() else []
-    args.output.write_text(render(rows))
+    text = render(rows)
+    if args.soak.exists():
+        text += render_soak(json.loads(args.soak.read_text()))
+    args.output.write_text(text)
     print(f"wrote {args.output} ({len(rows)} cells with results)")
     return 0
 
