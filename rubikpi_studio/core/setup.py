@@ -163,8 +163,9 @@ def run_setup(
                 board = jobs.reconnect_with_backoff(reconnect, cancel)
     else:
         job = jobs.run(
-            board, store, "setup.sh", key=JOB_KEY, env=env, report=rep, cancel=cancel, reconnect=reconnect
-        )
+            board, store, "setup.sh", key=JOB_KEY, env=env, report=rep, cancel=cancel, reconnect=reconnect,
+            detach=detach,
+        )  # fmt: skip
     if job.status != 0:
         failure = job.last_failure()
         code = failure.code if failure else "E_SETUP"

@@ -143,6 +143,27 @@ def test_cancel_build_leaves_no_process(
     ], left
 
 
+def test_detach_leaves_a_new_setup_running_on_the_board(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    """Closing the Setup page (detach) during a setup it just started stops following; the job goes on."""
+    detach = CancelToken()
+
+    def report(ev: Event) -> None:
+        if ev.kind == "step":
+            detach.cancel()
+
+    with connect(rig_sshd, fresh_account, tmp_known_hosts) as board:
+        with pytest.raises(Cancelled) as info:
+            run_setup(
+                board, rig_setup_spec(), sudo_password=fresh_account.password, report=report, detach=detach
+            )
+        assert info.value.data.get("detached") is True
+        running = jobs.find_running(board, "setup")
+        assert running is not None, "the setup job goes on without the window"
+        jobs.stop(board, running)
+
+
 def test_too_little_disk_says_how_much_is_needed(
     rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path
 ) -> None:
