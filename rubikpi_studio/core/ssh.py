@@ -37,6 +37,7 @@ from .errors import (
     SudoFailed,
     TransferFailed,
     Unreachable,
+    UsageError,
 )
 from .events import PROGRESS, CancelToken, Event, Reporter, ignore
 
@@ -221,8 +222,19 @@ def _lines(buffer: bytearray, data: bytes, cb: LineCallback | None, *, final: bo
 
 
 def shell_join(argv: Sequence[str] | str) -> str:
-    """A command for the remote shell: a string is used as is (trusted, written by us); a list is quoted."""
-    return argv if isinstance(argv, str) else shlex.join(argv)
+    """A command for the remote shell: a string is used as is (trusted, written by us); a list is quoted.
+
+    Raises UsageError for a NUL anywhere in it: no quoting can carry one (a C string ends there), and
+    OpenSSH's sshd drops the whole connection when an exec request holds one.
+    """
+    command = argv if isinstance(argv, str) else shlex.join(argv)
+    _refuse_nul(command, "command")
+    return command
+
+
+def _refuse_nul(text: str, what: str) -> None:
+    if "\x00" in text:
+        raise UsageError(f"The {what} contains a NUL character, which the board cannot take.")
 
 
 class Board:
@@ -460,6 +472,7 @@ class Board:
 
         For probes and polling. stdout and stderr are merged; stdin is /dev/null.
         """
+        _refuse_nul(command, "command")
         with self._quick_lock:
             token = secrets.token_hex(8)
             end = f"\x1eRPS-END {token} ".encode()
