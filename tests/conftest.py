@@ -27,6 +27,7 @@ if _TESTS not in sys.path:
 
 import pytest  # noqa: E402
 import rig  # noqa: E402
+from rig import secretscan  # noqa: E402
 
 from rubikpi_studio.core.ssh import Board, KnownHosts, Target  # noqa: E402
 
@@ -37,14 +38,61 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if RIG_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.rig)
+            _SECRETS_SCAN.used_rig = True
+
+
+# --- the secrets scan (issue 10): after the session, no known secret in any file the app wrote (each test's
+# studio home), in a rig account's files (scanned before a throw-away account is deleted, and at the end) or
+# in a board account's command line (sampled all session). A finding fails the session.
+_SECRETS_SCAN = secretscan.SessionScan()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "plants_secrets: the test writes known secrets into the app's files itself (not scanned)"
+    )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _SECRETS_SCAN.start()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> object:
+    _SECRETS_SCAN.current = item.nodeid
+    try:
+        return (yield)
+    finally:
+        _SECRETS_SCAN.current = "session"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    findings = _SECRETS_SCAN.finish()
+    if findings:
+        lines = [f"{test}: {finding}" for test, finding in findings]
+        session.config.stash[_SECRETS_FINDINGS] = lines
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_SECRETS_FINDINGS = pytest.StashKey[list[str]]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    lines = config.stash.get(_SECRETS_FINDINGS, [])
+    if lines:
+        terminalreporter.section("secrets scan: known secrets found where they must not be", red=True)
+        for line in lines:
+            terminalreporter.line(line)
 
 
 @pytest.fixture(autouse=True)
-def studio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def studio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
     """The app keeps settings, known_hosts and logs under RUBIKPI_STUDIO_HOME: a fresh one per test."""
     home = tmp_path / "studio-home"
     home.mkdir()
     monkeypatch.setenv("RUBIKPI_STUDIO_HOME", str(home))
+    planted = request.node.get_closest_marker("plants_secrets") is not None
+    _SECRETS_SCAN.add_home(request.node.nodeid, home, exempt=planted)
     return home
 
 

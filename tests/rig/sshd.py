@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,6 +57,11 @@ LOCK_FILE = "/run/lock/rubikpi-studio-rig.lock"
 
 FRESH_PREFIX = "rpsf"
 EXPIRED_PREFIX = "rpsx"
+
+# For the secrets scan (rig/secretscan.py, tests/conftest.py): every password and passphrase the rig handed
+# out in this process, and callbacks that look at a throw-away account's home before it is deleted.
+ISSUED_SECRETS: dict[str, str] = {}  # value -> label
+BEFORE_REMOVE: list[Callable[[str, Path], None]] = []  # (user, home)
 
 
 @dataclass(frozen=True)
@@ -243,6 +249,8 @@ def ensure_account(name: str = BOARD_USER, password: str = BOARD_PASSWORD) -> Ri
     )
     lines = [Path(f"{k}.pub").read_text().strip() for k in (key, passphrase_key)]
     _root_script(_AUTHORIZE, str(AUTHORIZED_KEYS_DIR / name), *lines)
+    ISSUED_SECRETS.setdefault(password, f"password of {name}")
+    ISSUED_SECRETS.setdefault(KEY_PASSPHRASE, "key passphrase")
     return RigAccount(
         user=name,
         password=password,
@@ -270,6 +278,9 @@ def remove_account(account: RigAccount | str) -> None:
     user = account if isinstance(account, str) else account.user
     if not user.startswith((FRESH_PREFIX, EXPIRED_PREFIX)):
         raise ValueError(f"rig: refusing to remove {user!r}, which the rig did not make as throw-away")
+    if _user_exists(user):
+        for callback in BEFORE_REMOVE:
+            callback(user, Path(pwd.getpwnam(user).pw_dir))
     _root_script(_REMOVE_ACCOUNT, user, str(AUTHORIZED_KEYS_DIR / user))
     shutil.rmtree(_key_dir() / user, ignore_errors=True)
 
