@@ -15,6 +15,7 @@ import logging
 import secrets
 import shlex
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,34 +69,62 @@ def _manifest(local_dir: Path) -> dict[str, str]:
 
 
 class ScriptStore:
-    """Pushes `remote/` to the board when the board's copy differs; knows each script's sha256."""
+    """Pushes `remote/` to the board when the board's copy differs; knows each script's sha256.
+
+    The board's files are hashed, not its MANIFEST.json believed: a script changed on the board since the
+    last push (edited, half-written, tampered with) is replaced before anything runs it. Every job launch
+    checks all of them again (`check_command`), so a change made after the push is refused, not run.
+    """
 
     def __init__(self, local_dir: Path | None = None) -> None:
         self.local_dir = local_dir or appdirs.remote_dir()
         self.manifest = _manifest(self.local_dir)
-        self._pushed: set[int] = set()
+        self._pushed: weakref.WeakSet[Board] = weakref.WeakSet()
 
     def remote_dir(self, board: Board) -> str:
         return f"{board.home()}/{SCRIPTS_DIR}"
 
     def push(self, board: Board) -> str:
-        """Make the board's scripts match ours (only changed files are sent). Returns the remote folder."""
+        """Make the board's scripts match ours (only differing files are sent). Returns the remote folder."""
         rdir = self.remote_dir(board)
-        if id(board) in self._pushed:
+        if board in self._pushed:
             return rdir
         board.makedirs(rdir)
-        sftp = board.sftp()
-        try:
-            with sftp.open(f"{rdir}/MANIFEST.json", "r") as fh:
-                theirs = json.loads(fh.read().decode() or "{}")
-        except (FileNotFoundError, ValueError):
-            theirs = {}
+        theirs = self._board_hashes(board, rdir)
         for name, digest in self.manifest.items():
             if theirs.get(name) != digest:
                 board.write_text(f"{rdir}/{name}", (self.local_dir / name).read_text(), mode=0o755)
+        # For people looking at the board; the app itself never trusts it.
         board.write_text(f"{rdir}/MANIFEST.json", json.dumps(self.manifest, sort_keys=True))
-        self._pushed.add(id(board))
+        self._pushed.add(board)
         return rdir
+
+    def _board_hashes(self, board: Board, rdir: str) -> dict[str, str]:
+        names = " ".join(shlex.quote(n) for n in self.manifest)
+        result = board.quick(f"cd {shlex.quote(rdir)} 2>/dev/null && sha256sum -- {names} 2>/dev/null")
+        hashes: dict[str, str] = {}
+        for line in result.stdout.splitlines():
+            digest, _, name = line.partition("  ")
+            hashes[name.strip()] = digest.strip()
+        return hashes
+
+    def forget(self, board: Board) -> None:
+        """Hash and push again before the next job (the board's copy was found changed)."""
+        self._pushed.discard(board)
+
+    def check_command(self, rdir: str) -> str:
+        """Shell: exit 3 with a `failed` event unless every script in `rdir` is the one we pushed
+        (job-start.sh and lib.sh included, which run before or besides the job's own sha check)."""
+        sums = "".join(f"{digest}  {name}\n" for name, digest in self.manifest.items())
+        event = (
+            "@rps1 failed job E_SCRIPT_CHANGED The app's scripts on the board were changed after it pushed "
+            "them; refusing to run them."
+        )
+        return (
+            f"(cd {shlex.quote(rdir)} && printf %s {shlex.quote(sums)} "
+            "| sha256sum --check --status --strict -)"
+            f" || {{ echo {shlex.quote(event)} >&2; exit 3; }}"
+        )
 
     def sha(self, name: str) -> str:
         return self.manifest[name]
@@ -128,22 +157,27 @@ def start(
     rdir = scripts.push(board)
     jobs_dir = f"{board.home()}/{STATE_DIR}"
     job_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
-    argv = [
-        "bash",
-        f"{rdir}/job-start.sh",
-        jobs_dir,
-        job_id,
-        key,
-        f"{rdir}/{script}",
-        scripts.sha(script),
-        *args,
-    ]
-    result = board.run(argv, stdin=_encode_env(env or {}), timeout=60)
+    launch = shlex.join(
+        [
+            "bash",
+            f"{rdir}/job-start.sh",
+            jobs_dir,
+            job_id,
+            key,
+            f"{rdir}/{script}",
+            scripts.sha(script),
+            *args,
+        ]
+    )
+    command = f"{scripts.check_command(rdir)}; exec {launch}"
+    result = board.run(command, stdin=_encode_env(env or {}), timeout=60)
     words = result.stdout.split()
     if not result.ok or len(words) < 2 or words[0] not in ("started", "running"):
         for line in result.stderr.splitlines():
             ev = parse_line(line)
             if ev is not None and ev.kind == FAILED:
+                if ev.code == "E_SCRIPT_CHANGED":
+                    scripts.forget(board)  # the next attempt puts our copy back
                 raise RemoteFailed(ev.message, result=result, code=ev.code)
         raise RemoteFailed(f"Could not start {script} on the board:\n{result.tail()}", result=result)
     job = Job(id=words[1], key=key, dir=f"{jobs_dir}/{words[1]}")
