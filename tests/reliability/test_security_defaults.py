@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets as pysecrets
 import shlex
 import socket
 import subprocess
@@ -175,15 +174,17 @@ def test_core_connect_refuses_a_changed_host_key_before_sending_the_password(
     good = swapped_known_hosts.parent / "good_known_hosts"
     other_sshd.write_known_hosts(good)
     Board.connect(target, KnownHosts(good, system_paths=[])).close()
+    assert _auth_lines(other_sshd, fresh_account.user), "sshd's log names logins (so an empty one means none)"
 
 
 def test_cli_exits_4_on_a_changed_host_key(
     other_sshd: rig.RigSshd, swapped_known_hosts: Path, fresh_account: rig.RigAccount
 ) -> None:
     for extra in ([], ["--accept-new-host-key"], ["--json"]):
+        argv = ["probe", other_sshd.host, "--port", str(other_sshd.port), "--user", fresh_account.user]
+        argv += ["--password-stdin", "--known-hosts", str(swapped_known_hosts), *extra]
         out = subprocess.run(
-            [sys.executable, "-m", "rubikpi_studio.cli", "probe", other_sshd.host, "--port", str(other_sshd.port),
-             "--user", fresh_account.user, "--password-stdin", "--known-hosts", str(swapped_known_hosts), *extra],
+            [sys.executable, "-m", "rubikpi_studio.cli", *argv],
             input=fresh_account.password + "\n", capture_output=True, text=True, timeout=120, cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )  # fmt: skip
