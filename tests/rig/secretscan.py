@@ -211,11 +211,15 @@ class ProcSampler:
             if not entry.name.isdigit():
                 continue
             try:
-                user = self._user(entry.stat().st_uid)
-                if not self.users(user):
+                uid = entry.stat().st_uid
+                user = self._user(uid)
+                # sudo runs as root: its command line (what a board account asked for) counts too.
+                if not self.users(user) and uid != 0:
                     continue
                 with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
                     raw = fh.read()
+                if uid == 0 and not raw.startswith(b"sudo\0"):
+                    continue
             except OSError:
                 continue
             if raw:
