@@ -34,7 +34,7 @@ from .catalogue import DEFAULT_ENDPOINT, CatalogueModel, ModelRef, normalise_end
 from .errors import Cancelled, NoSpace, RemoteFailed, StudioError, Unreachable, UsageError
 from .events import PROGRESS, STEP_DONE, STEP_START, CancelToken, Event, Reporter, ignore
 from .gguf import GGML_TYPES, GgufInfo, NotGguf, pairs_with, read_gguf_info
-from .ssh import SFTP_REQUEST_SIZE, Board
+from .ssh import SFTP_REQUEST_SIZE, Board, file_op
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +262,7 @@ def inspect(board: Board, path: str) -> GgufInfo:
     """Read a GGUF header on the board over SFTP (only the header bytes travel). Raises NotGguf."""
     sftp = board.sftp()
     try:
-        with sftp.open(path, "rb") as fh:
+        with file_op("read", path, missing_ok=True), sftp.open(path, "rb") as fh:
             fh.MAX_REQUEST_SIZE = SFTP_REQUEST_SIZE  # type: ignore[misc]
 
             # A callback rather than the file: SFTPFile.seek returns None, where gguf's file reader
@@ -288,7 +288,8 @@ def list_models(
     base = directory or models_dir(board)
     sftp = board.sftp()
     try:
-        entries = sftp.listdir_attr(base)
+        with file_op("list", base, missing_ok=True):
+            entries = sftp.listdir_attr(base)
     except FileNotFoundError:
         return []
     served_set = {posixpath.normpath(p) for p in served}
@@ -703,7 +704,8 @@ def delete(board: Board, path: str, *, served: Collection[str] = (), directory: 
         )
     sftp = board.sftp()
     try:
-        sftp.remove(full)
+        with file_op("delete", full, missing_ok=True):
+            sftp.remove(full)
     except FileNotFoundError:
         raise ModelNotFound(f"{posixpath.basename(full)} is not on the board.") from None
     marker = f"{posixpath.dirname(full)}/.{posixpath.basename(full)}.sha256"

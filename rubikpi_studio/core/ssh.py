@@ -19,7 +19,7 @@ import socket
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,13 +92,24 @@ class Target:
         return host if self.port == 22 else f"[{host}]:{self.port}"
 
     def resolve(self, ssh_config: Path | None = None) -> Target:
-        """Apply `~/.ssh/config` (HostName, User, Port, IdentityFile); explicit values win."""
+        """Apply `~/.ssh/config` (HostName, User, Port, IdentityFile); explicit values win.
+
+        Raises UsageError for a host name no board can have or a port outside 1-65535.
+        """
+        check_host(self.host)
+        if not 1 <= self.port <= 65535:
+            raise UsageError(f"Port {self.port} is not a valid port.", hint="SSH normally listens on 22.")
         path = ssh_config or Path.home() / ".ssh" / "config"
         hostname, port, user, identity = self.host, self.port, self.user, self.identity
         alias = ""
         if path.is_file():
-            cfg = paramiko.SSHConfig.from_path(str(path))
-            entry = cfg.lookup(self.host)
+            try:
+                cfg = paramiko.SSHConfig.from_path(str(path))
+                entry = cfg.lookup(self.host)
+            except Exception as exc:  # a `Match exec` that fails, a line paramiko cannot parse, ...
+                raise UsageError(
+                    f"{path} cannot be applied to {self.host}: {exc or type(exc).__name__}"
+                ) from None
             if entry.get("hostname") and entry["hostname"] != self.host:
                 alias = self.host
                 hostname = entry["hostname"]
@@ -232,9 +243,58 @@ def shell_join(argv: Sequence[str] | str) -> str:
     return command
 
 
+# What OpenSSH (9.6, CVE-2023-51385) refuses in a host name: ~/.ssh/config's `Match exec` and ProxyCommand
+# expand %h into a shell command, and paramiko's SSHConfig.lookup runs `Match exec` the same way.
+_HOST_SPECIALS = frozenset("'`\"$\\;&<>|(){}")
+
+
+def check_host(host: str) -> None:
+    """Refuse a host name that cannot be a board's name or address and could reach a shell. UsageError."""
+    if (
+        not host
+        or host.startswith("-")
+        or any(c in _HOST_SPECIALS or c.isspace() or not c.isprintable() for c in host)
+    ):
+        raise UsageError(
+            f"{host!r} is not a host name or address.",
+            hint="Use the board's name (e.g. rubikpi.local) or its IP address.",
+        )
+
+
 def _refuse_nul(text: str, what: str) -> None:
     if "\x00" in text:
         raise UsageError(f"The {what} contains a NUL character, which the board cannot take.")
+
+
+def file_error(exc: OSError, verb: str, path: str) -> StudioError:
+    """An SFTP status error on `path` (permission denied, a folder where a file was named, a name too long)
+    as a typed error that says what could not be done to which file."""
+    if exc.errno == errno.ENOSPC:
+        return TransferFailed(f"The board's disk is full while writing {path}.", code="E_NO_SPACE")
+    if isinstance(exc, PermissionError):
+        reason = "permission denied"
+    elif isinstance(exc, FileNotFoundError):
+        reason = "no such file or folder"
+    else:
+        reason = exc.strerror or (str(exc.args[0]) if exc.args else "") or type(exc).__name__
+    return RemoteFailed(f"Cannot {verb} {path!r} on the board: {reason}.", path=path)
+
+
+@contextlib.contextmanager
+def file_op(verb: str, path: str, *, missing_ok: bool = False) -> Iterator[None]:
+    """Refuse a NUL in `path` (sftp-server ends the session on one); map SFTP errors to typed ones.
+    With `missing_ok`, FileNotFoundError passes through for the caller to answer."""
+    _refuse_nul(path, "path")
+    try:
+        yield
+    except FileNotFoundError:
+        if missing_ok:
+            raise
+        raise file_error(FileNotFoundError(errno.ENOENT, "No such file"), verb, path) from None
+    except (ConnectionError, TimeoutError):
+        raise  # the link, not the file: link_errors_typed makes it Unreachable
+    except OSError as exc:
+        raise file_error(exc, verb, path) from None
 
 
 class Board:
@@ -603,33 +663,37 @@ class Board:
     def home(self) -> str:
         return self.sftp().normalize(".")
 
+    # The file methods raise typed errors (RemoteFailed, TransferFailed; UsageError for a NUL in a path),
+    # never a raw OSError; read_bytes alone lets FileNotFoundError through, as its callers expect.
     def write_text(self, remote: str, text: str, *, mode: int = 0o644) -> None:
         """Write a small file atomically (temp file + rename)."""
-        sftp = self.sftp()
-        tmp = f"{remote}.tmp-{secrets.token_hex(4)}"
-        with sftp.open(tmp, "wb") as fh:
-            fh.write(text.encode())
-        sftp.chmod(tmp, mode)
-        sftp.posix_rename(tmp, remote)
+        with file_op("write", remote):
+            sftp = self.sftp()
+            tmp = f"{remote}.tmp-{secrets.token_hex(4)}"
+            with sftp.open(tmp, "wb") as fh:
+                fh.write(text.encode())
+            sftp.chmod(tmp, mode)
+            sftp.posix_rename(tmp, remote)
 
     def read_bytes(self, remote: str, offset: int = 0, size: int = -1) -> bytes:
-        with self.sftp().open(remote, "rb") as fh:
+        with file_op("read", remote, missing_ok=True), self.sftp().open(remote, "rb") as fh:
             fh.MAX_REQUEST_SIZE = SFTP_REQUEST_SIZE  # type: ignore[misc]
             fh.seek(offset)
             return fh.read(size) if size >= 0 else fh.read()
 
     def makedirs(self, remote: str) -> None:
-        sftp = self.sftp()
-        parts = remote.rstrip("/").split("/")
-        path = "/" if remote.startswith("/") else ""
-        for part in parts:
-            if not part:
-                continue
-            path = f"{path}{part}" if path in ("", "/") else f"{path}/{part}"
-            try:
-                sftp.stat(path)
-            except FileNotFoundError:
-                sftp.mkdir(path)
+        with file_op("create the folder", remote):
+            sftp = self.sftp()
+            parts = remote.rstrip("/").split("/")
+            path = "/" if remote.startswith("/") else ""
+            for part in parts:
+                if not part:
+                    continue
+                path = f"{path}{part}" if path in ("", "/") else f"{path}/{part}"
+                try:
+                    sftp.stat(path)
+                except FileNotFoundError:
+                    sftp.mkdir(path)
 
     def put_file(
         self,
@@ -650,14 +714,16 @@ class Board:
         part = remote + ".part"
         offset = 0
         if resume:
-            try:
-                offset = sftp.stat(part).st_size or 0
-            except FileNotFoundError:
-                offset = 0
-            if offset > size:
-                offset = 0
-            if offset and not _same_tail(sftp, part, local, offset):
-                offset = 0
+            with file_op("upload to", remote):
+                try:
+                    offset = sftp.stat(part).st_size or 0
+                except FileNotFoundError:
+                    offset = 0
+                if offset > size:
+                    offset = 0
+                if offset and not _same_tail(sftp, part, local, offset):
+                    offset = 0
+        _refuse_nul(remote, "path")
         sent = 0
         try:
             with open(local, "rb") as src, sftp.open(part, "r+b" if offset else "wb") as dst:
@@ -683,6 +749,11 @@ class Board:
                 raise TransferFailed(
                     f"The board's disk is full while writing {remote}.", code="E_NO_SPACE"
                 ) from None
+            # sftp-server's answer (permission denied, no such folder, name too long) came over a live
+            # channel: say so at once instead of waiting to see whether the link died.
+            answered = isinstance(exc, OSError) and not isinstance(exc, ConnectionError | TimeoutError)
+            if answered and not sftp.sock.closed and self.transport.is_active():
+                raise TransferFailed(f"Upload of {local.name} to {remote!r} failed: {exc}") from None
             if self._dropped():
                 raise Unreachable(
                     f"The connection dropped during the upload; {offset + sent} of {size} bytes are on the "
@@ -707,7 +778,8 @@ class Board:
     ) -> int:
         """Download with progress and resume (`<local>.part`), pipelined large reads."""
         sftp = self.sftp()
-        size = sftp.stat(remote).st_size or 0
+        with file_op("download", remote):
+            size = sftp.stat(remote).st_size or 0
         part = local.with_name(local.name + ".part")
         offset = part.stat().st_size if resume and part.exists() else 0
         if offset > size:
@@ -743,14 +815,16 @@ class Board:
 
     def exists(self, remote: str) -> bool:
         try:
-            self.sftp().stat(remote)
+            with file_op("look at", remote, missing_ok=True):
+                self.sftp().stat(remote)
             return True
         except FileNotFoundError:
             return False
 
     def is_dir(self, remote: str) -> bool:
         try:
-            return stat.S_ISDIR(self.sftp().stat(remote).st_mode or 0)
+            with file_op("look at", remote, missing_ok=True):
+                return stat.S_ISDIR(self.sftp().stat(remote).st_mode or 0)
         except FileNotFoundError:
             return False
 
@@ -882,7 +956,7 @@ def _dial(target: Target, cancel: CancelToken | None) -> socket.socket:
     host = target.hostname or target.host
     try:
         infos = socket.getaddrinfo(host, target.port, type=socket.SOCK_STREAM)
-    except socket.gaierror:
+    except (socket.gaierror, UnicodeError, ValueError):  # UnicodeError: an empty or over-long label
         raise Unreachable(
             f"The name {host!r} was not found.",
             reason="name",

@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import secrets
 import shlex
+import shutil
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,3 +221,205 @@ def test_sudo_passes_arguments_as_data(board: Board, lab: BoardLab, args: list[s
         assert isinstance(exc, UsageError) and any("\x00" in a for a in args), exc
         return
     assert result.stdout == "".join(a + "\0" for a in args)
+
+
+@FEW
+@given(names=st.lists(segment, min_size=1, max_size=3), data=st.binary(max_size=2048))
+def test_put_file_writes_exactly_the_named_file(
+    board: Board, lab: BoardLab, tmp_path_factory: pytest.TempPathFactory, names: list[str], data: bytes
+) -> None:
+    local = tmp_path_factory.mktemp("put") / "payload.bin"
+    local.write_bytes(data)
+    folder = f"{lab.sandbox}/put-{secrets.token_hex(3)}"
+    board.makedirs(folder)
+    remote = "/".join([folder, *names])
+    try:
+        board.put_file(local, remote, resume=False)
+    except Exception as exc:
+        expect_typed(exc)
+        assert len(names) > 1 or "\x00" in remote or any(len(n.encode()) > 255 for n in names), exc
+        return
+    assert len(names) == 1, "a file went into a folder that did not exist"
+    assert board.exists(remote)
+    assert Path(remote).read_bytes() == data
+    assert [p.name for p in Path(folder).iterdir()] == [names[0]]
+
+
+@FEW
+@given(path=st.lists(segment, min_size=1, max_size=3))
+def test_makedirs_exists_is_dir(board: Board, lab: BoardLab, path: list[str]) -> None:
+    folder = f"{lab.sandbox}/mk-{secrets.token_hex(3)}"
+    remote = "/".join([folder, *path])
+    try:
+        assert not board.exists(remote)
+        board.makedirs(remote)
+    except Exception as exc:
+        expect_typed(exc)
+        assert any(len(n.encode()) > 255 or "\x00" in n for n in path), exc
+        return
+    assert board.exists(remote) and board.is_dir(remote)
+    assert stat.S_ISDIR(os.stat(remote).st_mode)
+    # Exactly the named chain of folders, nothing beside it.
+    here = Path(folder)
+    for name in path:
+        assert [p.name for p in here.iterdir()] == [name]
+        here = here / name
+
+
+@FEW
+@given(path=hostile_nul)
+def test_file_queries_on_any_path_are_typed(board: Board, path: str) -> None:
+    for call in (board.exists, board.is_dir, lambda p: board.read_bytes(p, 0, 16)):
+        try:
+            call(path)
+        except FileNotFoundError:
+            pass  # read_bytes of a missing file: its documented answer
+        except Exception as exc:
+            expect_typed(exc)
+
+
+def test_unreadable_and_odd_paths_are_typed(board: Board, lab: BoardLab) -> None:
+    """Permission denied, a folder where a file was named, a file where a folder was named, a name longer
+    than the file system allows: typed errors, and the connection survives each."""
+    Path(lab.sandbox, "plain").write_text("x")
+    shutil.chown(Path(lab.sandbox, "plain"), lab.account.user)
+    cases = [
+        lambda: board.exists("/root/x"),
+        lambda: board.is_dir("/root/x"),
+        lambda: board.makedirs("/root/x/y"),
+        lambda: board.makedirs(f"{lab.sandbox}/plain/y"),
+        lambda: board.makedirs(f"{lab.sandbox}/{'n' * 300}"),
+        lambda: board.read_bytes("/etc/shadow"),
+        lambda: board.read_bytes(lab.sandbox),
+        lambda: board.write_text("/root/x", "x"),
+        lambda: board.write_text(f"{lab.sandbox}/{'n' * 300}", "x"),
+    ]
+    for i, case in enumerate(cases):
+        with pytest.raises(StudioError):
+            case()
+        assert board.is_alive, f"case {i} ended the connection"
+    for remote in ("/root/x", f"{lab.sandbox}/{'n' * 300}", f"{lab.sandbox}/plain/y"):
+        src = Path(os.environ.get("TMPDIR", "/tmp"), f"put-src-{secrets.token_hex(3)}")
+        src.write_bytes(b"abc")
+        try:
+            with pytest.raises(StudioError):
+                board.put_file(src, remote)
+        finally:
+            src.unlink()
+
+
+# --- core.models ----------------------------------------------------------------------------------------
+
+model_name = st.one_of(
+    hostile_nul,
+    hostile.map(lambda s: s + ".gguf"),
+    st.from_regex(r"\A[A-Za-z0-9_][A-Za-z0-9._+-]{0,40}\.gguf\Z"),
+    st.sampled_from(["../x.gguf", "/etc/passwd", "/etc/shadow", "", ".", "..", "a/b.gguf", "-x.gguf"]),
+)
+
+
+@pytest.fixture(scope="module")
+def models_dir(lab: BoardLab) -> str:
+    from rubikpi_studio.core import models
+
+    return models.models_dir(lab.board)
+
+
+@FEW
+@given(name=model_name)
+def test_inspect_delete_plan_on_any_name_are_typed(board: Board, models_dir: str, name: str) -> None:
+    from rubikpi_studio.core import models
+
+    calls = [
+        lambda: models.inspect(board, name),
+        lambda: models.inspect(board, f"{models_dir}/{name}"),
+        lambda: models.delete(board, name),
+        lambda: models.plan_quantize(board, name),
+        lambda: models.plan_quantize(board, "x.gguf", output=name),
+    ]
+    for call in calls:
+        try:
+            call()
+        except Exception as exc:
+            expect_typed(exc)
+    assert os.listdir(models_dir) == [], "a model entry point changed the models folder"
+
+
+@SOME
+@given(name=model_name, data=st.binary(max_size=64))
+def test_push_takes_plain_names_only(
+    board: Board,
+    models_dir: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    tiny_gguf: Path,
+    name: str,
+    data: bytes,
+) -> None:
+    from rubikpi_studio.core import models
+
+    try:
+        pushed = models.push(board, tiny_gguf, name=name, overwrite=True)
+    except Exception as exc:
+        expect_typed(exc)
+        assert not models._PLAIN_NAME.match(name), f"a plain name was refused: {exc}"
+        assert os.listdir(models_dir) == []
+        return
+    assert models._PLAIN_NAME.match(name)
+    assert pushed.name == name and Path(models_dir, name).read_bytes() == tiny_gguf.read_bytes()
+    models.delete(board, name)
+
+
+@pytest.fixture(scope="module")
+def tiny_gguf() -> Path:
+    from rig import models as rig_models
+
+    return rig_models.tiny_f16_path()
+
+
+# --- where and how to log in: ssh.Target, Board.connect, boards ------------------------------------------
+
+host_name = st.one_of(
+    hostile_nul,
+    hostile.map(lambda s: s + ".invalid"),  # RFC 6761: never resolves, and fails fast
+    st.sampled_from(["127.0.0.1", "localhost", "a..b.invalid", "x" * 64 + ".invalid", "-oProxyCommand=x"]),
+)
+
+
+@FEW
+@given(host=host_name, user=hostile_nul, port=st.one_of(st.none(), st.integers(-(2**20), 2**20)))
+def test_connect_with_any_host_user_port_is_typed(
+    lab: BoardLab, rig_sshd: rig.RigSshd, tmp_path_factory: pytest.TempPathFactory, host: str, user: str,
+    port: int | None,
+) -> None:  # fmt: skip
+    """Everything a user can type into the board form. A `Match exec` line in the user's ssh config expands
+    %h into a local shell command (OpenSSH refuses hostile host names for this reason, CVE-2023-51385): the
+    canary must not fire here either."""
+    from rubikpi_studio.core.boards import BoardProfile, connect_profile
+    from rubikpi_studio.core.ssh import KnownHosts
+
+    home = tmp_path_factory.mktemp("client")
+    config = home / "ssh_config"
+    # Only host names with shell specials get as far as the `exec` (paramiko checks `host` first): plain
+    # names do not run invoke at all, and a hostile one that reached the lookup would fire the canary.
+    config.write_text(
+        'Match host "*;*,*$*,*`*,*|*,*&*,*(*,*\'*,*\\"*" exec "test %h = nothing"\n  User nobody\n'
+    )
+    kh = rig_sshd.write_known_hosts(home / "known_hosts")
+    profile = BoardProfile(
+        "b", host, rig_sshd.port if port is None else port, user, str(lab.account.key_path)
+    )
+    target = profile.target()
+    target.use_agent = target.look_for_keys = False
+    target.timeout = 3.0
+    # paramiko runs `Match exec` through invoke, which reads stdin: give it an empty one, as a GUI has.
+    with open(os.devnull) as devnull, pytest.MonkeyPatch.context() as mp:
+        mp.setattr("sys.stdin", devnull)
+        try:
+            Board.connect(target, KnownHosts(kh, system_paths=[]), ssh_config=config).close()
+        except Exception as exc:
+            expect_typed(exc)
+    try:
+        connect_profile(BoardProfile("b", host, 1, user), password="x", known_hosts=KnownHosts(kh)).close()
+    except Exception as exc:
+        expect_typed(exc)
+    assert not _canaries_fired(lab.home), f"host {host!r} ran as a local shell command"
