@@ -21,18 +21,21 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import requests
-import urllib3.exceptions
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.response import HTTPResponse
+from typing import TYPE_CHECKING, Any
 
 from .errors import StudioError
 from .events import CancelToken
 from .imaging import ImageData, ImageEncoder, PassthroughEncoder
+from .lazy import lazy_module
+
+if TYPE_CHECKING:
+    import requests
+    import urllib3.exceptions
+    from urllib3.connection import HTTPConnection
+    from urllib3.response import HTTPResponse
+else:  # imported at the first request, not when the GUI starts (lazy.py); see also chat_transport.py
+    requests = lazy_module("requests")
+    urllib3 = lazy_module("urllib3")
 
 __all__ = [
     "ApiKeyRejected",
@@ -369,40 +372,6 @@ def _attach_to_scope(conn: HTTPConnection, *, fresh: bool = False) -> None:
         scope.attach(conn, fresh=fresh)
 
 
-class _CancellableHTTPConnection(HTTPConnection):
-    def connect(self) -> None:
-        super().connect()
-        _attach_to_scope(self, fresh=True)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        _attach_to_scope(self)
-        super().request(*args, **kwargs)
-
-
-class _CancellableHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _attach_to_scope(self, fresh=True)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        _attach_to_scope(self)
-        super().request(*args, **kwargs)
-
-
-class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _CancellableHTTPConnection
-
-
-class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _CancellableHTTPSConnection
-
-
-class _CancellableAdapter(HTTPAdapter):
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
-
-
 class ServerEndpoint:
     """Where llama-server answers (the tunnel's local end or a LAN URL) and its API key.
 
@@ -447,7 +416,9 @@ class ServerEndpoint:
                 # No proxies or .netrc from the environment: the server is on loopback (tunnel) or the LAN,
                 # and a .netrc entry must not replace the Authorization header.
                 s.trust_env = False
-                adapter = _CancellableAdapter(pool_connections=1, pool_maxsize=4)
+                from .chat_transport import CancellableAdapter
+
+                adapter = CancellableAdapter(pool_connections=1, pool_maxsize=4)
                 s.mount("http://", adapter)
                 s.mount("https://", adapter)
                 self._session = s
@@ -920,12 +891,9 @@ def _iter_body(raw: HTTPResponse) -> Iterator[bytes]:
         yield data
 
 
-_STREAM_ERRORS = (
-    urllib3.exceptions.HTTPError,
-    requests.RequestException,
-    http.client.HTTPException,
-    OSError,
-)
+def _stream_errors() -> tuple[type[BaseException], ...]:
+    """What a dropped or stalled stream raises (a function: the tuple would import requests at import)."""
+    return (urllib3.exceptions.HTTPError, requests.RequestException, http.client.HTTPException, OSError)
 
 
 def stream_chat(
@@ -1021,7 +989,7 @@ def _read_stream(
                 if ev.event == "error" and not (isinstance(obj, dict) and "error" in obj):
                     obj = {"error": obj}
                 acc.chunk(obj, endpoint)
-    except _STREAM_ERRORS as exc:
+    except _stream_errors() as exc:
         if scope.cancelled:
             return acc.result(stopped=True)
         timed_out = isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError | requests.Timeout)

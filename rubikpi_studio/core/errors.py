@@ -6,6 +6,7 @@ Messages never contain secrets: no password, passphrase, token or API key is eve
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -133,14 +134,21 @@ def link_errors_typed() -> Iterator[None]:
 
     Core operations raise typed errors for what they expect, but a connection that drops in the middle of a
     raw SFTP read surfaces from deep inside paramiko. Front ends run board calls inside this, so the user
-    reads "the connection dropped" instead of a traceback. paramiko is imported here, not at module level:
-    the GUI imports this module at start-up and must not pay for paramiko there.
+    reads "the connection dropped" instead of a traceback. paramiko is not imported here: the GUI runs every
+    worker-thread call inside this, also before any board is connected, and must not pay for paramiko then.
     """
-    import paramiko
-
     try:
         yield
-    except (paramiko.SSHException, EOFError, ConnectionError) as exc:
+    except Exception as exc:
+        if not _is_link_drop(exc):
+            raise
         raise Unreachable(
             f"The connection to the board dropped ({exc or type(exc).__name__}).", reason="dropped"
         ) from exc
+
+
+def _is_link_drop(exc: BaseException) -> bool:
+    if isinstance(exc, EOFError | ConnectionError):
+        return True
+    paramiko = sys.modules.get("paramiko")  # an SSHException can only come from an imported paramiko
+    return paramiko is not None and isinstance(exc, paramiko.SSHException)

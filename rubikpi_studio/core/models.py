@@ -25,16 +25,20 @@ import stat
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import paramiko
+from typing import TYPE_CHECKING, Any
 
 from . import jobs
 from .catalogue import DEFAULT_ENDPOINT, CatalogueModel, ModelRef, normalise_endpoint, resolve_url
 from .errors import Cancelled, NoSpace, RemoteFailed, StudioError, Unreachable, UsageError
 from .events import PROGRESS, STEP_DONE, STEP_START, CancelToken, Event, Reporter, ignore
 from .gguf import GGML_TYPES, GgufInfo, NotGguf, pairs_with, read_gguf_info
+from .lazy import lazy_module
 from .ssh import SFTP_REQUEST_SIZE, Board, file_op
+
+if TYPE_CHECKING:
+    import paramiko
+else:  # not at import: the GUI imports this module before its window shows (lazy.py)
+    paramiko = lazy_module("paramiko")
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import paramiko
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     AuthFailed,
@@ -40,6 +38,12 @@ from .errors import (
     UsageError,
 )
 from .events import PROGRESS, CancelToken, Event, Reporter, ignore
+from .lazy import lazy_module
+
+if TYPE_CHECKING:
+    import paramiko
+else:  # imported at the first connection, not when the GUI starts (lazy.py)
+    paramiko = lazy_module("paramiko")
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,53 @@
+"""Start-up stays cheap: the GUI's window comes up without importing the SSH and HTTP stacks (issue 8).
+
+paramiko (with invoke) and requests (with urllib3 and http.cookiejar) cost ~350 ms of imports, while nothing
+needs them before the first connection or download. This runs the real `--self-test` (window, every page
+visited, translations, a worker-thread call) in a fresh interpreter and lists which of them it imported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("paramiko", "invoke", "requests", "urllib3", "http.cookiejar")
+
+PROBE = """
+import json, sys
+from rubikpi_studio.ui.app import run
+status = run(["--self-test"])
+heavy = sorted(m for m in {heavy!r} if m in sys.modules)
+# The stand-ins import on first use: the core still works once a connection needs paramiko.
+from rubikpi_studio.core import chat, ssh
+ssh.paramiko.Transport
+chat.requests.Session
+print(json.dumps({{"status": status, "heavy": heavy,
+                  "later": [m for m in ("paramiko", "requests") if m in sys.modules]}}))
+"""
+
+
+def run_probe(tmp_path: Path, code: str) -> dict[str, object]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RUBIKPI_STUDIO_HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_self_test_imports_no_ssh_or_http_stack(tmp_path: Path) -> None:
+    result = run_probe(tmp_path, PROBE.format(heavy=HEAVY))
+    assert result["status"] == 0
+    assert result["heavy"] == [], f"imported at start-up: {result['heavy']}"
+    assert result["later"] == ["paramiko", "requests"]
+
+
+@pytest.mark.parametrize("eager", ["import paramiko", "import rubikpi_studio.core.chat_transport"])
+def test_probe_sees_an_eager_import(tmp_path: Path, eager: str) -> None:
+    """The check can fail: paramiko imported, or the module that subclasses urllib3's classes, is seen."""
+    result = run_probe(tmp_path, eager + "\n" + PROBE.format(heavy=HEAVY))
+    assert result["heavy"], result
