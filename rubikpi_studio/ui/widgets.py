@@ -16,9 +16,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFontDatabase, QIcon, QImageReader, QPixmap, QTextCursor
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QEvent, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFontDatabase,
+    QIcon,
+    QIconEngine,
+    QImageReader,
+    QPainter,
+    QPixmap,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -26,6 +36,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QStyleOption,
     QVBoxLayout,
     QWidget,
 )
@@ -48,36 +59,67 @@ from .i18n import error_text
 # Widgets whose text is data (log lines, board names), not UI text: the i18n test skips them.
 I18N_SKIP = "i18n_skip"
 
-_ICON_SIZES = (16, 20, 24, 32, 48, 64)
 
+class _SvgIconEngine(QIconEngine):
+    """Renders an SVG at the size, pixel ratio and mode asked for, when asked (Qt asks when it paints).
 
-def _add_svg(icon: QIcon, svg: str, color: str, mode: QIcon.Mode) -> None:
-    data = QByteArray(svg.replace("currentColor", color).encode("utf-8"))
-    for size in _ICON_SIZES:
-        # Rasterise each size from the SVG (not by scaling one bitmap) so icons stay crisp at any DPI.
-        for scale in (1, 2):
-            buffer = QBuffer(data)
-            reader = QImageReader(buffer, QByteArray(b"svg"))
-            reader.setScaledSize(QSize(size * scale, size * scale))
-            image = reader.read()
-            if image.isNull():
-                continue
-            pixmap = QPixmap.fromImage(image)
-            pixmap.setDevicePixelRatio(scale)
-            icon.addPixmap(pixmap, mode)
+    Rendering every size up front cost ~65 ms at start-up (168 `QImageReader.read` calls for the window's
+    icons); a window paints each icon at one or two sizes. `svgs` maps a mode to its SVG; a mode without one
+    (Disabled, Active, or Selected when not given) is made from the Normal rendering by the style, as Qt's
+    own pixmap engine does.
+    """
+
+    def __init__(self, svgs: dict[QIcon.Mode, QByteArray], cache: dict[tuple[int, int, int, float], QPixmap]):
+        super().__init__()
+        self._svgs = svgs
+        self._cache = cache  # shared with clones: the same SVGs render the same
+
+    def clone(self) -> QIconEngine:
+        return _SvgIconEngine(self._svgs, self._cache)
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float) -> QPixmap:
+        key = (size.width(), size.height(), mode.value, scale)
+        pixmap = self._cache.get(key)
+        if pixmap is None:
+            pixmap = self._render(size, mode, scale)
+            self._cache[key] = pixmap
+        return pixmap
+
+    def _render(self, size: QSize, mode: QIcon.Mode, scale: float) -> QPixmap:
+        svg = self._svgs.get(mode, self._svgs[QIcon.Mode.Normal])
+        buffer = QBuffer(svg)  # held here: the reader does not own its device
+        reader = QImageReader(buffer, QByteArray(b"svg"))
+        # Rasterised from the SVG at the device size (not a scaled bitmap), so icons stay crisp at any DPI.
+        reader.setScaledSize(QSize(max(1, round(size.width() * scale)), max(1, round(size.height() * scale))))
+        image = reader.read()
+        if image.isNull():
+            return QPixmap()
+        pixmap = QPixmap.fromImage(image)
+        pixmap.setDevicePixelRatio(scale)
+        if mode not in self._svgs and mode != QIcon.Mode.Normal:
+            option = QStyleOption()
+            option.palette = QApplication.palette()
+            pixmap = QApplication.style().generatedIconPixmap(mode, pixmap, option)
+        return pixmap
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        scale = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, scale))
 
 
 @lru_cache(maxsize=128)
 def _icon_cached(name: str, color: str, selected: str) -> QIcon:
-    icon = QIcon()
     try:
         svg = (paths.icons_dir() / f"{name}.svg").read_text(encoding="utf-8")
     except OSError:
-        return icon
-    _add_svg(icon, svg, color, QIcon.Mode.Normal)
+        return QIcon()
+    svgs = {QIcon.Mode.Normal: QByteArray(svg.replace("currentColor", color).encode("utf-8"))}
     if selected:
-        _add_svg(icon, svg, selected, QIcon.Mode.Selected)
-    return icon
+        svgs[QIcon.Mode.Selected] = QByteArray(svg.replace("currentColor", selected).encode("utf-8"))
+    return QIcon(_SvgIconEngine(svgs, {}))
 
 
 def themed_icon(name: str, color: QColor | None = None, selected: QColor | None = None) -> QIcon:
