@@ -272,7 +272,7 @@ def test_secret_carrying_paths_leave_no_secret_in_files_or_command_lines(
                             on_delta=lambda d: store.append_delta(mid, d.text), cancel=CancelToken(),
                         )  # fmt: skip
                     store.finish_with_result(mid, res)
-                    assert res.text
+                    assert res.content
                 finally:
                     store.close()
             finally:

@@ -71,15 +71,15 @@ class SecretSet:
         with self._lock:
             items = list(self.secrets.items())
         for value, label in items:
-            names = {
-                value: "plain",
-                base64.b64encode(value.encode()).decode(): "base64",
-                urllib.parse.quote(value, safe=""): "url-encoded",
-                urllib.parse.quote_plus(value): "url-encoded",
-                _bash_q(value): "printf %q",
-                shlex.quote(value): "shell-quoted",
-            }
-            for form_value, form in names.items():
+            names = [  # the first form that matches names it (a plain token is also its own shell quote)
+                (value, "plain"),
+                (base64.b64encode(value.encode()).decode(), "base64"),
+                (urllib.parse.quote(value, safe=""), "url-encoded"),
+                (urllib.parse.quote_plus(value), "url-encoded"),
+                (_bash_q(value), "printf %q"),
+                (shlex.quote(value), "shell-quoted"),
+            ]
+            for form_value, form in names:
                 if len(form_value) >= MIN_SECRET_LEN:
                     out.setdefault(form_value.encode(), (label, form))
         return out
