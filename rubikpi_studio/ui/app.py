@@ -50,6 +50,11 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         "--self-test", action="store_true", help="open the window, check resources, print a JSON report, exit"
     )
     parser.add_argument(
+        "--quit-when-shown",
+        action="store_true",
+        help="start as usual, show the main window, print a JSON line and exit (bench/bundle.py times this)",
+    )
+    parser.add_argument(
         "--theme",
         choices=["system", "light", "dark"],
         help="colour scheme for this run (default: the setting)",
@@ -342,6 +347,12 @@ def run(argv: list[str]) -> int:
     async def main_coro() -> int:
         studio = Studio(dirs, lang=args.lang, strict_pages=args.self_test)
         studio.window.theme_changed.connect(apply_theme)
+        if args.quit_when_shown:
+            studio.window.show()
+            QApplication.processEvents()  # the first paint
+            print(json.dumps({"ok": studio.window.isVisible()}), flush=True)
+            studio.window.close()
+            return 0
         if args.self_test:
             report = await _self_test(studio)
             print(json.dumps(report, ensure_ascii=False, sort_keys=True), flush=True)

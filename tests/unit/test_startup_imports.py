@@ -51,3 +51,21 @@ def test_probe_sees_an_eager_import(tmp_path: Path, eager: str) -> None:
     """The check can fail: paramiko imported, or the module that subclasses urllib3's classes, is seen."""
     result = run_probe(tmp_path, eager + "\n" + PROBE.format(heavy=HEAVY))
     assert result["heavy"], result
+
+
+def test_version_matches_the_installed_metadata() -> None:
+    """`__version__` comes from the .dist-info folder's name (no importlib.metadata at start-up): it must be
+    what importlib.metadata reads."""
+    from importlib import metadata
+
+    import rubikpi_studio
+
+    assert rubikpi_studio.__version__ == metadata.version("rubikpi-studio")
+
+
+def test_start_does_not_import_importlib_metadata(tmp_path: Path) -> None:
+    code = (
+        "import json, sys\nfrom rubikpi_studio.ui.app import run\nstatus = run(['--quit-when-shown'])\n"
+        "print(json.dumps({'status': status, 'metadata': 'importlib.metadata' in sys.modules}))\n"
+    )
+    assert run_probe(tmp_path, code) == {"status": 0, "metadata": False}
