@@ -901,6 +901,10 @@ class Forward:
 
     def close(self) -> None:
         self._closed.set()
+        # close() alone does not wake a thread blocked in accept() on Linux: the accept thread would live on
+        # and keep the port listening (one thread per tunnel ever opened). shutdown() makes accept() fail.
+        with contextlib.suppress(OSError):
+            self._server.shutdown(socket.SHUT_RDWR)
         self._server.close()
         with self._lock:
             for conn in list(self._conns):
