@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import appdirs
-from .errors import Cancelled, RemoteFailed, StudioError, Unreachable
+from .errors import Cancelled, RemoteFailed, StudioError, Unreachable, UsageError
 from .events import FAILED, FINISHED, LOG, CancelToken, Event, Reporter, ignore
 from .protocol import parse_line
 from .ssh import Board
@@ -135,6 +135,9 @@ def _encode_env(env: Mapping[str, str]) -> bytes:
     for name, value in env.items():
         if not name.replace("_", "a").isalnum() or name[0].isdigit():
             raise ValueError(f"bad environment variable name: {name!r}")
+        if "\x00" in value:
+            # bash cannot hold a NUL in a variable: the job would see another value (a token cut short).
+            raise UsageError(f"The value for {name} contains a NUL character, which the board cannot take.")
         lines.append(f"{name}={base64.b64encode(value.encode()).decode()}\n")
     return "".join(lines).encode()
 

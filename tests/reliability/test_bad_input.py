@@ -423,3 +423,50 @@ def test_connect_with_any_host_user_port_is_typed(
     except Exception as exc:
         expect_typed(exc)
     assert not _canaries_fired(lab.home), f"host {host!r} ran as a local shell command"
+
+
+# --- core.jobs ------------------------------------------------------------------------------------------
+
+ECHO_SCRIPT = """#!/usr/bin/env bash
+# Test job: writes its arguments (NUL-separated) and one environment value where the test reads them.
+if (($#)); then printf '%s\\0' "$@"; fi >"$RPS_OUT.args"
+printf '%s' "${RPS_VALUE-}" >"$RPS_OUT.env"
+"""
+
+
+@pytest.fixture(scope="module")
+def echo_scripts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from rubikpi_studio.core import appdirs
+
+    d = tmp_path_factory.mktemp("remote")
+    for name in ("job-start.sh", "lib.sh", "VERSION"):
+        shutil.copy2(appdirs.remote_dir() / name, d / name)
+    (d / "echo-args.sh").write_text(ECHO_SCRIPT)
+    return d
+
+
+@SOME
+@given(args=st.lists(hostile_nul, max_size=4), value=hostile_nul)
+def test_job_arguments_and_environment_arrive_verbatim(
+    board: Board, lab: BoardLab, echo_scripts: Path, args: list[str], value: str
+) -> None:
+    from rubikpi_studio.core import jobs
+
+    out = f"{lab.sandbox}/job-{secrets.token_hex(4)}"
+    try:
+        job = jobs.run(
+            board,
+            jobs.ScriptStore(echo_scripts),
+            "echo-args.sh",
+            args,
+            key="badinput-echo",
+            env={"RPS_OUT": out, "RPS_VALUE": value},
+        )
+    except Exception as exc:
+        expect_typed(exc)
+        assert isinstance(exc, UsageError) and "\x00" in "".join([*args, value]), exc
+        return
+    assert "\x00" not in "".join([*args, value]), "a NUL reached a job instead of being refused"
+    assert job.status == 0, job.log_tail()
+    assert Path(out + ".args").read_bytes() == b"".join(a.encode() + b"\0" for a in args)
+    assert Path(out + ".env").read_text() == value
