@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import appdirs
 from .errors import Cancelled, RemoteFailed, StudioError, Unreachable, UsageError
-from .events import FAILED, FINISHED, LOG, CancelToken, Event, Reporter, ignore
+from .events import FAILED, FINISHED, LOG, WARN, CancelToken, Event, Reporter, ignore
 from .protocol import parse_line
 from .ssh import Board
 
@@ -309,13 +309,41 @@ def run(
     re-attach later with `find_running` + `follow`.
     """
     job = start(board, scripts, script, args, key=key, env=env)
+    return follow_reconnecting(board, job, report, cancel=cancel, reconnect=reconnect, detach=detach)
+
+
+def follow_reconnecting(
+    board: Board,
+    job: Job,
+    report: Reporter = ignore,
+    *,
+    cancel: CancelToken | None = None,
+    reconnect: ReconnectFn | None = None,
+    detach: CancelToken | None = None,
+) -> Job:
+    """`follow`, and after a dropped connection reconnect and follow the same job on (saying so)."""
     while True:
         try:
             return follow(board, job, report, cancel=cancel, detach=detach)
         except Unreachable:
             if reconnect is None:
                 raise
+            report(
+                Event(
+                    WARN,
+                    step=job.key,
+                    code="E_UNREACHABLE",
+                    message="The connection to the board dropped; reconnecting (the job goes on there).",
+                )
+            )
             board = reconnect_with_backoff(reconnect, cancel)
+            report(
+                Event(
+                    WARN,
+                    step=job.key,
+                    message="Reconnected to the board; following the same job on from where it was.",
+                )
+            )
 
 
 def reconnect_with_backoff(reconnect: ReconnectFn, cancel: CancelToken | None) -> Board:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import jobs
-from .errors import Cancelled, RemoteFailed, StudioError, SudoFailed, UsageError
+from .errors import Cancelled, RemoteFailed, SudoFailed, UsageError
 from .events import FAILED, INFO, CancelToken, Event, Reporter, ignore
 from .ssh import Board
 
@@ -152,15 +152,7 @@ def run_setup(
     running = jobs.find_running(board, JOB_KEY)
     if running is not None:
         rep(Event(INFO, step=JOB_KEY, message="re-attached to the setup already running on the board"))
-        job = running
-        while True:
-            try:
-                job = jobs.follow(board, job, rep, cancel=cancel, detach=detach)
-                break
-            except StudioError as exc:
-                if reconnect is None or exc.code != "E_UNREACHABLE":
-                    raise
-                board = jobs.reconnect_with_backoff(reconnect, cancel)
+        job = jobs.follow_reconnecting(board, running, rep, cancel=cancel, reconnect=reconnect, detach=detach)
     else:
         job = jobs.run(
             board, store, "setup.sh", key=JOB_KEY, env=env, report=rep, cancel=cancel, reconnect=reconnect,
