@@ -489,28 +489,61 @@ def pull(
     if retries is not None:
         env["RPS_RETRIES"] = str(retries)
     store = scripts or jobs.ScriptStore()
-    job = jobs.run(
-        board,
-        store,
-        DOWNLOAD_SCRIPT,
-        args,
-        key=request.job_key,
-        env=env,
-        report=_transfer_reporter(report, request.filename),
-        cancel=cancel,
-        reconnect=reconnect,
-    )
-    if job.status != 0:
-        _raise_job_failure(job, f"The download of {request.filename}")
-    path = _info(job, "path") or f"{base}/{request.filename}"
-    return _one(_live(board, reconnect), path)
+    with _Reconnects(reconnect) as reconnects:
+        job = jobs.run(
+            board,
+            store,
+            DOWNLOAD_SCRIPT,
+            args,
+            key=request.job_key,
+            env=env,
+            report=_transfer_reporter(report, request.filename),
+            cancel=cancel,
+            reconnect=reconnects.fn,
+        )
+        if job.status != 0:
+            _raise_job_failure(job, f"The download of {request.filename}")
+        path = _info(job, "path") or f"{base}/{request.filename}"
+        return _one(reconnects.live(board), path)
 
 
-def _live(board: Board, reconnect: jobs.ReconnectFn | None) -> Board:
-    """The job was followed to its end on a reconnected Board when the link dropped; ours may be dead."""
-    if board.is_alive or reconnect is None:
+class _Reconnects:
+    """The Boards an operation's `reconnect` opened while it followed its job after a dropped link.
+
+    The operation owns them: it finishes on the last live one and closes them all before it returns (each is
+    a connection and a paramiko thread; dropped unclosed they stayed open until the next link drop). The
+    caller's own Board stays the caller's."""
+
+    def __init__(self, reconnect: jobs.ReconnectFn | None) -> None:
+        self._reconnect = reconnect
+        self.opened: list[Board] = []
+
+    @property
+    def fn(self) -> jobs.ReconnectFn | None:
+        return None if self._reconnect is None else self._open
+
+    def _open(self) -> Board:
+        assert self._reconnect is not None
+        board = self._reconnect()
+        self.opened.append(board)
         return board
-    return jobs.reconnect_with_backoff(reconnect, None)
+
+    def live(self, board: Board) -> Board:
+        """A live Board for the work after the job: ours, else the last reconnected one, else a new one."""
+        if board.is_alive or self._reconnect is None:
+            return board
+        for other in reversed(self.opened):
+            if other.is_alive:
+                return other
+        return jobs.reconnect_with_backoff(self._open, None)
+
+    def __enter__(self) -> _Reconnects:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for board in self.opened:
+            board.close()
+        self.opened.clear()
 
 
 def _one(board: Board, path: str) -> BoardModel:
@@ -673,24 +706,27 @@ def quantize(
     if plan.allow_requantize:
         args.append("--allow-requantize")
     key = "quantize-" + hashlib.sha256(plan.output.encode()).hexdigest()[:12]
-    job = jobs.run(
-        board,
-        scripts or jobs.ScriptStore(),
-        QUANTIZE_SCRIPT,
-        args,
-        key=key,
-        report=report,
-        cancel=cancel,
-        reconnect=reconnect,
-    )
-    if job.status != 0:
-        _raise_job_failure(job, f"Quantizing {posixpath.basename(plan.source)}")
-    board = _live(board, reconnect)
-    result = _one(board, _info(job, "path") or plan.output)
-    if delete_source:
-        delete(board, plan.source, served=served)
-        report(Event(STEP_DONE, step="delete-source", message=f"deleted {posixpath.basename(plan.source)}"))
-    return result
+    with _Reconnects(reconnect) as reconnects:
+        job = jobs.run(
+            board,
+            scripts or jobs.ScriptStore(),
+            QUANTIZE_SCRIPT,
+            args,
+            key=key,
+            report=report,
+            cancel=cancel,
+            reconnect=reconnects.fn,
+        )
+        if job.status != 0:
+            _raise_job_failure(job, f"Quantizing {posixpath.basename(plan.source)}")
+        board = reconnects.live(board)
+        result = _one(board, _info(job, "path") or plan.output)
+        if delete_source:
+            delete(board, plan.source, served=served)
+            report(
+                Event(STEP_DONE, step="delete-source", message=f"deleted {posixpath.basename(plan.source)}")
+            )
+        return result
 
 
 # --- delete and upload -------------------------------------------------------------------------------------

@@ -10,11 +10,19 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+import paramiko
 import pytest
 import rig
+from rig import models as rig_models
+from rig.faultproxy import FaultProxy
+from rig.hf_server import HfServer
 
+from rubikpi_studio.core import models
+from rubikpi_studio.core.catalogue import parse_model_ref
+from rubikpi_studio.core.events import PROGRESS, Event
 from rubikpi_studio.core.ssh import Board, KnownHosts, Target
 
 
@@ -61,3 +69,36 @@ def test_closed_forward_ends_its_thread_and_stops_listening(board: Board, rig_ss
     for port in ports:
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def transports() -> int:
+    return sum(1 for t in threading.enumerate() if isinstance(t, paramiko.Transport) and t.is_alive())
+
+
+def test_pull_closes_the_boards_it_reconnected_with(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_path: Path
+) -> None:
+    """A download cut mid-way re-attaches over Boards from `reconnect`; none may stay open after pull."""
+    data = rig_models.tiny_f16_path().read_bytes()
+    with FaultProxy(rig_sshd.port) as proxy, HfServer() as hf:
+        hf.add_file("org/leak-GGUF", "leak.gguf", data)
+        hf.set_rate("org/leak-GGUF", "leak.gguf", 100_000)  # ~2 s: time to cut the link in the middle
+        kh = KnownHosts(rig_sshd.write_known_hosts(tmp_path / "kh", proxy.port), system_paths=[])
+        target = replace(key_target(rig_sshd, rig_account), port=proxy.port)
+        req = models.DownloadRequest.from_ref(parse_model_ref("org/leak-GGUF/leak.gguf", hf.endpoint))
+        before = transports()
+        for _ in range(2):
+            cut = threading.Event()
+
+            def report(ev: Event, cut: threading.Event = cut) -> None:
+                if not cut.is_set() and ev.kind == PROGRESS and (ev.data.get("bytes") or 0) > 0:
+                    cut.set()
+                    proxy.cut()
+
+            with Board.connect(target, kh) as board:
+                model = models.pull(board, req, report=report, reconnect=lambda: Board.connect(target, kh))
+            assert cut.is_set() and model.size == len(data)
+            with Board.connect(target, kh) as board:
+                models.delete(board, model.path)
+        assert settled(transports, before) == before, "pull left the Boards it reconnected with open"
+        assert settled(lambda: proxy.connections, 0) == 0, "SSH connections still open through the proxy"
