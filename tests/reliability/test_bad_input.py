@@ -14,6 +14,7 @@ finding. Examples are capped per entry point (CI time) and one Board connection 
 from __future__ import annotations
 
 import os
+import posixpath
 import secrets
 import shlex
 import shutil
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import rig
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from rig import faults
 
@@ -470,3 +471,88 @@ def test_job_arguments_and_environment_arrive_verbatim(
     assert job.status == 0, job.log_tail()
     assert Path(out + ".args").read_bytes() == b"".join(a.encode() + b"\0" for a in args)
     assert Path(out + ".env").read_text() == value
+
+
+# --- models.pull: URLs and the request's fields ---------------------------------------------------------
+
+# Port 9 on the board's loopback refuses at once: a URL that passes every check fails fast, offline.
+REFUSED = "http://127.0.0.1:9"
+url_text = st.one_of(
+    hostile_nul,
+    hostile.map(lambda s: f"{REFUSED}/{s}"),
+    hostile.map(lambda s: f"{REFUSED}/o/r/resolve/main/{s}.gguf"),
+    st.sampled_from([f"-K{CANARY_TMP}", f"--output={CANARY_TMP}", "file:///etc/passwd", "ftp://x/y.gguf"]),
+)
+
+
+@SOME
+@given(
+    url=url_text,
+    filename=model_name,
+    repo=st.one_of(st.just(""), hostile),
+    revision=st.one_of(st.just("main"), hostile),
+    path=st.one_of(st.just(""), hostile),
+    endpoint=st.one_of(st.just(REFUSED), hostile),
+    sha256=st.one_of(st.none(), hostile),
+    size=st.one_of(st.none(), st.integers(-5, 2**40)),
+)
+def test_pull_with_any_request_is_typed(
+    board: Board,
+    models_dir: str,
+    url: str,
+    filename: str,
+    repo: str,
+    revision: str,
+    path: str,
+    endpoint: str,
+    sha256: str | None,
+    size: int | None,
+) -> None:
+    from rubikpi_studio.core import models
+
+    request = models.DownloadRequest(url, filename, repo, revision, path, endpoint, sha256, size)
+    with pytest.raises(StudioError):
+        models.pull(board, request, retries=0, stall_seconds=2)
+    assert [n for n in os.listdir(models_dir) if not n.startswith(".")] == []
+
+
+# --- models.quantize: output names, with the real llama-quantize ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quantize_bin(lab: BoardLab, tiny_gguf: Path, models_dir: str) -> str:
+    from rig import models as rig_models
+
+    from rubikpi_studio.core import models
+
+    found = rig_models.find_llama_quantize()
+    if found is None:
+        pytest.skip("no llama-quantize built on the rig yet")
+    local = Path(lab.sandbox, "llama-quantize")  # a copy the board account may run
+    shutil.copy2(found, local)
+    shutil.chown(local, lab.account.user)
+    models.push(lab.board, tiny_gguf, name="tiny-f16.gguf")
+    return str(local)
+
+
+@SOME
+@given(output=st.one_of(model_name, hostile.map(lambda s: s.replace("/", "_") + ".gguf")))
+def test_quantize_writes_only_the_named_output(
+    board: Board, models_dir: str, quantize_bin: str, output: str
+) -> None:
+    from rubikpi_studio.core import models
+
+    before = set(os.listdir(models_dir))
+    try:
+        made = models.quantize(board, "tiny-f16.gguf", output=output, quantize_bin=quantize_bin)
+    except Exception as exc:
+        expect_typed(exc)
+        event(f"refused: {type(exc).__name__}")
+        assert set(os.listdir(models_dir)) == before
+        return
+    event("quantized")
+    new = set(os.listdir(models_dir)) - before
+    assert new == {made.name}, new
+    assert made.name == posixpath.basename(posixpath.normpath(posixpath.join(models_dir, output)))
+    assert made.info is not None and made.info.quantization == "Q4_0"
+    models.delete(board, made.name)
