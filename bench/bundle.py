@@ -22,6 +22,7 @@ import argparse
 import io
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -96,15 +97,19 @@ def drop_caches() -> None:
     Path("/proc/sys/vm/drop_caches").write_text("3\n")
 
 
-def start_ms(cmd: list[str], env: dict[str, str], *, cold: bool) -> float:
+def start_ms(cmd: list[str], env: dict[str, str], *, cold: bool) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, the process and its children) of one run, in ms."""
     if cold:
         drop_caches()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     elapsed = (time.perf_counter() - start) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
     if proc.returncode != 0 or '"ok": true' not in proc.stdout:
         raise SystemExit(f"{cmd[0]} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return elapsed
+    return elapsed, cpu
 
 
 def main() -> int:
@@ -152,15 +157,20 @@ def main() -> int:
     cold = can_drop_caches()
     for cmd in programs.values():  # once each: the warm numbers start from a warm cache
         start_ms(cmd, env, cold=False)
-    results: dict[str, dict[str, list[float]]] = {n: {"warm": [], "cold": []} for n in programs}
+    results: dict[str, dict[str, list[float]]] = {n: {"warm": [], "cold": [], "cpu": []} for n in programs}
     for _ in range(args.runs):
         for name, cmd in programs.items():  # alternated, so drift on a shared machine hits all alike
-            results[name]["warm"].append(start_ms(cmd, env, cold=False))
+            wall, cpu = start_ms(cmd, env, cold=False)
+            results[name]["warm"].append(wall)
+            results[name]["cpu"].append(cpu)
             if cold:
-                results[name]["cold"].append(start_ms(cmd, env, cold=True))
+                results[name]["cold"].append(start_ms(cmd, env, cold=True)[0])
 
-    kinds = ["cold", "warm"] if cold else ["warm"]
-    print(f"start to exit, median of {args.runs} (ms)" + ("" if cold else " — not root: WARM only"))
+    # CPU time (warm runs) barely moves when other work shares the machine; wall time does.
+    kinds = ["cold", "warm", "cpu"] if cold else ["warm", "cpu"]
+    print(f"start to exit, median of {args.runs} (ms; cpu: user+system of the warm runs)")
+    if not cold:
+        print("  not root: no cold runs")
     med = {n: {k: statistics.median(r[k]) for k in kinds} for n, r in results.items()}
     for name in programs:
         print(f"  {name:<34} " + "  ".join(f"{k} {med[name][k]:7.0f}" for k in kinds))
