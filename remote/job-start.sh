@@ -53,5 +53,13 @@ setsid bash -c '
   [ "$(cat "$lock" 2>/dev/null)" = "${dir##*/}" ] && rm -f "$lock"
   exit 0
 ' rps-job "$dir" "$lock" "$script" "$@" </dev/null >/dev/null 2>&1 &
-printf '%s\n' "$!" >"$dir/pid"
+pid=$!
+printf '%s\n' "$pid" >"$dir/pid"
+# The runner gets its own process group only once the forked child has run setsid, which on a busy board can
+# be after we would print "started". A poll in that gap finds the job neither running nor finished and takes it
+# for killed; so wait (at most 5 s) until the group exists or the job has already ended.
+for ((i = 0; i < 500; i++)); do
+  { kill -0 -- "-$pid" 2>/dev/null || [ -e "$dir/status" ]; } && break
+  sleep 0.01
+done
 echo "started $id"

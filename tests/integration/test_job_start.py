@@ -1,0 +1,42 @@
+"""A job polled right after it started is running, even when its runner is slow to get its own session.
+
+`job-start.sh` forks the runner, which then calls `setsid`; on a busy board that can happen after "started"
+was printed. A poll in that gap saw no status and no live process group and reported the job as killed
+(E_JOB_KILLED / status 137) while it ran on: found as a flaky preflight in test_security_defaults. Here the
+gap is made certain by a copy of the scripts whose runner waits 0.5 s before `setsid`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import rig
+from rig import faults
+
+from rubikpi_studio.core import appdirs, jobs
+
+
+def _slow_runner_scripts(dest: Path) -> Path:
+    shutil.copytree(appdirs.remote_dir(), dest)
+    path = dest / "job-start.sh"
+    text = path.read_text()
+    start = "setsid bash -c '\n"
+    end = '\' rps-job "$dir" "$lock" "$script" "$@" </dev/null >/dev/null 2>&1 &\n'
+    assert text.count(start) == 1 and text.count(end) == 1
+    text = text.replace(start, "{ sleep 0.5; exec setsid bash -c '\n").replace(end, end[:-3] + "; } &\n")
+    path.write_text(text)
+    return dest
+
+
+def test_a_job_whose_runner_is_slow_to_start_is_not_taken_for_killed(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path, tmp_path: Path
+) -> None:
+    store = jobs.ScriptStore(_slow_runner_scripts(tmp_path / "remote"))
+    with faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
+        job = jobs.start(board, store, "preflight.sh", key="slow-runner")
+        jobs.poll(board, job)
+        assert job.status is None, f"a starting job was taken for finished or killed (status {job.status})"
+        jobs.follow(board, job)
+        assert job.status is not None and job.status < 128, job.status
+        assert job.events, "the job ran and printed its events"
