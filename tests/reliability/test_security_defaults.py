@@ -268,11 +268,12 @@ def _matches_ours(account: rig.RigAccount, name: str) -> bool:
 
 
 def _preflight(board: Board, store: jobs.ScriptStore) -> list[Event]:
+    """Run the setup's preflight step as a job; its events (a failed check is fine: it ran)."""
     events: list[Event] = []
     try:
         run_setup(board, SetupSpec(steps=("preflight",)), scripts=store, report=events.append)
     except StudioError as exc:
-        if exc.code == "E_SCRIPT_CHANGED":
+        if exc.code == "E_SCRIPT_CHANGED" or not any(ev.step == "preflight" for ev in events):
             raise
     return events
 
