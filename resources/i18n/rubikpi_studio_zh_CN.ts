@@ -262,7 +262,7 @@
 <context>
     <name>BoardPage</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/board.py" line="+79"/>
+        <location filename="../../rubikpi_studio/ui/pages/board.py" line="+92"/>
         <source>Connect to a board</source>
         <translation>连接开发板</translation>
     </message>
@@ -333,12 +333,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+336"/>
+        <location line="+337"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location line="-321"/>
+        <location line="-322"/>
         <source>Choose a private key</source>
         <translation>选择私钥</translation>
     </message>
@@ -423,7 +423,7 @@
         <translation>未接受主机密钥，未连接。</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Passphrase for the key {key}:</source>
         <translation>密钥 {key} 的口令：</translation>
     </message>
@@ -468,7 +468,7 @@
         <translation>信任此开发板</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+15"/>
         <source>The board asks {user} to choose a new password before first use. New password:</source>
         <translation>开发板要求 {user} 在首次使用前设置新密码。新密码：</translation>
     </message>
@@ -1495,7 +1495,7 @@
     <message>
         <location filename="../../rubikpi_studio/ui/app.py" line="+134"/>
         <location filename="../../rubikpi_studio/ui/pages/base.py" line="+203"/>
-        <location filename="../../rubikpi_studio/ui/pages/board.py" line="-439"/>
+        <location filename="../../rubikpi_studio/ui/pages/board.py" line="-430"/>
         <source>Board</source>
         <translation>开发板</translation>
     </message>
@@ -2049,7 +2049,7 @@
 <context>
     <name>StepList</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/widgets.py" line="+385"/>
+        <location filename="../../rubikpi_studio/ui/widgets.py" line="+427"/>
         <source>This step: about %1 left</source>
         <translation>当前步骤：约剩 %1</translation>
     </message>
@@ -2766,6 +2766,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>The work was stopped on the board before it finished (its processes were killed, or the board restarted). Run it again to continue from where it stopped.</source>
+        <translation>开发板上的任务在完成前被终止（进程被杀死，或开发板重启了）。再次运行即可从中断处继续。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Cancelled.</source>
         <translation>已取消。</translation>
     </message>

@@ -14,6 +14,7 @@ import json
 import logging
 import secrets
 import shlex
+import signal
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from . import appdirs
 from .errors import Cancelled, RemoteFailed, StudioError, Unreachable, UsageError
-from .events import FAILED, FINISHED, LOG, WARN, CancelToken, Event, Reporter, ignore
+from .events import FAILED, FINISHED, LOG, STEP_START, WARN, CancelToken, Event, Reporter, ignore
 from .protocol import parse_line
 from .ssh import Board
 
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 STATE_DIR = ".local/state/rubikpi-studio/jobs"
 SCRIPTS_DIR = ".local/share/rubikpi-studio/remote"
 CHUNK = 1 << 20  # bytes of log fetched per poll at most
+# A job that ended by a signal without saying why (no `failed` line): killed from outside (SIGKILL, the OOM
+# killer, a user's `kill`) or the board restarted under it. The scripts skip what is done, so a rerun resumes.
+KILLED = "E_JOB_KILLED"
 
 ReconnectFn = Callable[[], Board]
 
@@ -231,6 +235,7 @@ def poll(board: Board, job: Job, report: Reporter = ignore) -> None:
             continue
         job.events.append(ev)
         report(ev)
+    vanished = False
     if status_text != "-":
         try:
             job.status = int(status_text)
@@ -242,6 +247,31 @@ def poll(board: Board, job: Job, report: Reporter = ignore) -> None:
         again = board.quick(f"cat {d}/status 2>/dev/null || echo -")
         if again.stdout.strip() == "-":
             job.status = 137
+            vanished = True
+    if job.status is not None and job.status > 128 and job.status != 130 and job.last_failure() is None:
+        ev = _killed_event(job, vanished)
+        job.events.append(ev)
+        report(ev)
+
+
+def _killed_event(job: Job, vanished: bool) -> Event:
+    """The `failed` event a killed job could not print itself, on the step it was in."""
+    step = next((ev.step for ev in reversed(job.events) if ev.kind == STEP_START and ev.step), job.key)
+    if vanished:
+        how = "its processes were killed or the board restarted"
+    else:
+        assert job.status is not None
+        try:
+            how = f"killed by {signal.Signals(job.status - 128).name}"
+        except ValueError:
+            how = f"killed by signal {job.status - 128}"
+    return Event(
+        FAILED,
+        step=step,
+        code=KILLED,
+        message=f"Stopped on the board before it finished ({how}). Run it again to continue.",
+        data={"status": job.status, "job": job.id, "how": how},
+    )
 
 
 def follow(

@@ -168,8 +168,16 @@ def run_setup(
         if code == "E_SUDO":
             reason = "needed" if "none was given" in message else "password"
             raise SudoFailed(message, reason=reason, step=failure.step if failure else "")
+        step = failure.step if failure else "?"
+        if failure is not None and code == jobs.KILLED:
+            text = (
+                f"The setup was stopped on the board during step {step} ({failure.data.get('how')}). "
+                "Run it again: finished steps are skipped and the build goes on from where it stopped."
+            )
+        else:
+            text = f"Setup step {step} failed: {message}"
         raise RemoteFailed(
-            f"Setup step {failure.step if failure else '?'} failed: {message}",
+            text,
             code=code,
             step=failure.step if failure else "",
             log_tail=tail,

@@ -78,6 +78,11 @@ ERROR_MESSAGES: dict[str, str] = {
     ),
     "E_SUDO": QT_TRANSLATE_NOOP("errors", "sudo refused the password."),
     "E_REMOTE": QT_TRANSLATE_NOOP("errors", "A command on the board failed."),
+    "E_JOB_KILLED": QT_TRANSLATE_NOOP(
+        "errors",
+        "The work was stopped on the board before it finished (its processes were killed, or the board "
+        "restarted). Run it again to continue from where it stopped.",
+    ),
     "E_CANCELLED": QT_TRANSLATE_NOOP("errors", "Cancelled."),
     "E_NO_SPACE": QT_TRANSLATE_NOOP("errors", "There is not enough free disk space."),
     "E_TRANSFER": QT_TRANSLATE_NOOP("errors", "A file transfer failed."),

@@ -108,6 +108,7 @@ def test_setup_cut(
     (log,) = _job_logs(acct)  # one setup job
     assert log.count("@rps1 step build ") == 1, "one cmake + ninja run"
     counts = check_built_once(acct)
+    cell.fact("ninja seconds", result.info.get("seconds"))
     told = [e.message for e in events if e.kind == WARN and e.step == JOB_KEY]
     assert len(told) == 2 and "dropped" in told[0] and "Reconnected" in told[1], told
     cell.note(" / ".join(told))
@@ -139,6 +140,7 @@ def test_setup_stall(
     (log,) = _job_logs(acct)
     assert log.count("@rps1 step build ") == 1
     counts = check_built_once(acct)
+    cell.fact("ninja seconds", result.info.get("seconds"))
     gap = max(b[0] - a[0] for a, b in itertools.pairwise(seen))
     assert gap >= STALL_SECONDS - 1, "the events really paused"
     cell.fact("longest pause between events (s)", round(gap, 1))
@@ -158,6 +160,8 @@ def test_setup_board_kill(
     with pytest.raises(StudioError) as info:
         run_setup(board, rig_setup_spec(), sudo_password=acct.password, report=kill)
     assert kill.fired.is_set()  # type: ignore[attr-defined]
+    assert info.value.code == jobs.KILLED and info.value.data.get("step") == "build", info.value
+    assert "Run it again" in str(info.value), "the message says how to go on"
     cell.note(f"{type(info.value).__name__}: {info.value}")
     result = run_setup(board, rig_setup_spec(), sudo_password=acct.password)  # one call resumes
     assert result.job.status == 0 and "build" in result.done
