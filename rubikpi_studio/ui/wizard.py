@@ -50,11 +50,11 @@ from rubikpi_studio.core.discovery import FoundHost
 from rubikpi_studio.core.errors import Cancelled, PasswordExpired, StudioError, Unreachable
 from rubikpi_studio.core.events import CancelToken
 from rubikpi_studio.core.probe import BoardFacts, probe
-from rubikpi_studio.core.ssh import Board, KnownHosts, change_expired_password, fingerprint
+from rubikpi_studio.core.ssh import Board, KnownHosts, Target, change_expired_password, fingerprint
 
 from . import settings as S
 from .bridge import run_in_thread
-from .i18n import QT_TRANSLATE_NOOP, describe_error
+from .i18n import QT_TRANSLATE_NOOP, describe_error, error_text
 from .pages.base import ConnectionState, StudioState
 from .settings import Settings
 from .wizard_pages.base import Step, WizardData, WizardServices, spawn, wrap
@@ -351,6 +351,11 @@ class SignInStep(Step):
         self.fingerprint_label.setText(
             f"<b>{key.get_name()}</b> <code>{fingerprint(key)}</code>" if key is not None else ""
         )
+        self.error.clear()
+        key_id = Target(host.address, host.port, "-").resolve().key_id
+        if key is not None and self.wizard.known_hosts.check(key_id, key)[0] == "mismatch":
+            # Say it before a password is typed; signing in is refused anyway (and sends no password).
+            self.error.setText(error_text("E_HOSTKEY_CHANGED"))
         usable, _why = secrets.status()
         self.remember_check.setVisible(usable)
         if not usable:

@@ -61,6 +61,8 @@ def test_wizard_sign_in_refuses_a_changed_host_key(
         services=WizardServices(discover=discover),
     )
 
+    warned_before_typing: list[str] = []
+
     async def scenario() -> None:
         await until(lambda: wizard.isVisible(), what="wizard")
         wizard.next_button.click()
@@ -70,13 +72,17 @@ def test_wizard_sign_in_refuses_a_changed_host_key(
         wizard.next_button.click()
         await until(lambda: wizard.current.name == "signin", what="sign-in page")
         signin = wizard.current
+        warned_before_typing.append(signin.error.text())
         signin.user_edit.setText(fresh_account.user)
         signin.password_edit.setText(fresh_account.password)
         wizard.next_button.click()
-        await until(lambda: bool(signin.error.text()), timeout=60, what="an error on the sign-in page")
+        await until(
+            lambda: studio.state.connection is ConnectionState.FAILED, timeout=60, what="sign-in refused"
+        )
         assert wizard.current is signin
 
     qrun(scenario())
+    assert "host key" in warned_before_typing[0], "the sign-in page must warn before a password is typed"
     text = wizard.current.error.text()
     assert "host key" in text and "will not connect" in text, text
     assert studio.state.connection is ConnectionState.FAILED
