@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import math
 import socket
 import threading
 import time
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import StudioError
+from .errors import StudioError, UsageError
 from .events import CancelToken
 from .imaging import ImageData, ImageEncoder, PassthroughEncoder
 from .lazy import lazy_module
@@ -67,6 +68,8 @@ __all__ = [
 DEFAULT_MAX_LINE_BYTES = 1024 * 1024
 _READ_SIZE = 64 * 1024
 _ERROR_BODY_LIMIT = 64 * 1024
+# /props, /v1/models and /slots answer with a few kB; more is not a llama-server (or it went wrong).
+_JSON_LIMIT = 2 * 1024 * 1024
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -215,11 +218,12 @@ class ChatParams:
 
 
 def _int(v: Any) -> int:
-    return int(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0
+    # Python's JSON parser takes NaN, Infinity and 1e400, which int() refuses.
+    return int(v) if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) else 0
 
 
 def _float(v: Any) -> float:
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0.0
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) else 0.0
 
 
 @dataclass(frozen=True)
@@ -588,19 +592,32 @@ def _get_json(endpoint: ServerEndpoint, path: str, *, allow_404: bool = False) -
         _CancelScope(),
         headers=endpoint.headers(),
         timeout=(endpoint.connect_timeout, max(endpoint.connect_timeout, 10.0)),
+        stream=True,
     )
     with resp:
         if resp.status_code == 404 and allow_404:
             return {}
-        if resp.status_code != 200:
-            raise _error_from_envelope(resp.status_code, resp.content[:_ERROR_BODY_LIMIT], endpoint)
-        try:
-            data = resp.json()
-        except ValueError as exc:
-            raise StreamProtocolError(f"{path} did not return JSON.") from exc
+        data = _bounded_json(resp, path, endpoint)
     if not isinstance(data, dict):
         raise StreamProtocolError(f"{path} returned {type(data).__name__}, not an object.")
     return data
+
+
+def _bounded_json(resp: requests.Response, path: str, endpoint: ServerEndpoint) -> Any:
+    """The JSON body of a streamed response, read only up to a limit: a server that answers with megabytes
+    (or never stops) gets a typed error, not all of this computer's memory. Errors become ChatErrors."""
+    try:
+        if resp.status_code != 200:
+            raise _error_from_envelope(resp.status_code, resp.raw.read(_ERROR_BODY_LIMIT), endpoint)
+        data = resp.raw.read(_JSON_LIMIT + 1, decode_content=True)
+    except _stream_errors() as exc:
+        raise StreamInterrupted(f"The answer to {path} broke off.", reason="dropped") from exc
+    if len(data) > _JSON_LIMIT:
+        raise StreamProtocolError(f"The server's answer to {path} is too large.")
+    try:
+        return json.loads(data)
+    except ValueError as exc:
+        raise StreamProtocolError(f"{path} did not return JSON.") from exc
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -666,11 +683,10 @@ def fetch_slots(endpoint: ServerEndpoint) -> list[dict[str, Any]]:
         _CancelScope(),
         headers=endpoint.headers(),
         timeout=(endpoint.connect_timeout, 10.0),
+        stream=True,
     )
     with resp:
-        if resp.status_code != 200:
-            raise _error_from_envelope(resp.status_code, resp.content[:_ERROR_BODY_LIMIT], endpoint)
-        data = resp.json()
+        data = _bounded_json(resp, "/slots", endpoint)
     if not isinstance(data, list):
         raise StreamProtocolError("/slots did not return a list.")
     return [s for s in data if isinstance(s, dict)]
@@ -924,7 +940,13 @@ def stream_chat(
         **p.request_fields(),
         **(extra or {}),
     }
-    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    try:
+        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(
+            "The message contains characters that cannot be sent (an unpaired surrogate).",
+            hint="Remove the broken character, or paste the text again.",
+        ) from None
     headers = {**endpoint.headers(), "Accept": "text/event-stream", "Content-Type": "application/json"}
 
     acc = _Accumulator(on_delta)
