@@ -997,7 +997,19 @@ def _unit_text(scripts_dir: str, jobs_dir: str, args: Sequence[str], env_file: s
 
 
 def _systemd_quote(arg: str) -> str:
-    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
+    """One word of a unit's ExecStart=: quoted, control characters as C escapes (a newline in a model path
+    would start a new directive), `%` and `$` doubled (systemd expands specifiers and $VARIABLES)."""
+    out = []
+    for c in arg:
+        if c in '\\"':
+            out.append("\\" + c)
+        elif c in "%$":
+            out.append(c + c)
+        elif ord(c) < 32 or c == "\x7f":
+            out.append(f"\\x{ord(c):02x}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
 
 
 def enable_boot(
