@@ -45,6 +45,9 @@ SCRIPT = "server-supervise.sh"
 STATE_DIR = ".local/state/rubikpi-studio/server"  # spec.json, run.log, server.pid (relative to home)
 MODELS_DIR = "dev/llm/models"
 KERNEL_CACHE_DIR = ".cache/llama.cpp/cl-cache"
+# Log lines of the server's job a handle keeps (for its log tail): llama-server logs ~20 lines per request and
+# the supervisor runs for as long as the board is up.
+LOG_EVENTS_KEPT = 200
 DEFAULT_PORT = 9876  # the manual's port; 8080 makes newer builds print a "default will change" notice
 MAX_EXTRA_CHARS = 1000
 UNIT_NAME = "rubikpi-studio-server.service"
@@ -711,8 +714,27 @@ def _poll(board: Board, handle: ServerHandle, report: Reporter) -> None:
     while True:
         before = handle.job.offset
         jobs.poll(board, handle.job, relay)
+        _forget_old_log(handle.job)
         if handle.job.offset - before < jobs.CHUNK or handle.job.finished:
             return
+
+
+def _forget_old_log(job: jobs.Job) -> None:
+    """Keep only the last LOG_EVENTS_KEPT log lines of the server's job (its steps, warnings and failures
+    are few and all kept): otherwise a handle holds every line since the server started, and re-adopting it
+    after a reconnect reads them all into memory again."""
+    if len(job.events) <= 2 * LOG_EVENTS_KEPT:
+        return
+    excess = sum(1 for ev in job.events if ev.kind == LOG) - LOG_EVENTS_KEPT
+    if excess <= 0:
+        return
+    kept = []
+    for ev in job.events:
+        if excess > 0 and ev.kind == LOG:
+            excess -= 1
+            continue
+        kept.append(ev)
+    job.events = kept
 
 
 # ----------------------------------------------------------------------------------------------- start

@@ -6,24 +6,30 @@ were: a long session (chat, downloads, reconnects) must not pile them up.
 
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import paramiko
 import pytest
+import requests
 import rig
 from rig import models as rig_models
 from rig.faultproxy import FaultProxy
 from rig.hf_server import HfServer
+from rig.llama_server import find_llama_server, free_port, llama_server_missing_reason
 
-from rubikpi_studio.core import models
+from rubikpi_studio.core import models, server
 from rubikpi_studio.core.catalogue import parse_model_ref
-from rubikpi_studio.core.events import PROGRESS, Event
+from rubikpi_studio.core.events import LOG, PROGRESS, STEP_DONE, Event
 from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+
+SMOL = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def key_target(sshd: rig.RigSshd, account: rig.RigAccount) -> Target:
@@ -102,3 +108,57 @@ def test_pull_closes_the_boards_it_reconnected_with(
                 models.delete(board, model.path)
         assert settled(transports, before) == before, "pull left the Boards it reconnected with open"
         assert settled(lambda: proxy.connections, 0) == 0, "SSH connections still open through the proxy"
+
+
+@pytest.fixture(scope="module")
+def server_account(rig_sshd: rig.RigSshd) -> Iterator[rig.RigAccount]:
+    """An account with llama-server and SmolLM2 where the manual puts them."""
+    binary = find_llama_server()
+    if binary is None:
+        pytest.skip(llama_server_missing_reason())
+    account = rig.make_fresh_account()
+    try:
+        bindir = account.home / "dev/llm/llama.cpp/build/bin"
+        modeldir = account.home / "dev/llm/models"
+        bindir.mkdir(parents=True)
+        modeldir.mkdir(parents=True)
+        shutil.copy2(binary, bindir / "llama-server")
+        shutil.copy2(rig_models.smollm2_path(), modeldir / SMOL)
+        subprocess.run(["chown", "-R", f"{account.user}:", str(account.home / "dev")], check=True)
+        yield account
+    finally:
+        rig.run_as(account.user, 'pkill -u "$(id -u)" -x llama-server; true')
+        rig.remove_account(account)
+
+
+def test_a_long_running_server_handle_keeps_a_bounded_log(
+    rig_sshd: rig.RigSshd, server_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    """The server's job log grows with every request for as long as it runs; a handle the app holds (and
+    every re-adoption after a reconnect, which reads the log from the start) must not keep all of it."""
+    kh = KnownHosts(tmp_known_hosts, system_paths=[])
+    spec = server.ServerSpec(model=f"~/dev/llm/models/{SMOL}", port=free_port(), threads=2, gpu=False)
+    with Board.connect(key_target(rig_sshd, server_account), kh) as board:
+        handle = server.start(board, spec)
+        try:
+            body = {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}
+            with requests.Session() as http:
+                for _ in range(60):  # each request adds ~20 lines to the log
+                    http.post(f"http://127.0.0.1:{spec.port}/v1/chat/completions", json=body, timeout=30)
+            assert server.status(board, handle).state == "running"
+            adopted = server.find(board)
+            assert adopted is not None
+            lines = board.quick(f"cat {handle.job.dir}/log | wc -l").stdout  # type: ignore[union-attr]
+            assert int(lines) > 2 * server.LOG_EVENTS_KEPT  # the log on the board really is longer
+            for h in (handle, adopted):
+                assert h.job is not None
+                held = sum(1 for ev in h.job.events if ev.kind == LOG)
+                assert held <= server.LOG_EVENTS_KEPT, f"{held} log lines held in memory"
+                assert h.job.log_tail(3) and _is_ready(h)
+        finally:
+            server.stop(board)
+
+
+def _is_ready(handle: server.ServerHandle) -> bool:
+    assert handle.job is not None
+    return any(ev.step == "load" and ev.kind == STEP_DONE for ev in handle.job.events)
