@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import pwd
 import secrets
 import shlex
 import shutil
@@ -338,12 +339,13 @@ def test_inspect_delete_plan_on_any_name_are_typed(board: Board, models_dir: str
         lambda: models.plan_quantize(board, name),
         lambda: models.plan_quantize(board, "x.gguf", output=name),
     ]
+    before = sorted(os.listdir(models_dir))
     for call in calls:
         try:
             call()
         except Exception as exc:
             expect_typed(exc)
-    assert os.listdir(models_dir) == [], "a model entry point changed the models folder"
+    assert sorted(os.listdir(models_dir)) == before, "a model entry point changed the models folder"
 
 
 @SOME
@@ -358,16 +360,19 @@ def test_push_takes_plain_names_only(
 ) -> None:
     from rubikpi_studio.core import models
 
+    before = sorted(os.listdir(models_dir))
+    target = name or tiny_gguf.name  # no name: the local file's
     try:
         pushed = models.push(board, tiny_gguf, name=name, overwrite=True)
     except Exception as exc:
         expect_typed(exc)
-        assert not models._PLAIN_NAME.match(name), f"a plain name was refused: {exc}"
-        assert os.listdir(models_dir) == []
+        assert not models._PLAIN_NAME.match(target), f"a plain name was refused: {exc}"
+        assert sorted(os.listdir(models_dir)) == before
         return
-    assert models._PLAIN_NAME.match(name)
-    assert pushed.name == name and Path(models_dir, name).read_bytes() == tiny_gguf.read_bytes()
-    models.delete(board, name)
+    assert models._PLAIN_NAME.match(target)
+    assert pushed.name == target and Path(models_dir, target).read_bytes() == tiny_gguf.read_bytes()
+    models.delete(board, target)
+    assert sorted(os.listdir(models_dir)) == [n for n in before if n != target]
 
 
 @pytest.fixture(scope="module")
@@ -511,9 +516,10 @@ def test_pull_with_any_request_is_typed(
     from rubikpi_studio.core import models
 
     request = models.DownloadRequest(url, filename, repo, revision, path, endpoint, sha256, size)
+    before = sorted(os.listdir(models_dir))
     with pytest.raises(StudioError):
         models.pull(board, request, retries=0, stall_seconds=2)
-    assert [n for n in os.listdir(models_dir) if not n.startswith(".")] == []
+    assert sorted(os.listdir(models_dir)) == before
 
 
 # --- models.quantize: output names, with the real llama-quantize ----------------------------------------
@@ -556,3 +562,77 @@ def test_quantize_writes_only_the_named_output(
     assert made.name == posixpath.basename(posixpath.normpath(posixpath.join(models_dir, output)))
     assert made.info is not None and made.info.quantization == "Q4_0"
     models.delete(board, made.name)
+
+
+# --- server.start: model paths and extra flags, with the real llama-server ------------------------------
+
+
+@pytest.fixture(scope="module")
+def served_model(lab: BoardLab, tiny_gguf: Path, models_dir: str) -> str:
+    """llama-server in the manual's layout for the lab account, and the tiny model in its models folder."""
+    from rig.llama_server import find_llama_server
+
+    found = find_llama_server()
+    if found is None:
+        pytest.skip("no llama-server built on the rig yet")
+    bindir = lab.home / "dev/llm/llama.cpp/build/bin"
+    bindir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(found, bindir / "llama-server")
+    for p in (lab.home / "dev", *bindir.relative_to(lab.home).parents, bindir, bindir / "llama-server"):
+        shutil.chown(lab.home / p, lab.account.user)
+    shutil.copy2(tiny_gguf, f"{lab.sandbox}/tiny.gguf")
+    shutil.chown(f"{lab.sandbox}/tiny.gguf", lab.account.user)
+    return f"{lab.sandbox}/tiny.gguf"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@settings(FEW, max_examples=10)
+@given(
+    name=segment, extra=st.one_of(st.just(""), hostile, st.sampled_from(["--alias x", "-n 4", "--temp -1"]))
+)
+def test_server_start_runs_llama_server_with_exactly_the_planned_argv(
+    board: Board, lab: BoardLab, served_model: str, name: str, extra: str
+) -> None:
+    from rubikpi_studio.core import server
+    from rubikpi_studio.core.events import Event
+
+    try:
+        flags = server.parse_extra_flags(extra)
+    except Exception as exc:
+        expect_typed(exc)
+        flags = ()
+    link = Path(lab.sandbox, f"srv-{secrets.token_hex(3)}", name)
+    try:
+        link.parent.mkdir()
+        link.symlink_to(served_model)
+    except (OSError, ValueError):  # a name the local file system refuses (too long, NUL)
+        event("name refused locally")
+        return
+    pw = pwd.getpwnam(lab.account.user)
+    os.lchown(link, pw.pw_uid, pw.pw_gid)
+    shutil.chown(link.parent, lab.account.user)
+    spec = server.ServerSpec(model=str(link), gpu=False, ctx=256, port=_free_port(), extra=flags)
+    seen: list[Event] = []
+    try:
+        handle = server.start(board, spec, report=seen.append, ready_timeout=60)
+    except Exception as exc:
+        expect_typed(exc)
+        event(f"refused: {type(exc).__name__}")
+        server.stop(board)
+        return
+    try:
+        argv = next(ev.data["argv"] for ev in seen if ev.step == "command")
+        pid = Path(f"{server.state_dir(board)}/server.pid").read_text().strip()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:-1]
+        assert [a.decode() for a in cmdline] == argv
+        assert argv[argv.index("-m") + 1] == str(link)
+        event("served")
+    finally:
+        server.stop(board, handle)
