@@ -106,9 +106,9 @@ def _qt_message_handler(kind: QtMsgType, context: QMessageLogContext, message: s
 class ExceptionHook:
     """`sys.excepthook` for the GUI: log every uncaught exception and show it without killing the app.
 
-    qasync hands exceptions of `@asyncSlot` coroutines here too. A `StudioError` shows its translated message
-    (no traceback); anything else shows a short apology with the traceback folded away. Only one dialog at a
-    time, and never from a worker thread (`threading.excepthook` only logs).
+    qasync hands exceptions of `@widget_slot` coroutines here too. A `StudioError` shows its translated
+    message (no traceback); anything else shows a short apology with the traceback folded away. Only one
+    dialog at a time, and never from a worker thread (`threading.excepthook` only logs).
     """
 
     def __init__(self) -> None:

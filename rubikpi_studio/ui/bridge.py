@@ -23,6 +23,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
+from qasync import asyncSlot
+from shiboken6 import isValid
 
 from rubikpi_studio.core.errors import Cancelled, StudioError, link_errors_typed
 from rubikpi_studio.core.events import LOG, PROGRESS, Event
@@ -142,6 +144,39 @@ def show_error(parent: QWidget | None, exc: StudioError) -> None:
     box.open()  # window-modal and non-blocking: never spin a nested event loop inside a coroutine
 
 
+def widget_slot(
+    *types: type,
+) -> Callable[
+    [Callable[Concatenate[W, P], Coroutine[Any, Any, R]]],
+    Callable[Concatenate[W, P], asyncio.Task[R | None]],
+]:
+    """qasync's `asyncSlot` for a widget's coroutine, which may outlive the widget.
+
+    A page's slot awaits board calls that take seconds; the window can close meanwhile. Whatever the
+    coroutine raises once its widget is deleted ("Signal source has been deleted", a dropped link it would
+    have reported) concerns no one: it is logged, not handed to `sys.excepthook` as a crash.
+    """
+
+    def decorate(
+        fn: Callable[Concatenate[W, P], Coroutine[Any, Any, R]],
+    ) -> Callable[Concatenate[W, P], asyncio.Task[R | None]]:
+        @functools.wraps(fn)
+        async def wrapper(self: W, /, *args: P.args, **kwargs: P.kwargs) -> R | None:
+            try:
+                return await fn(self, *args, **kwargs)
+            except Exception:
+                if isValid(self):
+                    raise
+                log.debug("%s ended after its widget was deleted", fn.__qualname__, exc_info=True)
+                return None
+
+        # Called, the slot schedules the coroutine on the loop and returns its task.
+        slot: Callable[Concatenate[W, P], asyncio.Task[R | None]] = asyncSlot(*types)(wrapper)
+        return slot
+
+    return decorate
+
+
 def guarded(
     *attrs: str,
 ) -> Callable[
@@ -179,4 +214,4 @@ def guarded(
     return decorate
 
 
-__all__ = ["EventBridge", "busy", "guarded", "run_in_thread", "show_error"]
+__all__ = ["EventBridge", "busy", "guarded", "run_in_thread", "show_error", "widget_slot"]

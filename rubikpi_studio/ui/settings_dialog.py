@@ -33,13 +33,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from rubikpi_studio.core import secrets
 from rubikpi_studio.core.catalogue import DEFAULT_ENDPOINT, normalise_endpoint
 
 from . import settings as S
-from .bridge import run_in_thread
+from .bridge import run_in_thread, widget_slot
 from .i18n import LANGUAGES, QT_TRANSLATE_NOOP
 from .settings import Settings
 
@@ -362,7 +361,7 @@ class SettingsDialog(QDialog):
             if page.name == name:
                 self.page_list.setCurrentRow(row)
 
-    @asyncSlot()
+    @widget_slot()
     async def _on_buttons_accepted(self) -> None:
         await self.apply()
 

@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from rubikpi_studio.core import appdirs, discovery, secrets
 from rubikpi_studio.core import models as core_models
@@ -53,7 +52,7 @@ from rubikpi_studio.core.probe import BoardFacts, probe
 from rubikpi_studio.core.ssh import Board, KnownHosts, Target, change_expired_password, fingerprint
 
 from . import settings as S
-from .bridge import run_in_thread
+from .bridge import run_in_thread, widget_slot
 from .i18n import QT_TRANSLATE_NOOP, describe_error, error_text
 from .pages.base import ConnectionState, StudioState
 from .settings import Settings
@@ -222,11 +221,11 @@ class FindStep(Step):
         item = self.host_list.currentItem()
         return self.hosts.get(str(item.data(Qt.ItemDataRole.UserRole))) if item is not None else None
 
-    @asyncSlot()
+    @widget_slot()
     async def _on_search_button_clicked(self) -> None:
         self._start(self.wizard.services.discover)
 
-    @asyncSlot()
+    @widget_slot()
     async def _on_scan_button_clicked(self) -> None:
         self._start(self.wizard.services.scan)
 
@@ -763,7 +762,7 @@ class SetupWizard(QDialog):
         if callable(show):
             show(name)
 
-    @asyncSlot()
+    @widget_slot()
     async def _on_next_button_clicked(self) -> None:
         self.user_actions += 1
         step = self.current

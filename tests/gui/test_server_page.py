@@ -4,6 +4,7 @@ completion through the page's tunnel, Stop. Saves docs/screenshots/server-runnin
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import os
 import shutil
@@ -135,3 +136,51 @@ def test_start_show_running_and_stop(
     qrun(stop())
     assert rig.run_as(account.user, 'pgrep -u "$(id -u)" -x llama-server').stdout.strip() == ""
     assert page.start_button.isEnabled() and not page.stop_button.isEnabled()
+
+
+def test_refresh_that_ends_after_the_window_closed_raises_nothing(
+    qtbot: QtBot,
+    qrun: Callable[[Any], Any],
+    rig_sshd: rig.RigSshd,
+    rig_account: rig.RigAccount,
+    tmp_path: Path,
+) -> None:
+    """CI once failed here: the Server page listed the board's models while the window closed; the link
+    dropped and the page reported it through a deleted bridge ("Signal source has been deleted")."""
+    kh = tmp_path / "kh"
+    with rig.FaultProxy(rig_sshd.port) as proxy:
+        rig_sshd.write_known_hosts(kh, proxy.port)
+        target = Target(
+            "127.0.0.1",
+            proxy.port,
+            rig_account.user,
+            identity=str(rig_account.key_path),
+            look_for_keys=False,
+            use_agent=False,
+        )
+        board = Board.connect(target, KnownHosts(kh, system_paths=[]))
+        studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+        window = studio.window
+        window.show()
+        page = window.page("server")
+        assert isinstance(page, ServerPage)
+        board.home()  # this thread's SFTP session opens before the link stalls
+
+        async def scenario() -> None:
+            proxy.stall()  # the page's model listing hangs on the board ...
+            studio.state.set_connection(ConnectionState.CONNECTED, board)
+            await asyncio.sleep(0.3)
+            window.deleteLater()  # ... while the window goes away (close() would quit the test's loop)
+            await asyncio.sleep(0.1)
+            proxy.cut()  # then the link drops under the listing (if the closing window has not closed it)
+            await until(lambda: not board.is_alive, what="link down")
+            await asyncio.sleep(0.5)  # the listing's worker returns to a page that no longer exists
+
+        quits = QApplication.quitOnLastWindowClosed()
+        QApplication.setQuitOnLastWindowClosed(False)  # the deleted window is the last one
+        try:
+            qrun(scenario())
+        finally:
+            QApplication.setQuitOnLastWindowClosed(quits)
+        board.close()
+    # pytest-qt fails this test by itself if the page's task raised into the Qt event loop

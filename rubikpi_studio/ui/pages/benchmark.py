@@ -29,14 +29,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from rubikpi_studio.core import bench, monitor
 from rubikpi_studio.core.errors import Cancelled, StudioError
 from rubikpi_studio.core.events import PROGRESS, WARN, CancelToken, Event
 from rubikpi_studio.core.ssh import Board
 
-from ..bridge import EventBridge, run_in_thread, show_error
+from ..bridge import EventBridge, run_in_thread, show_error, widget_slot
 from ..i18n import QT_TRANSLATE_NOOP
 from ..plots import Bar, BarChart, BarGroup, Sparkline
 from .base import ConnectionState, Page, PageContext, register_page
@@ -294,7 +293,7 @@ class BenchmarkPage(Page):
         self.model_combo.blockSignals(False)
 
     # ------------------------------------------------------------------ benchmark
-    @asyncSlot()
+    @widget_slot()
     async def _on_run_button_clicked(self) -> None:
         board = self.board
         if board is None or self._token is not None:
@@ -482,7 +481,7 @@ class BenchmarkPage(Page):
             )
         self.monitor_state_label.setText(text)
 
-    @asyncSlot()
+    @widget_slot()
     async def _on_timer_timeout(self) -> None:
         board = self.board
         if self._sampling or board is None or self.is_sampling_paused:

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from rubikpi_studio.core import appdirs, secrets
 from rubikpi_studio.core.boards import BoardProfile, BoardRegistry, remember_password, stored_password
@@ -49,7 +48,7 @@ from rubikpi_studio.core.ssh import (
     install_public_key,
 )
 
-from ..bridge import EventBridge, guarded, run_in_thread, show_error
+from ..bridge import EventBridge, guarded, run_in_thread, show_error, widget_slot
 from ..i18n import QT_TRANSLATE_NOOP
 from ..widgets import LogPane
 from .base import ConnectionState, Page, PageContext, register_page
@@ -337,11 +336,11 @@ class BoardPage(Page):
             self.context.state.set_board_name(name)
             self._show_status()
 
-    @asyncSlot()
+    @widget_slot()
     async def _on_edit_button_clicked(self) -> None:
         await self._open_connect_dialog(self.registry.active_profile)
 
-    @asyncSlot()
+    @widget_slot()
     async def _on_connect_button_clicked(self) -> None:
         profile = self.registry.active_profile
         if profile is None or not self._can_connect_silently(profile):
@@ -506,7 +505,7 @@ class BoardPage(Page):
             return None
         return first
 
-    @asyncSlot()
+    @widget_slot()
     async def _on_disconnect_button_clicked(self) -> None:
         await self.disconnect_board()
 
@@ -519,7 +518,7 @@ class BoardPage(Page):
         self._update_buttons()
         self._show_status()
 
-    @asyncSlot()
+    @widget_slot()
     @guarded("key_switch_button")
     async def _on_key_switch_button_clicked(self) -> None:
         profile = self.registry.active_profile

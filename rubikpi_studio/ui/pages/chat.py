@@ -44,7 +44,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from rubikpi_studio.core import server as core_server
 from rubikpi_studio.core.chat import (
@@ -72,7 +71,7 @@ from rubikpi_studio.core.store import (
     StoredMessage,
 )
 
-from ..bridge import run_in_thread, show_error
+from ..bridge import run_in_thread, show_error, widget_slot
 from ..chat_view import AnswerStats, ChatInput, ChatView, MessageWidget, ViewMessage, images_from_mime
 from ..i18n import QT_TRANSLATE_NOOP
 from ..qt_imaging import QtImageEncoder, thumbnail
@@ -493,7 +492,7 @@ class ChatPage(Page):
         self._show_server()
         self._update_controls()
 
-    @asyncSlot(object)
+    @widget_slot(object)
     async def _on_state_server_changed(self, state: ServerState) -> None:
         board = self.context.state.board
         if state is ServerState.RUNNING and isinstance(board, Board):
@@ -762,7 +761,7 @@ class ChatPage(Page):
             event.acceptProposedAction()
 
     # ------------------------------------------------------------------ sending
-    @asyncSlot()
+    @widget_slot()
     async def _on_send_requested(self) -> None:
         await self.send()
 
@@ -805,7 +804,7 @@ class ChatPage(Page):
         self._add_view_message(self._view_message(store.get_message(user_id)))
         await self._answer()
 
-    @asyncSlot(int)
+    @widget_slot(int)
     async def _on_regenerate_requested(self, message_id: int) -> None:
         await self.regenerate(message_id)
 
@@ -828,7 +827,7 @@ class ChatPage(Page):
         self._reload_messages()
         self.input.setFocus()
 
-    @asyncSlot(int)
+    @widget_slot(int)
     async def _on_continue_requested(self, message_id: int) -> None:
         await self.resume(message_id)
 

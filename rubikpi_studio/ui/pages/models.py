@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from rubikpi_studio.core import models as core
 from rubikpi_studio.core import secrets
@@ -54,7 +53,7 @@ from rubikpi_studio.core.errors import Cancelled, StudioError
 from rubikpi_studio.core.events import FAILED, LOG, PROGRESS, STEP_START, WARN, CancelToken, Event
 from rubikpi_studio.core.ssh import Board
 
-from ..bridge import EventBridge, guarded, run_in_thread, show_error
+from ..bridge import EventBridge, guarded, run_in_thread, show_error, widget_slot
 from ..i18n import QT_TRANSLATE_NOOP
 from ..settings import HF_ENDPOINT, LANGUAGE, Setting
 from ..widgets import I18N_SKIP, LogPane
@@ -503,7 +502,7 @@ class ModelsPage(Page):
             self.folder_label.setText("")
 
     # --------------------------------------------------------------- refresh
-    @asyncSlot()
+    @widget_slot()
     async def _on_refresh_button_clicked(self) -> None:
         await self.refresh()
 
@@ -545,7 +544,7 @@ class ModelsPage(Page):
         except BadModelRef:
             return DEFAULT_ENDPOINT
 
-    @asyncSlot()
+    @widget_slot()
     async def _on_token_button_clicked(self) -> None:
         usable, why = secrets.status()
         if not usable:
@@ -586,7 +585,7 @@ class ModelsPage(Page):
         except secrets.KeyringUnavailable:
             return None
 
-    @asyncSlot()
+    @widget_slot()
     async def _on_download_button_clicked(self) -> None:
         model = self.selected_catalogue()
         if model is None or self.is_busy:
@@ -594,7 +593,7 @@ class ModelsPage(Page):
         requests = core.catalogue_requests(model, self.endpoint)
         await self.download(requests, quantize_to=model if self.quantize_after_check.isChecked() else None)
 
-    @asyncSlot()
+    @widget_slot()
     async def _on_link_button_clicked(self) -> None:
         text = self.link_edit.text().strip()
         if not text or self.is_busy:
@@ -708,7 +707,7 @@ class ModelsPage(Page):
         return ev.message
 
     # --------------------------------------------------------------- quantize
-    @asyncSlot()
+    @widget_slot()
     async def _on_quantize_button_clicked(self) -> None:
         model = self.selected_model()
         if model is None or self.board is None:
@@ -791,7 +790,7 @@ class ModelsPage(Page):
         self.message_box = None
         return box.clickedButton() is yes_button
 
-    @asyncSlot()
+    @widget_slot()
     @guarded("delete_button")
     async def _on_delete_button_clicked(self) -> None:
         model = self.selected_model()

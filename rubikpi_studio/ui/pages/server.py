@@ -23,14 +23,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from rubikpi_studio.core import server
 from rubikpi_studio.core.errors import StudioError
 from rubikpi_studio.core.events import FAILED, INFO, LOG, STEP_DONE, WARN, CancelToken, Event
 from rubikpi_studio.core.ssh import Board
 
-from ..bridge import EventBridge, guarded, run_in_thread
+from ..bridge import EventBridge, guarded, run_in_thread, widget_slot
 from ..i18n import QT_TRANSLATE_NOOP
 from ..widgets import I18N_SKIP, LogPane, StepList
 from .base import ConnectionState, Page, PageContext, ServerState, register_page
@@ -329,7 +328,7 @@ class ServerPage(Page):
         except server.ExtraFlagsInvalid as exc:
             self.extra_note.setText(exc.message)
 
-    @asyncSlot(object)
+    @widget_slot(object)
     async def _on_state_connection_changed(self, state: ConnectionState) -> None:
         board = self.context.state.board
         if state is ConnectionState.CONNECTED and isinstance(board, Board):
@@ -347,7 +346,7 @@ class ServerPage(Page):
             self._update_buttons()
             self._show_status()
 
-    @asyncSlot()
+    @widget_slot()
     async def _on_refresh_button_clicked(self) -> None:
         await self._refresh()
 
@@ -388,12 +387,12 @@ class ServerPage(Page):
                 self.model_combo.setCurrentIndex(idx)
 
     # ------------------------------------------------------------------ actions
-    @asyncSlot()
+    @widget_slot()
     @guarded()
     async def _on_start_button_clicked(self) -> None:
         await self._start(restart=False)
 
-    @asyncSlot()
+    @widget_slot()
     @guarded()
     async def _on_restart_button_clicked(self) -> None:
         await self._start(restart=True)
@@ -464,7 +463,7 @@ class ServerPage(Page):
         self._update_buttons()
         self._start_watching()
 
-    @asyncSlot()
+    @widget_slot()
     @guarded()
     async def _on_stop_button_clicked(self) -> None:
         board = self.board

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 from shiboken6 import isValid
 
 from rubikpi_studio.core import jobs
@@ -29,7 +28,7 @@ from rubikpi_studio.core.errors import Cancelled, StudioError, SudoFailed
 from rubikpi_studio.core.events import CancelToken
 from rubikpi_studio.core.ssh import Board
 
-from ..bridge import EventBridge, run_in_thread, show_error
+from ..bridge import EventBridge, run_in_thread, show_error, widget_slot
 from ..i18n import QT_TRANSLATE_NOOP
 from ..widgets import LogPane, StepList
 from .base import Page, PageContext, register_page
@@ -156,7 +155,7 @@ class SetupPage(Page):
     def activate(self) -> None:
         self._update_buttons()
 
-    @asyncSlot(object)
+    @widget_slot(object)
     async def _on_state_connection_changed(self, _state: object) -> None:
         self._update_buttons()
         board = self.board
@@ -178,7 +177,7 @@ class SetupPage(Page):
             add_path=self.path_check.isChecked(),
         )
 
-    @asyncSlot()
+    @widget_slot()
     async def _on_start_button_clicked(self) -> None:
         await self.run_setup()
 
