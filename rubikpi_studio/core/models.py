@@ -547,7 +547,11 @@ class _Reconnects:
 
 
 def _one(board: Board, path: str) -> BoardModel:
-    st = board.sftp().stat(path)
+    try:
+        with file_op("read", path, missing_ok=True):
+            st = board.sftp().stat(path)
+    except FileNotFoundError:
+        raise ModelNotFound(f"{path} is not on the board.") from None
     model = BoardModel(path, st.st_size or 0, int(st.st_mtime or 0))
     try:
         model.info = inspect(board, path)
@@ -646,6 +650,9 @@ def plan_quantize(
             hint="To go ahead anyway: --allow-requantize (the GUI asks).",
             quantization=current,
         )
+    if output is not None and any(ord(c) < 32 or c == "\x7f" for c in output):
+        # A newline would split the job's progress lines (the output path is reported in one).
+        raise UsageError(f"{output!r} is not a usable file name: it contains control characters.")
     out = _in_models_dir(board, output or output_name(posixpath.basename(src), qtype), directory)
     if out == src:
         out = _in_models_dir(

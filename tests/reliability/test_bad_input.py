@@ -23,6 +23,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import rig
@@ -550,6 +551,7 @@ def test_quantize_writes_only_the_named_output(
 
     before = set(os.listdir(models_dir))
     try:
+        plan = models.plan_quantize(board, "tiny-f16.gguf", output=output)
         made = models.quantize(board, "tiny-f16.gguf", output=output, quantize_bin=quantize_bin)
     except Exception as exc:
         expect_typed(exc)
@@ -557,9 +559,8 @@ def test_quantize_writes_only_the_named_output(
         assert set(os.listdir(models_dir)) == before
         return
     event("quantized")
-    new = set(os.listdir(models_dir)) - before
-    assert new == {made.name}, new
-    assert made.name == posixpath.basename(posixpath.normpath(posixpath.join(models_dir, output)))
+    assert made.path == plan.output and posixpath.dirname(plan.output) == models_dir
+    assert set(os.listdir(models_dir)) - before == ({made.name} - before)
     assert made.info is not None and made.info.quantization == "Q4_0"
     models.delete(board, made.name)
 
@@ -636,3 +637,41 @@ def test_server_start_runs_llama_server_with_exactly_the_planned_argv(
         event("served")
     finally:
         server.stop(board, handle)
+
+
+# --- chat: any text to the real llama-server on the board, through the SSH tunnel ----------------------
+
+
+@pytest.fixture(scope="module")
+def chat_server(lab: BoardLab, served_model: str) -> Iterator[Any]:
+    from rubikpi_studio.core import server
+
+    spec = server.ServerSpec(model=served_model, gpu=False, ctx=512, port=_free_port())
+    handle = server.start(lab.board, spec, ready_timeout=60)
+    try:
+        yield handle
+    finally:
+        server.stop(lab.board, handle)
+
+
+@settings(FEW, max_examples=15)
+@given(text=st.one_of(hostile_nul, st.text(alphabet=st.characters(exclude_categories=()), max_size=80)))
+def test_chat_any_text_through_the_tunnel(board: Board, chat_server: Any, text: str) -> None:
+    from rubikpi_studio.core.chat import ChatMessage, ChatParams, stream_chat
+    from rubikpi_studio.core.events import CancelToken
+
+    with chat_server.endpoint() as ep:
+        try:
+            result = stream_chat(
+                ep,
+                [ChatMessage("user", text)],
+                ChatParams(max_tokens=4, system_prompt=text),
+                on_delta=lambda _d: None,
+                cancel=CancelToken(),
+            )
+        except Exception as exc:
+            expect_typed(exc)
+            event(f"refused: {type(exc).__name__}")
+            return
+    event("answered")
+    assert result.usage is None or result.usage.completion_tokens <= 4
