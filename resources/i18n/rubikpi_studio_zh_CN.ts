@@ -4,7 +4,7 @@
 <context>
     <name>BenchmarkPage</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/benchmark.py" line="+48"/>
+        <location filename="../../rubikpi_studio/ui/pages/benchmark.py" line="+47"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
@@ -262,7 +262,7 @@
 <context>
     <name>BoardPage</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/board.py" line="+92"/>
+        <location filename="../../rubikpi_studio/ui/pages/board.py" line="+91"/>
         <source>Connect to a board</source>
         <translation>连接开发板</translation>
     </message>
@@ -697,7 +697,7 @@
         <translation>让模型从回答停止处继续</translation>
     </message>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/chat.py" line="+89"/>
+        <location filename="../../rubikpi_studio/ui/pages/chat.py" line="+88"/>
         <source>The model server cannot be reached.</source>
         <translation>无法连接模型服务器。</translation>
     </message>
@@ -960,7 +960,7 @@
 <context>
     <name>ExceptionHook</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/app.py" line="+158"/>
+        <location filename="../../rubikpi_studio/ui/app.py" line="+163"/>
         <source>Something unexpected went wrong. The app can keep running.</source>
         <translation>发生了意外错误。应用可以继续运行。</translation>
     </message>
@@ -1116,7 +1116,7 @@
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/models.py" line="+102"/>
+        <location filename="../../rubikpi_studio/ui/pages/models.py" line="+101"/>
         <source>Quantize a model</source>
         <translation>量化模型</translation>
     </message>
@@ -1501,7 +1501,7 @@
     </message>
     <message>
         <location filename="../../rubikpi_studio/ui/pages/base.py" line="+8"/>
-        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="+54"/>
+        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="+53"/>
         <source>Setup</source>
         <translation>安装</translation>
     </message>
@@ -1513,7 +1513,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../rubikpi_studio/ui/pages/server.py" line="+65"/>
+        <location filename="../../rubikpi_studio/ui/pages/server.py" line="+64"/>
         <source>Server</source>
         <translation>服务器</translation>
     </message>
@@ -1714,12 +1714,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+252"/>
+        <location line="+253"/>
         <source>The server stopped and is being restarted…</source>
         <translation>服务器已停止，正在重启…</translation>
     </message>
     <message>
-        <location line="-250"/>
+        <location line="-251"/>
         <source>The server failed: {why}</source>
         <translation>服务器出错：{why}</translation>
     </message>
@@ -1753,26 +1753,6 @@
         <source>Choose a model first (put GGUF files in ~/dev/llm/models).</source>
         <translation>请先选择模型（将 GGUF 文件放在 ~/dev/llm/models 中）。</translation>
     </message>
-    <message>
-        <location line="+13"/>
-        <source>Check model, memory and port</source>
-        <translation>检查模型、内存和端口</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Start llama-server</source>
-        <translation>启动 llama-server</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Load the model</source>
-        <translation>加载模型</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Ready</source>
-        <translation>就绪</translation>
-    </message>
 </context>
 <context>
     <name>SettingsDialog</name>
@@ -1787,7 +1767,7 @@
         <translation>报告问题(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../rubikpi_studio/ui/settings_dialog.py" line="+106"/>
+        <location filename="../../rubikpi_studio/ui/settings_dialog.py" line="+105"/>
         <source>General</source>
         <translation>常规</translation>
     </message>
@@ -1931,42 +1911,7 @@
 <context>
     <name>SetupPage</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="-13"/>
-        <source>Check the board</source>
-        <translation>检查开发板</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Install missing packages</source>
-        <translation>安装缺少的软件包</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>OpenCL headers and loader</source>
-        <translation>OpenCL 头文件和加载器库</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Get the llama.cpp source</source>
-        <translation>获取 llama.cpp 源代码</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Build llama.cpp</source>
-        <translation>构建 llama.cpp</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Check the build</source>
-        <translation>检查构建结果</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Add llama.cpp to PATH</source>
-        <translation>将 llama.cpp 添加到 PATH</translation>
-    </message>
-    <message>
-        <location line="+82"/>
+        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="+75"/>
         <source>Set up llama.cpp on the board</source>
         <translation>在开发板上安装 llama.cpp</translation>
     </message>
@@ -2049,7 +1994,7 @@
 <context>
     <name>StepList</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/widgets.py" line="+427"/>
+        <location filename="../../rubikpi_studio/ui/widgets.py" line="+429"/>
         <source>This step: about %1 left</source>
         <translation>当前步骤：约剩 %1</translation>
     </message>
@@ -2075,6 +2020,149 @@
     </message>
 </context>
 <context>
+    <name>Steps</name>
+    <message>
+        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="-237"/>
+        <location filename="../../rubikpi_studio/ui/steps.py" line="+26"/>
+        <source>Check the board</source>
+        <translation>检查开发板</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location filename="../../rubikpi_studio/ui/steps.py" line="+1"/>
+        <source>Install missing packages</source>
+        <translation>安装缺少的软件包</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location filename="../../rubikpi_studio/ui/steps.py" line="+2"/>
+        <source>OpenCL headers and loader</source>
+        <translation>OpenCL 头文件和加载器库</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location filename="../../rubikpi_studio/ui/steps.py" line="+2"/>
+        <location line="+1"/>
+        <source>Get the llama.cpp source</source>
+        <translation>获取 llama.cpp 源代码</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location filename="../../rubikpi_studio/ui/steps.py" line="+1"/>
+        <source>Build llama.cpp</source>
+        <translation>构建 llama.cpp</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location filename="../../rubikpi_studio/ui/steps.py" line="+3"/>
+        <source>Check the build</source>
+        <translation>检查构建结果</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location filename="../../rubikpi_studio/ui/steps.py" line="+2"/>
+        <source>Add llama.cpp to PATH</source>
+        <translation>将 llama.cpp 添加到 PATH</translation>
+    </message>
+    <message>
+        <location filename="../../rubikpi_studio/ui/steps.py" line="-10"/>
+        <source>Install build dependencies</source>
+        <translation>安装构建依赖</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>OpenCL headers and ICD loader</source>
+        <translation>OpenCL 头文件和 ICD 加载器</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Build llama.cpp (%1, %2)</source>
+        <translation>构建 llama.cpp（%1，%2）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Roll back to the previous build</source>
+        <translation>回退到上一次的构建</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Check the built llama.cpp</source>
+        <translation>检查构建好的 llama.cpp</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Remove llama.cpp from PATH</source>
+        <translation>从 PATH 中移除 llama.cpp</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Look up %1</source>
+        <translation>查询 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check free disk space</source>
+        <translation>检查可用磁盘空间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Download %1</source>
+        <translation>下载 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check the input and the disk</source>
+        <translation>检查输入文件和磁盘</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quantize to %1</source>
+        <translation>量化为 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Upload %1</source>
+        <translation>上传 %1</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Check %1</source>
+        <translation>校验 %1</translation>
+    </message>
+    <message>
+        <location line="-10"/>
+        <location line="+1"/>
+        <source>Check model, memory and port</source>
+        <translation>检查模型、内存和端口</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Start llama-server</source>
+        <translation>启动 llama-server</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Start llama-server (run %1)</source>
+        <translation>启动 llama-server（第 %1 次）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>Load the model</source>
+        <translation>加载模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Benchmark</source>
+        <translation>性能测试</translation>
+    </message>
+</context>
+<context>
     <name>Wizard</name>
     <message>
         <location filename="../../rubikpi_studio/ui/mainwindow.py" line="-2"/>
@@ -2082,7 +2170,7 @@
         <translation>设置向导(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../rubikpi_studio/ui/wizard.py" line="+534"/>
+        <location filename="../../rubikpi_studio/ui/wizard.py" line="+538"/>
         <location filename="../../rubikpi_studio/ui/wizard_pages/base.py" line="+131"/>
         <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="+244"/>
         <location line="+66"/>
@@ -2092,7 +2180,7 @@
         <translation>下一步</translation>
     </message>
     <message>
-        <location line="-456"/>
+        <location line="-461"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -2227,7 +2315,7 @@
         <translation>在系统密钥环中记住密码</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+23"/>
         <source>Trust and sign in</source>
         <translation>信任并登录</translation>
     </message>
@@ -2642,7 +2730,7 @@
 <context>
     <name>duration</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/widgets.py" line="-304"/>
+        <location filename="../../rubikpi_studio/ui/widgets.py" line="-305"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>

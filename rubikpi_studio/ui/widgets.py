@@ -55,6 +55,7 @@ from rubikpi_studio.core.events import (
 
 from . import paths
 from .i18n import error_text
+from .steps import step_title
 
 # Widgets whose text is data (log lines, board names), not UI text: the i18n test skips them.
 I18N_SKIP = "i18n_skip"
@@ -408,7 +409,8 @@ class StepList(QWidget):
 
     def _paint(self, step: _Step) -> None:
         step.item.setIcon(themed_icon(f"step-{step.state.value}"))
-        step.item.setText(f"{step.title} — {step.note}" if step.note else step.title)
+        title = step_title(step.title)
+        step.item.setText(f"{title} — {step.note}" if step.note else title)
         if step.state is StepState.RUNNING:
             self.list.scrollToItem(step.item)
 
@@ -417,7 +419,7 @@ class StepList(QWidget):
         for step in self._steps.values():
             self._paint(step)
         current = self._steps.get(self._current or "")
-        self.step_label.setText(current.title if current else "")
+        self.step_label.setText(step_title(current.title) if current else "")
         self.step_bar.setValue(round(self._fraction * 1000) if current else 0)
         self.overall_bar.setValue(round(self.overall_fraction * 1000))
         parts = []

@@ -419,10 +419,11 @@ class ServerPage(Page):
         self.steps.reset()
         self.steps.set_steps(
             [
-                ("check", QCoreApplication.translate("ServerPage", "Check model, memory and port")),
-                ("load", QCoreApplication.translate("ServerPage", "Start llama-server")),
-                ("model", QCoreApplication.translate("ServerPage", "Load the model")),
-                ("ready", QCoreApplication.translate("ServerPage", "Ready")),
+                # English: StepList translates titles as it paints (ui/steps.py)
+                ("check", "Check model, memory and port"),
+                ("load", "Start llama-server"),
+                ("model", "Load the model"),
+                ("ready", "Ready"),
             ]
         )
         self.cancel = CancelToken()

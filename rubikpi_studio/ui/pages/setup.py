@@ -37,13 +37,13 @@ from .board import ask_secret
 log = logging.getLogger(__name__)
 
 STEP_TITLES = {
-    "preflight": QT_TRANSLATE_NOOP("SetupPage", "Check the board"),
-    "deps": QT_TRANSLATE_NOOP("SetupPage", "Install missing packages"),
-    "opencl": QT_TRANSLATE_NOOP("SetupPage", "OpenCL headers and loader"),
-    "source": QT_TRANSLATE_NOOP("SetupPage", "Get the llama.cpp source"),
-    "build": QT_TRANSLATE_NOOP("SetupPage", "Build llama.cpp"),
-    "verify": QT_TRANSLATE_NOOP("SetupPage", "Check the build"),
-    "path": QT_TRANSLATE_NOOP("SetupPage", "Add llama.cpp to PATH"),
+    "preflight": QT_TRANSLATE_NOOP("Steps", "Check the board"),
+    "deps": QT_TRANSLATE_NOOP("Steps", "Install missing packages"),
+    "opencl": QT_TRANSLATE_NOOP("Steps", "OpenCL headers and loader"),
+    "source": QT_TRANSLATE_NOOP("Steps", "Get the llama.cpp source"),
+    "build": QT_TRANSLATE_NOOP("Steps", "Build llama.cpp"),
+    "verify": QT_TRANSLATE_NOOP("Steps", "Check the build"),
+    "path": QT_TRANSLATE_NOOP("Steps", "Add llama.cpp to PATH"),
 }
 
 
@@ -96,7 +96,7 @@ class SetupPage(Page):
 
         self.steps = StepList()
         self.steps.set_steps(
-            [(sid, QCoreApplication.translate("SetupPage", t)) for sid, t in STEP_TITLES.items()]
+            STEP_TITLES.items()  # English: StepList translates titles as it paints
         )
         self.steps.cancel_requested.connect(self._on_cancel_requested)
         self.log_box = QGroupBox()
@@ -196,7 +196,7 @@ class SetupPage(Page):
         self.result = None
         self.steps.reset()
         self.steps.set_steps(
-            [(sid, QCoreApplication.translate("SetupPage", t)) for sid, t in STEP_TITLES.items()]
+            STEP_TITLES.items()  # English: StepList translates titles as it paints
         )
         self.outcome.setText(QCoreApplication.translate("SetupPage", "Working on the board…"))
         self._update_buttons()

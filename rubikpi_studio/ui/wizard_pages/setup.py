@@ -68,7 +68,7 @@ class SetupStep(Step):
 
     def _set_titles(self) -> None:
         self.steps.set_steps(
-            [(sid, QCoreApplication.translate("SetupPage", t)) for sid, t in STEP_TITLES.items()]
+            STEP_TITLES.items()  # English: StepList translates titles as it paints
         )
 
     def _show_sudo(self, shown: bool) -> None:
