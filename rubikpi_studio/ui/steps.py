@@ -65,12 +65,13 @@ def step_title(title: str) -> str:
     the catalogue does not know it (e.g. a title a page has already translated)."""
     for pattern, source in _TITLES:
         if match := pattern.match(title):
-            break
-    else:
-        return title
-    groups = match.groups()
-    text = QCoreApplication.translate(CONTEXT, source)
-    return re.sub(r"%(\d)", lambda m: groups[int(m[1]) - 1], text)
+            return _fill(QCoreApplication.translate(CONTEXT, source), match.groups())
+    return title
+
+
+def _fill(text: str, values: tuple[str, ...]) -> str:
+    """Qt's %1, %2 in `text` replaced by `values` in one pass (a value may itself contain "%2")."""
+    return re.sub(r"%(\d)", lambda m: values[int(m[1]) - 1], text)
 
 
 def known(title: str) -> bool:
