@@ -573,7 +573,9 @@ class Board:
                     chan.close()
                     self._quick = None
                     buf.clear()
-                    if not self.transport.is_active():
+                    # The channel can read EOF a moment before paramiko's reader thread marks the transport
+                    # dead: wait for it, or a cut link reads as a shell that exited (and jobs stop following).
+                    if self._dropped():
                         raise Unreachable("The connection to the board dropped.", reason="dropped")
                     raise RemoteFailed(f"The board's shell closed while running `{_short(command)}`.")
                 buf.extend(data)

@@ -489,3 +489,40 @@ def test_link_dropped_mid_sftp_read_is_unreachable(
         with pytest.raises(FileNotFoundError), link_errors_typed():
             b2.sftp().stat("no-such-file-here")
         b2.run(["rm", "-f", "link-drop.bin"])
+
+
+def test_quick_command_cut_mid_answer_is_unreachable(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_path: Path
+) -> None:
+    """The quick shell's channel reads EOF a moment before paramiko's reader marks the transport dead: that is
+    a dropped link (Unreachable, which job following reconnects after), not "the board's shell closed"
+    (RemoteFailed, which ends the job's follow). Seen in CI as a failed setup re-attach test."""
+    kh = tmp_path / "kh"
+    for _ in range(8):
+        with rig.FaultProxy(rig_sshd.port) as proxy:
+            rig_sshd.write_known_hosts(kh, proxy.port)
+            target = Target(
+                "127.0.0.1",
+                proxy.port,
+                rig_account.user,
+                identity=str(rig_account.key_path),
+                look_for_keys=False,
+                use_agent=False,
+            )
+            b = Board.connect(target, known(kh))
+            assert b.quick("echo ready").stdout.strip() == "ready"
+            caught: list[BaseException] = []
+
+            def poll(board: Board = b, out: list[BaseException] = caught) -> None:
+                try:
+                    board.quick("sleep 5")
+                except BaseException as exc:  # handed to the test thread
+                    out.append(exc)
+
+            poller = threading.Thread(target=poll)
+            poller.start()
+            time.sleep(0.2)
+            proxy.cut()
+            poller.join(timeout=20)
+            assert len(caught) == 1 and isinstance(caught[0], Unreachable), caught
+            b.close()
