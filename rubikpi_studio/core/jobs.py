@@ -235,6 +235,8 @@ def poll(board: Board, job: Job, report: Reporter = ignore) -> None:
             continue
         job.events.append(ev)
         report(ev)
+    if consumed >= CHUNK:
+        return  # more log to read: the end (and its `failed` line) comes before the exit status
     vanished = False
     if status_text != "-":
         try:
