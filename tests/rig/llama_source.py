@@ -15,6 +15,7 @@ Run `python -m rig.llama_source` (from tests/) to make it and print `<path> <com
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -209,6 +210,16 @@ def ensure_llama_build(source: LlamaSource | None = None, *, opencl: bool = Fals
     (15 min when the machine is busy); then instant. Uses ccache under the cache dir when installed."""
     source = source or ensure_llama_source()
     bdir = llama_build_dir(source, opencl=opencl)
+    root = cache_dir() / "builds"
+    (root / "home").mkdir(parents=True, exist_ok=True)
+    # Two test runs on one machine (a CI run beside a developer's) would otherwise run two ninjas in the same
+    # build folder: the second waits for the first and then finds its build done.
+    with open(root / f".build-{bdir.name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_locked(source, bdir, root, opencl=opencl)
+
+
+def _build_locked(source: LlamaSource, bdir: Path, root: Path, *, opencl: bool) -> Path:
     stamp = bdir / ".rps-build-stamp"
     if (
         stamp.exists()
@@ -216,8 +227,6 @@ def ensure_llama_build(source: LlamaSource | None = None, *, opencl: bool = Fals
         and (bdir / "bin/llama-server").exists()
     ):
         return bdir / "bin"
-    root = cache_dir() / "builds"
-    (root / "home").mkdir(parents=True, exist_ok=True)
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(root / "home"),
