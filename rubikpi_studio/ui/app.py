@@ -34,7 +34,7 @@ from .bridge import run_in_thread
 from .i18n import Translations, describe_error, resolve_language
 from .mainwindow import APP_TITLE, MainWindow
 from .pages import discover
-from .pages.base import StudioState
+from .pages.base import PlaceholderPage, StudioState
 from .paths import AppDirs
 from .settings import Settings
 
@@ -264,11 +264,12 @@ class Studio:
         self.language_ok = self.translations.apply(resolve_language(lang, self.settings.get(S.LANGUAGE)))
         self.state = StudioState()
         self.window = MainWindow(
-            pages=discover(strict=strict_pages),
+            pages=discover(),
             state=self.state,
             settings=self.settings,
             dirs=dirs,
             translations=self.translations,
+            strict_pages=strict_pages,
         )
 
 
@@ -291,11 +292,18 @@ async def _self_test(studio: Studio) -> dict[str, object]:
     window.show()
     QApplication.processEvents()
     checks["window"] = window.isVisible()
-    checks["pages"] = [p.name for p in window.pages]
-    for page in window.pages:  # visit every page so each one's load()/activate() runs once
-        window.show_page(page.name)
+    names = window.page_names
+    checks["pages"] = names
+    placeholders = []
+    for info in window.page_infos:  # visit every page so each one's load()/activate() runs once
+        # Built here rather than by the sidebar's slot, so a page module that fails to import raises.
+        page = window.page(info.name)
+        if info.module and isinstance(page, PlaceholderPage):
+            placeholders.append(info.name)
+        window.show_page(info.name)
         QApplication.processEvents()
-    checks["pages_ok"] = window.current_page is window.pages[-1] if window.pages else False
+    checks["placeholders"] = placeholders  # pages whose module registered nothing
+    checks["pages_ok"] = bool(names) and window.current_page is window.page(names[-1]) and not placeholders
     # The translations must load and translate: the zh_CN catalogue exists and knows a page title.
     probe = QTranslator()
     loaded = probe.load(str(Translations(paths.i18n_dir()).catalogue_path("zh_CN")))

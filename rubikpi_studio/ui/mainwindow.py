@@ -27,7 +27,16 @@ from rubikpi_studio import __version__
 
 from . import settings as S
 from .i18n import LANGUAGES, Translations, resolve_language
-from .pages.base import ConnectionState, Page, PageContext, ServerState, StudioState
+from .pages.base import (
+    ConnectionState,
+    Page,
+    PageContext,
+    PageInfo,
+    PlaceholderPage,
+    ServerState,
+    StudioState,
+    placeholder_for,
+)
 from .paths import AppDirs
 from .settings import Settings
 from .widgets import I18N_SKIP, themed_icon
@@ -75,18 +84,24 @@ def _dot(colour: str, text: str) -> str:
 
 
 class MainWindow(QMainWindow):
-    """Hosts the pages given to it; knows nothing about what they do."""
+    """Hosts the pages given to it; knows nothing about what they do.
+
+    The sidebar comes from the pages' `PageInfo` rows; a page's module is imported and its widget built the
+    first time the page is shown or asked for (`page(name)`), not at start-up. Page classes may be given
+    instead of rows (tests): they are built the same way, on first use.
+    """
 
     theme_changed = Signal(str)  # system | light | dark, chosen in the settings dialog
 
     def __init__(
         self,
         *,
-        pages: Sequence[type[Page]],
+        pages: Sequence[PageInfo | type[Page]],
         state: StudioState,
         settings: Settings,
         dirs: AppDirs,
         translations: Translations,
+        strict_pages: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -96,7 +111,8 @@ class MainWindow(QMainWindow):
         self.dirs = dirs
         self.setObjectName("MainWindow")
         self.setWindowIcon(themed_icon("app"))
-        context = PageContext(state=state, settings=settings, dirs=dirs, navigate=self.show_page)
+        self.strict_pages = strict_pages  # a page module that fails to import raises (tests, --self-test)
+        self._context = PageContext(state=state, settings=settings, dirs=dirs, navigate=self.show_page)
 
         self.sidebar = QListWidget(self)
         self.sidebar.setObjectName("sidebar")
@@ -105,13 +121,10 @@ class MainWindow(QMainWindow):
         self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.sidebar.setFixedWidth(188)
         self.stack = QStackedWidget(self)
-        self.pages: list[Page] = []
-        for cls in pages:
-            page = cls(context, self.stack)
-            page.setObjectName(f"page_{cls.name}")
-            self.pages.append(page)
-            self.stack.addWidget(page)
-            QListWidgetItem(self.sidebar).setData(Qt.ItemDataRole.UserRole, cls.name)
+        self.page_infos: list[PageInfo] = [p if isinstance(p, PageInfo) else PageInfo.of(p) for p in pages]
+        self._built: dict[str, Page] = {}
+        for info in self.page_infos:
+            QListWidgetItem(self.sidebar).setData(Qt.ItemDataRole.UserRole, info.name)
 
         central = QWidget(self)
         layout = QHBoxLayout(central)
@@ -134,6 +147,7 @@ class MainWindow(QMainWindow):
         state.board_changed.connect(self._update_status)
         state.connection_changed.connect(self._update_status)
         state.server_changed.connect(self._update_status)
+        state.connection_changed.connect(self._on_state_connection_changed)
         translations.language_changed.connect(self._sync_language_actions)
 
         self.retranslate()
@@ -143,7 +157,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         self._current: Page | None = None
         self.show_page(settings.get(S.LAST_PAGE))
-        if self._current is None and self.pages:
+        if self._current is None and self.page_infos:
             self.sidebar.setCurrentRow(0)
 
     # -- building --------------------------------------------------------------------------------------
@@ -167,11 +181,11 @@ class MainWindow(QMainWindow):
 
         self.go_menu = QMenu(self)
         self.go_actions: list[QAction] = []
-        for index, page in enumerate(self.pages):
+        for index, info in enumerate(self.page_infos):
             action = QAction(self)
             if index < 9:
                 action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
-            action.triggered.connect(lambda _checked=False, name=page.name: self.show_page(name))
+            action.triggered.connect(lambda _checked=False, name=info.name: self.show_page(name))
             self.go_menu.addAction(action)
             self.go_actions.append(action)
 
@@ -232,9 +246,9 @@ class MainWindow(QMainWindow):
         self.sidebar_line.setStyleSheet("QFrame#sidebarLine { color: palette(mid); }")
         normal = palette.color(QPalette.ColorRole.WindowText)
         selected = palette.color(QPalette.ColorRole.HighlightedText)
-        for row, page in enumerate(self.pages):
+        for row, info in enumerate(self.page_infos):
             item = self.sidebar.item(row)
-            item.setIcon(themed_icon(page.icon, normal, selected) if page.icon else themed_icon("app"))
+            item.setIcon(themed_icon(info.icon, normal, selected) if info.icon else themed_icon("app"))
 
     # -- texts -----------------------------------------------------------------------------------------
     def retranslate(self) -> None:
@@ -252,8 +266,8 @@ class MainWindow(QMainWindow):
         self.settings_action.setText(QCoreApplication.translate("SettingsDialog", "&Settings…"))
         self.report_action.setText(QCoreApplication.translate("SettingsDialog", "&Report a problem…"))
         self.about_qt_action.setText(QCoreApplication.translate("MainWindow", "About &Qt"))
-        for row, page in enumerate(self.pages):
-            title = page.display_title()
+        for row, info in enumerate(self.page_infos):
+            title = info.display_title()
             self.sidebar.item(row).setText(title)
             self.sidebar.item(row).setToolTip(
                 QCoreApplication.translate("MainWindow", "%1 (Ctrl+%2)")
@@ -301,25 +315,61 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     # -- navigation ------------------------------------------------------------------------------------
-    def page(self, name: str) -> Page | None:
-        return next((p for p in self.pages if p.name == name), None)
+    @property
+    def page_names(self) -> list[str]:
+        """Every page in sidebar order, built or not."""
+        return [info.name for info in self.page_infos]
+
+    def built_pages(self) -> list[Page]:
+        """The pages built so far, in sidebar order."""
+        return [self._built[info.name] for info in self.page_infos if info.name in self._built]
+
+    def page(self, name: str, *, build: bool = True) -> Page | None:
+        """The page called `name`, built now if it was not yet (unless `build` is false); None if no such."""
+        page = self._built.get(name)
+        if page is not None or not build:
+            return page
+        info = next((i for i in self.page_infos if i.name == name), None)
+        return self._build_page(info) if info is not None else None
+
+    def _build_page(self, info: PageInfo) -> Page:
+        cls = info.load_class(strict=self.strict_pages)
+        try:
+            page = cls(self._context, self.stack)
+        except Exception:
+            if self.strict_pages or issubclass(cls, PlaceholderPage):
+                raise
+            # As with a module that fails to import: the slot shows the placeholder, the window lives on.
+            log.exception("page %s failed to build", info.name)
+            page = placeholder_for(info)(self._context, self.stack)
+        page.setObjectName(f"page_{info.name}")
+        self.stack.addWidget(page)
+        self._built[info.name] = page
+        log.debug("built page %s", info.name)
+        return page
 
     @property
     def current_page(self) -> Page | None:
         return self._current
 
     def show_page(self, name: str) -> None:
-        for row, page in enumerate(self.pages):
-            if page.name == name:
+        for row, info in enumerate(self.page_infos):
+            if info.name == name:
                 self.sidebar.setCurrentRow(row)
                 return
         log.info("no page named %r", name)
 
+    def _on_state_connection_changed(self, state: ConnectionState) -> None:
+        if state is ConnectionState.CONNECTED:
+            for info in self.page_infos:
+                if info.build_on_connect:
+                    self.page(info.name)
+
     def _on_sidebar_current_row_changed(self, row: int) -> None:
-        if not 0 <= row < len(self.pages):
+        if not 0 <= row < len(self.page_infos):
             return
-        page = self.pages[row]
-        if page is self._current:
+        page = self.page(self.page_infos[row].name)
+        if page is None or page is self._current:
             return
         if self._current is not None:
             self._current.deactivate()
@@ -389,7 +439,7 @@ class MainWindow(QMainWindow):
 
         from .settings_dialog import report_problem
 
-        facts = getattr(self.page("board"), "facts", None)
+        facts = getattr(self.page("board", build=False), "facts", None)
         named = {self.state.board_name or "board": facts.to_dict()} if facts is not None else None
         self._report_task = asyncio.ensure_future(report_problem(self, log_dir=self.dirs.log, facts=named))
 

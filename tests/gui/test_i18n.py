@@ -123,8 +123,8 @@ def make_studio(qtbot: QtBot) -> Iterator[Callable[[str], app_module.Studio]]:
 
 
 def _visit_all_pages(studio: app_module.Studio) -> None:
-    for page in studio.window.pages:  # pages fill themselves in load() on first show
-        studio.window.show_page(page.name)
+    for name in studio.window.page_names:  # pages are built, and fill themselves in load(), on first show
+        studio.window.show_page(name)
 
 
 def test_zh_cn_window_has_no_untranslated_text(make_studio: Callable[[str], app_module.Studio]) -> None:
@@ -149,7 +149,7 @@ def test_switching_to_zh_cn_at_run_time_translates_everything(
 
 def test_the_walker_notices_an_untranslated_label(make_studio: Callable[[str], app_module.Studio]) -> None:
     studio = make_studio("zh_CN")
-    label = QLabel("Forgotten string", studio.window.pages[0])
+    label = QLabel("Forgotten string", studio.window.page("board"))
     assert any("Forgotten string" in line for line in untranslated(studio.window))
     label.setProperty(I18N_SKIP, True)
     assert not any("Forgotten string" in line for line in untranslated(studio.window))

@@ -99,7 +99,7 @@ class RecordingPage(Page):
 # -- window ----------------------------------------------------------------------------------------------
 def test_sidebar_lists_the_planned_pages_in_order(studio: app_module.Studio) -> None:
     w = studio.window
-    assert [p.name for p in w.pages] == ["board", "setup", "models", "server", "chat", "benchmark"]
+    assert w.page_names == ["board", "setup", "models", "server", "chat", "benchmark"]
     assert [w.sidebar.item(i).text() for i in range(w.sidebar.count())] == [
         "Board",
         "Setup",

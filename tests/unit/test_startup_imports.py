@@ -1,4 +1,5 @@
-"""Start-up stays cheap: the GUI's window comes up without importing the SSH and HTTP stacks (issue 8).
+"""Start-up stays cheap: the GUI's window comes up without importing the SSH and HTTP stacks, nor the pages
+it does not show (issue 8).
 
 paramiko (with invoke) and requests (with urllib3 and http.cookiejar) cost ~350 ms of imports, while nothing
 needs them before the first connection or download. This runs the real `--self-test` (window, every page
@@ -69,3 +70,56 @@ def test_start_does_not_import_importlib_metadata(tmp_path: Path) -> None:
         "print(json.dumps({'status': status, 'metadata': 'importlib.metadata' in sys.modules}))\n"
     )
     assert run_probe(tmp_path, code) == {"status": 0, "metadata": False}
+
+
+# Loaded when first used, not for the first window (pages are built on first show): the other pages and
+# what only they use (chat view, markdown, the chat store's sqlite, plots), the wizard and its discovery,
+# the settings dialog, and the core modules behind them.
+LATER = (
+    "rubikpi_studio.ui.pages.setup",
+    "rubikpi_studio.ui.pages.models",
+    "rubikpi_studio.ui.pages.server",
+    "rubikpi_studio.ui.pages.chat",
+    "rubikpi_studio.ui.pages.benchmark",
+    "rubikpi_studio.ui.chat_view",
+    "rubikpi_studio.ui.markdown",
+    "rubikpi_studio.ui.plots",
+    "rubikpi_studio.ui.wizard",
+    "rubikpi_studio.ui.settings_dialog",
+    "rubikpi_studio.core.discovery",
+    "zeroconf",
+    "rubikpi_studio.core.store",
+    "sqlite3",
+    "rubikpi_studio.core.server",
+    "rubikpi_studio.core.chat",
+    "rubikpi_studio.core.models",
+    "rubikpi_studio.core.setup",
+    "rubikpi_studio.core.bench",
+    "rubikpi_studio.core.monitor",
+    "http.client",
+)
+
+FIRST_WINDOW = """
+import json, sys
+from rubikpi_studio.ui.app import run
+status = run(["--quit-when-shown"])
+print(json.dumps({{"status": status, "later": sorted(m for m in {later!r} if m in sys.modules),
+                  "board_page": "rubikpi_studio.ui.pages.board" in sys.modules}}))
+"""
+
+
+def test_first_window_builds_only_the_page_it_shows(tmp_path: Path) -> None:
+    result = run_probe(tmp_path, FIRST_WINDOW.format(later=LATER))
+    assert result["status"] == 0
+    assert result["board_page"] is True  # the page shown first (a new user's: Board) is built
+    assert result["later"] == [], f"imported for the first window: {result['later']}"
+
+
+def test_first_window_probe_sees_the_last_page_shown(tmp_path: Path) -> None:
+    """The check can fail: when the app opens on the Chat page, its modules load at start-up."""
+    (tmp_path / "settings.ini").write_text("[ui]\nlast_page=chat\n", encoding="utf-8")
+    result = run_probe(tmp_path, FIRST_WINDOW.format(later=LATER))
+    assert result["status"] == 0
+    assert {"rubikpi_studio.ui.pages.chat", "rubikpi_studio.ui.chat_view", "sqlite3"} <= set(
+        result["later"]  # type: ignore[arg-type]
+    )

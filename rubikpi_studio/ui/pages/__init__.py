@@ -1,36 +1,18 @@
-"""Sidebar pages. Every module here is imported by `discover()`, so its `@register_page` runs.
+"""Sidebar pages. `discover()` gives the sidebar's slots from the table in `base.PAGES` without importing
+any page module: each is imported when its page is first shown or asked for (`MainWindow.page`).
 
 A PyInstaller bundle must collect these modules (`collect_submodules("rubikpi_studio.ui.pages")`), as
-nothing imports them by name.
+they are imported by name at run time.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
-import pkgutil
-
-from .base import Page, page_classes
-
-log = logging.getLogger(__name__)
+from .base import PAGES, PageInfo
 
 
-def discover(*, strict: bool = False) -> list[type[Page]]:
-    """Import every page module and return the sidebar's page classes (placeholders filling gaps).
-
-    With `strict` (tests, `--self-test`) a page module that fails to import raises instead of being logged.
-    """
-    for info in pkgutil.iter_modules(__path__, prefix=f"{__name__}."):
-        if info.name.rsplit(".", 1)[-1] in ("base",):
-            continue
-        try:
-            importlib.import_module(info.name)
-        except Exception:
-            if strict:
-                raise
-            # One broken page must not take the whole window down; its slot shows the placeholder.
-            log.exception("page module %s failed to import", info.name)
-    return page_classes()
+def discover() -> list[PageInfo]:
+    """The sidebar's slots in order. Cheap: the page modules load when their page is first built."""
+    return sorted(PAGES, key=lambda info: (info.order, info.name))
 
 
-__all__ = ["discover"]
+__all__ = ["PAGES", "PageInfo", "discover"]

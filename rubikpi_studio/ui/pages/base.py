@@ -1,6 +1,6 @@
-"""The page registry, the shared state pages see, and the base class every page derives from.
+"""The page table, the shared state pages see, and the base class every page derives from.
 
-Adding a page is adding a file under `rubikpi_studio/ui/pages/`:
+Adding a page is adding a file under `rubikpi_studio/ui/pages/` and a row to `PAGES` below:
 
     from PySide6.QtCore import QCoreApplication
     from ..i18n import QT_TRANSLATE_NOOP
@@ -17,6 +17,9 @@ Adding a page is adding a file under `rubikpi_studio/ui/pages/`:
         def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
             super().__init__(context, parent)
             ...build widgets...
+            context.state.connection_changed.connect(self._on_state_connection_changed)
+            if context.state.is_connected:               # built after the board connected
+                self._on_state_connection_changed(context.state.connection)
             self.retranslate()
 
         def retranslate(self) -> None:                   # called again on every language switch
@@ -25,15 +28,21 @@ Adding a page is adding a file under `rubikpi_studio/ui/pages/`:
         def load(self) -> None: ...                      # once, the first time the page is shown
         def activate(self) -> None: ...                  # each time it becomes the current page
 
-`pages/__init__.py` imports every module in the package, so the decorator runs; a planned page that has no
-module yet is shown as an honest placeholder.
+The sidebar is drawn from `PAGES` alone (name, title, order, icon): a page's module is imported and its
+widget built only when the page is first shown or asked for (`MainWindow.page(name)`), which keeps them out
+of the app's start-up. So a page may be built at any time, after the board connected or the language
+changed: it reads the current state in its constructor instead of waiting for the next signal. A row whose
+module registers no page is shown as an honest placeholder. tests/gui/test_lazy_pages.py checks that the
+table and the page classes agree.
 """
 
 from __future__ import annotations
 
 import enum
+import importlib
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
@@ -44,6 +53,8 @@ from ..i18n import QT_TRANSLATE_NOOP
 from ..paths import AppDirs
 from ..settings import Settings
 from ..widgets import themed_icon
+
+log = logging.getLogger(__name__)
 
 PAGE_CONTEXT = "Page"  # translation context of page titles
 
@@ -187,32 +198,68 @@ def registered_pages() -> list[type[Page]]:
 
 
 @dataclass(frozen=True)
-class PlannedPage:
+class PageInfo:
+    """A sidebar slot: what the window shows before (and without) importing the page's module."""
+
     name: str
-    title: str
+    title: str  # English; QT_TRANSLATE_NOOP("Page", ...)
     order: int
     icon: str
     needs_board: bool = True
-    not_ready: str = ""
+    module: str = ""  # the module under rubikpi_studio.ui.pages that registers the page; "" for none yet
+    # Build the page as soon as a board connects, shown or not: it keeps shared state up to date that other
+    # pages and the status bar read (the Server page finds a running llama-server and sets `state.server`).
+    build_on_connect: bool = False
+    not_ready: str = ""  # the placeholder's text while no module registers the page
+    page_class: type[Page] | None = field(default=None, compare=False)  # given already imported
+
+    @classmethod
+    def of(cls, page: type[Page]) -> PageInfo:
+        """The slot of a page class that is imported already (tests, placeholders)."""
+        return cls(page.name, page.title, page.order, page.icon, page.needs_board, page_class=page)
+
+    def display_title(self) -> str:
+        return QCoreApplication.translate(PAGE_CONTEXT, self.title)
+
+    def load_class(self, *, strict: bool = False) -> type[Page]:
+        """Import the page's module and return the class it registered (a placeholder if none).
+
+        With `strict` (tests, `--self-test`) a module that fails to import raises; otherwise it is logged and
+        the slot shows the placeholder, so one broken page does not take the window down.
+        """
+        if self.page_class is not None:
+            return self.page_class
+        if self.module:
+            try:
+                importlib.import_module(f"{__package__}.{self.module}")
+            except Exception:
+                if strict:
+                    raise
+                log.exception("page module %s failed to import", self.module)
+        registered = _registry.get(self.name)
+        return registered if registered is not None else placeholder_for(self)
 
 
-# The sidebar the design promises. A page module registering the same name takes the slot.
-PLANNED_PAGES: tuple[PlannedPage, ...] = (
-    PlannedPage(
+# The sidebar. Each page's class repeats its row's name, title, order, icon and needs_board (a test checks).
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo(
         "board",
         QT_TRANSLATE_NOOP("Page", "Board"),
         10,
         "board",
         needs_board=False,
+        module="board",
         not_ready=QT_TRANSLATE_NOOP(
             "PlaceholderPage", "Connecting to a board is not available in this build yet."
         ),
     ),
-    PlannedPage("setup", QT_TRANSLATE_NOOP("Page", "Setup"), 20, "setup"),
-    PlannedPage("models", QT_TRANSLATE_NOOP("Page", "Models"), 30, "models"),
-    PlannedPage("server", QT_TRANSLATE_NOOP("Page", "Server"), 40, "server"),
-    PlannedPage("chat", QT_TRANSLATE_NOOP("Page", "Chat"), 50, "chat"),
-    PlannedPage("benchmark", QT_TRANSLATE_NOOP("Page", "Benchmark"), 60, "benchmark"),
+    PageInfo("setup", QT_TRANSLATE_NOOP("Page", "Setup"), 20, "setup", module="setup"),
+    PageInfo("models", QT_TRANSLATE_NOOP("Page", "Models"), 30, "models", module="models"),
+    PageInfo(
+        "server", QT_TRANSLATE_NOOP("Page", "Server"), 40, "server", module="server", build_on_connect=True
+    ),
+    PageInfo("chat", QT_TRANSLATE_NOOP("Page", "Chat"), 50, "chat", module="chat"),
+    PageInfo("benchmark", QT_TRANSLATE_NOOP("Page", "Benchmark"), 60, "benchmark", module="benchmark"),
 )
 
 
@@ -279,7 +326,7 @@ class PlaceholderPage(Page):
         self.go_button.setVisible(must_connect)
 
 
-def placeholder_for(plan: PlannedPage) -> type[Page]:
+def placeholder_for(plan: PageInfo) -> type[Page]:
     attrs = {
         "name": plan.name,
         "title": plan.title,
@@ -294,8 +341,8 @@ def placeholder_for(plan: PlannedPage) -> type[Page]:
 
 
 def page_classes(registered: list[type[Page]] | None = None) -> list[type[Page]]:
-    """Registered pages plus placeholders for planned pages nobody registered, in sidebar order."""
+    """Registered pages plus placeholders for table rows nobody registered, in sidebar order."""
     pages = {c.name: c for c in (registered_pages() if registered is None else registered)}
-    for plan in PLANNED_PAGES:
+    for plan in PAGES:
         pages.setdefault(plan.name, placeholder_for(plan))
     return sorted(pages.values(), key=lambda c: (c.order, c.name))

@@ -189,6 +189,8 @@ class ServerPage(Page):
         context.state.connection_changed.connect(self._on_state_connection_changed)
         self.retranslate()
         self._update_buttons()
+        if context.state.is_connected:  # built after the board connected: find its server now
+            self._on_state_connection_changed(context.state.connection)
 
     # ------------------------------------------------------------------ texts
     def retranslate(self) -> None:

@@ -123,6 +123,8 @@ class SetupPage(Page):
         context.state.connection_changed.connect(self._on_state_connection_changed)
         self.retranslate()
         self._update_buttons()
+        if context.state.is_connected:  # built after the board connected: re-attach to a running setup
+            self._on_state_connection_changed(context.state.connection)
 
     def retranslate(self) -> None:
         self.heading.setText(QCoreApplication.translate("SetupPage", "Set up llama.cpp on the board"))
