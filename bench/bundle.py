@@ -6,10 +6,12 @@ Builds what is missing (an existing app bundle is reused as it is: `--rebuild` a
 app's bundle (`packaging/build.py bundle`, into dist/) and a bundle of a bare
 PySide6 window as `pyinstaller --onedir bare.py` makes it (same PyInstaller and PySide6, default hooks, into
 build/bench-bare/). Then it times, alternating, the app's start (`--quit-when-shown`: its usual start-up, the
-main window shown and painted once, exit: what the bare window does), the app's `--self-test` (also visits
-every page, loads the zh_CN catalogue, runs a worker thread), the bare bundle's show-and-exit and the same
-bare window as a Python script, each as a whole process from spawn to exit, on Qt's offscreen platform so no
-X server's start-up is counted.
+main window shown and painted once, exit: what the bare window does; the window opens on the page shown
+last, and pages are built on first show, so "start" opens on the Board page as for a new user and "start on
+Chat" on the heaviest page), the app's `--self-test` (also builds and visits every page, loads the zh_CN
+catalogue, runs a worker thread), the bare bundle's show-and-exit and the same bare window as a Python
+script, each as a whole process from spawn to exit, on Qt's offscreen platform so no X server's start-up is
+counted. Each program has its own settings folder, so one's last page does not change another's start.
 As root it drops the page cache before every cold run (`sync; echo 3 > /proc/sys/vm/drop_caches`); otherwise
 the numbers are warm and labelled so.
 
@@ -128,10 +130,9 @@ def main() -> int:
     exists = (args.bundle / "rubikpi-studio").is_file()
     app = args.bundle if exists and not args.rebuild else build_app_bundle(args.bundle.parent)
     bare = build_bare_bundle(ROOT / "build" / "bench-bare")
-    home = tempfile.mkdtemp(prefix="rps-bench-home-")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RUBIKPI_STUDIO_HOME": home}
     programs = {
         "app bundle (start)": [str(app / "rubikpi-studio"), "--quit-when-shown"],
+        "app bundle (start on Chat)": [str(app / "rubikpi-studio"), "--quit-when-shown"],
         "app bundle (--self-test)": [str(app / "rubikpi-studio"), "--self-test"],
         **(
             {
@@ -144,6 +145,12 @@ def main() -> int:
         "bare window bundle": [str(bare / "bare")],
         "bare window script (python)": [sys.executable, "-c", BARE_SCRIPT],
     }
+    envs: dict[str, dict[str, str]] = {}
+    for name in programs:  # a settings folder each: the self-test's last page is not the start's
+        home = Path(tempfile.mkdtemp(prefix="rps-bench-home-"))
+        if "start on Chat" in name:
+            (home / "settings.ini").write_text("[ui]\nlast_page=chat\n", encoding="utf-8")
+        envs[name] = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RUBIKPI_STUDIO_HOME": str(home)}
 
     print("size")
     for name, folder in (("app bundle", app), ("bare window bundle", bare)):
@@ -155,16 +162,16 @@ def main() -> int:
         print(f"  {deb.name:<22} {deb.stat().st_size / 1e6:7.1f} MB")
 
     cold = can_drop_caches()
-    for cmd in programs.values():  # once each: the warm numbers start from a warm cache
-        start_ms(cmd, env, cold=False)
+    for name, cmd in programs.items():  # once each: the warm numbers start from a warm cache
+        start_ms(cmd, envs[name], cold=False)
     results: dict[str, dict[str, list[float]]] = {n: {"warm": [], "cold": [], "cpu": []} for n in programs}
     for _ in range(args.runs):
         for name, cmd in programs.items():  # alternated, so drift on a shared machine hits all alike
-            wall, cpu = start_ms(cmd, env, cold=False)
+            wall, cpu = start_ms(cmd, envs[name], cold=False)
             results[name]["warm"].append(wall)
             results[name]["cpu"].append(cpu)
             if cold:
-                results[name]["cold"].append(start_ms(cmd, env, cold=True)[0])
+                results[name]["cold"].append(start_ms(cmd, envs[name], cold=True)[0])
 
     # CPU time (warm runs) barely moves when other work shares the machine; wall time does.
     kinds = ["cold", "warm", "cpu"] if cold else ["warm", "cpu"]
@@ -182,6 +189,8 @@ def main() -> int:
             print(f"{prefix}ratio app start/bare bundle ({kind}): {ratio:.2f}x  [{verdict}]")
             ratio = med[f"{prefix}app bundle (--self-test)"][kind] / med[bare_name][kind]
             print(f"{prefix}ratio app self-test/bare bundle ({kind}): {ratio:.2f}x")
+        ratio = med["app bundle (start on Chat)"][kind] / med[bare_name][kind]
+        print(f"ratio app start on Chat/bare bundle ({kind}): {ratio:.2f}x")
     return 0
 
 
