@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import platform
+import sys
 from collections.abc import Sequence
 
 from PySide6 import __version__ as pyside_version
@@ -410,7 +410,7 @@ class MainWindow(QMainWindow):
                 "with it, all over SSH from this computer.",
             )
             + "</p><p><small>"
-            + f"Qt {qVersion()} · PySide6 {pyside_version} · Python {platform.python_version()}"
+            + f"Qt {qVersion()} · PySide6 {pyside_version} · Python {sys.version.split()[0]}"
             + "</small></p>"
         )
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
