@@ -392,3 +392,42 @@ def reconnect_with_backoff(reconnect: ReconnectFn, cancel: CancelToken | None) -
             delay = min(delay * 2, 10)
     assert last is not None
     raise last
+
+
+class OwnedReconnects:
+    """The Boards an operation's `reconnect` opened while it followed its job after a dropped link.
+
+    The operation owns them: it finishes on the last live one and closes them all before it returns (each is
+    a connection and a paramiko thread; dropped unclosed they stayed open until the next link drop). The
+    caller's own Board stays the caller's."""
+
+    def __init__(self, reconnect: ReconnectFn | None) -> None:
+        self._reconnect = reconnect
+        self.opened: list[Board] = []
+
+    @property
+    def fn(self) -> ReconnectFn | None:
+        return None if self._reconnect is None else self._open
+
+    def _open(self) -> Board:
+        assert self._reconnect is not None
+        board = self._reconnect()
+        self.opened.append(board)
+        return board
+
+    def live(self, board: Board) -> Board:
+        """A live Board for the work after the job: ours, else the last reconnected one, else a new one."""
+        if board.is_alive or self._reconnect is None:
+            return board
+        for other in reversed(self.opened):
+            if other.is_alive:
+                return other
+        return reconnect_with_backoff(self._open, None)
+
+    def __enter__(self) -> OwnedReconnects:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for board in self.opened:
+            board.close()
+        self.opened.clear()

@@ -489,7 +489,7 @@ def pull(
     if retries is not None:
         env["RPS_RETRIES"] = str(retries)
     store = scripts or jobs.ScriptStore()
-    with _Reconnects(reconnect) as reconnects:
+    with jobs.OwnedReconnects(reconnect) as reconnects:
         job = jobs.run(
             board,
             store,
@@ -505,45 +505,6 @@ def pull(
             _raise_job_failure(job, f"The download of {request.filename}")
         path = _info(job, "path") or f"{base}/{request.filename}"
         return _one(reconnects.live(board), path)
-
-
-class _Reconnects:
-    """The Boards an operation's `reconnect` opened while it followed its job after a dropped link.
-
-    The operation owns them: it finishes on the last live one and closes them all before it returns (each is
-    a connection and a paramiko thread; dropped unclosed they stayed open until the next link drop). The
-    caller's own Board stays the caller's."""
-
-    def __init__(self, reconnect: jobs.ReconnectFn | None) -> None:
-        self._reconnect = reconnect
-        self.opened: list[Board] = []
-
-    @property
-    def fn(self) -> jobs.ReconnectFn | None:
-        return None if self._reconnect is None else self._open
-
-    def _open(self) -> Board:
-        assert self._reconnect is not None
-        board = self._reconnect()
-        self.opened.append(board)
-        return board
-
-    def live(self, board: Board) -> Board:
-        """A live Board for the work after the job: ours, else the last reconnected one, else a new one."""
-        if board.is_alive or self._reconnect is None:
-            return board
-        for other in reversed(self.opened):
-            if other.is_alive:
-                return other
-        return jobs.reconnect_with_backoff(self._open, None)
-
-    def __enter__(self) -> _Reconnects:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for board in self.opened:
-            board.close()
-        self.opened.clear()
 
 
 def _one(board: Board, path: str) -> BoardModel:
@@ -713,7 +674,7 @@ def quantize(
     if plan.allow_requantize:
         args.append("--allow-requantize")
     key = "quantize-" + hashlib.sha256(plan.output.encode()).hexdigest()[:12]
-    with _Reconnects(reconnect) as reconnects:
+    with jobs.OwnedReconnects(reconnect) as reconnects:
         job = jobs.run(
             board,
             scripts or jobs.ScriptStore(),

@@ -149,15 +149,19 @@ def run_setup(
     skipped: list[str] = []
     done: list[str] = []
     rep = _collect(report, info, skipped, done)
-    running = jobs.find_running(board, JOB_KEY)
-    if running is not None:
-        rep(Event(INFO, step=JOB_KEY, message="re-attached to the setup already running on the board"))
-        job = jobs.follow_reconnecting(board, running, rep, cancel=cancel, reconnect=reconnect, detach=detach)
-    else:
-        job = jobs.run(
-            board, store, "setup.sh", key=JOB_KEY, env=env, report=rep, cancel=cancel, reconnect=reconnect,
-            detach=detach,
-        )  # fmt: skip
+    # Connections `reconnect` opens while the job is followed are ours to close; the caller's Board is theirs.
+    with jobs.OwnedReconnects(reconnect) as reconnects:
+        running = jobs.find_running(board, JOB_KEY)
+        if running is not None:
+            rep(Event(INFO, step=JOB_KEY, message="re-attached to the setup already running on the board"))
+            job = jobs.follow_reconnecting(
+                board, running, rep, cancel=cancel, reconnect=reconnects.fn, detach=detach
+            )
+        else:
+            job = jobs.run(
+                board, store, "setup.sh", key=JOB_KEY, env=env, report=rep, cancel=cancel,
+                reconnect=reconnects.fn, detach=detach,
+            )  # fmt: skip
     if job.status != 0:
         failure = job.last_failure()
         code = failure.code if failure else "E_SETUP"

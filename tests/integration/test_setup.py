@@ -109,9 +109,10 @@ def test_cut_connection_mid_build_reattaches_to_the_same_job(
         result = run_setup(
             board, rig_setup_spec(), sudo_password=fresh_account.password, report=report, reconnect=reconnect
         )
+        assert reconnects and not any(b.is_alive for b in reconnects), (
+            "run_setup closes the connections it opened to reconnect (each is a socket and a thread)"
+        )
         board.close()
-        for b in reconnects:
-            b.close()
     assert cut.is_set() and reconnects, "the connection was cut during the build and the app reconnected"
     assert result.job.status == 0
     assert any(e.kind == PROGRESS and e.step == "build" for e in after_cut), (
