@@ -18,7 +18,7 @@ import requests
 import rig
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from rig import models
+from rig import faults, models
 from rig.llama_server import find_llama_server, free_port, llama_server_missing_reason
 from rig.waiting import until
 
@@ -149,16 +149,7 @@ def test_refresh_that_ends_after_the_window_closed_raises_nothing(
     dropped and the page reported it through a deleted bridge ("Signal source has been deleted")."""
     kh = tmp_path / "kh"
     with rig.FaultProxy(rig_sshd.port) as proxy:
-        rig_sshd.write_known_hosts(kh, proxy.port)
-        target = Target(
-            "127.0.0.1",
-            proxy.port,
-            rig_account.user,
-            identity=str(rig_account.key_path),
-            look_for_keys=False,
-            use_agent=False,
-        )
-        board = Board.connect(target, KnownHosts(kh, system_paths=[]))
+        board = faults.connect(rig_account, proxy.port, faults.pin_for_port(rig_sshd, proxy.port, kh))
         studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
         window = studio.window
         window.show()

@@ -14,6 +14,7 @@ from pathlib import Path
 import paramiko
 import pytest
 import rig
+from rig import faults
 
 from rubikpi_studio.core import appdirs
 from rubikpi_studio.core.errors import (
@@ -450,15 +451,7 @@ def test_link_dropped_mid_sftp_read_is_unreachable(
     kh = tmp_path / "kh"
     with rig.FaultProxy(rig_sshd.port) as proxy:
         rig_sshd.write_known_hosts(kh, proxy.port, rig_sshd.port)
-        target = Target(
-            "127.0.0.1",
-            proxy.port,
-            rig_account.user,
-            identity=str(rig_account.key_path),
-            look_for_keys=False,
-            use_agent=False,
-        )
-        b = Board.connect(target, known(kh))
+        b = faults.connect(rig_account, proxy.port, kh)
         b.write_text("link-drop.bin", "x" * 4096)
         fh = b.sftp().open("link-drop.bin", "rb")
         # The read request is on its way (held by the stalled proxy) when the link is cut, as when the
@@ -500,16 +493,7 @@ def test_quick_command_cut_mid_answer_is_unreachable(
     kh = tmp_path / "kh"
     for _ in range(8):
         with rig.FaultProxy(rig_sshd.port) as proxy:
-            rig_sshd.write_known_hosts(kh, proxy.port)
-            target = Target(
-                "127.0.0.1",
-                proxy.port,
-                rig_account.user,
-                identity=str(rig_account.key_path),
-                look_for_keys=False,
-                use_agent=False,
-            )
-            b = Board.connect(target, known(kh))
+            b = faults.connect(rig_account, proxy.port, faults.pin_for_port(rig_sshd, proxy.port, kh))
             assert b.quick("echo ready").stdout.strip() == "ready"
             caught: list[BaseException] = []
 
