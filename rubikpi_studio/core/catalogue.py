@@ -270,10 +270,20 @@ def _check_revision(rev: str) -> None:
         raise BadModelRef(f"{rev!r} is not a branch, tag or commit name.")
 
 
+def _urlsplit(url: str) -> urllib.parse.SplitResult:
+    """urlsplit, with what it (or its .hostname/.port) raises for a malformed link as a BadModelRef."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        _ = parts.hostname, parts.port  # "Invalid IPv6 URL", "Port out of range" are raised lazily here
+    except ValueError as exc:
+        raise BadModelRef(f"{url!r} is not a valid link ({exc}).") from None
+    return parts
+
+
 def normalise_endpoint(endpoint: str) -> str:
     """`https://host[:port][/prefix]` without a trailing slash; refuses other schemes and odd characters."""
     ep = endpoint.strip().rstrip("/")
-    parts = urllib.parse.urlsplit(ep)
+    parts = _urlsplit(ep)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise BadModelRef(
             f"{endpoint!r} is not an http(s) endpoint.", hint="For example https://huggingface.co"
@@ -334,7 +344,7 @@ def parse_model_ref(text: str, endpoint: str = DEFAULT_ENDPOINT) -> ModelRef:
 
 
 def _parse_url(s: str, endpoint: str) -> ModelRef:
-    parts = urllib.parse.urlsplit(s)
+    parts = _urlsplit(s)
     if parts.scheme not in ("https", "http"):
         raise BadModelRef(f"{parts.scheme or '?'}:// links are not supported; use an http(s) link.")
     if not parts.hostname or parts.username or parts.password:
@@ -342,7 +352,7 @@ def _parse_url(s: str, endpoint: str) -> ModelRef:
     host_ep = f"{parts.scheme}://{parts.netloc}"
     raw_path = parts.path
     # An endpoint with a path prefix (a mirror under /hf/): strip the prefix when the link is on it.
-    if s.startswith(endpoint + "/") and urllib.parse.urlsplit(endpoint).path:
+    if s.startswith(endpoint + "/") and _urlsplit(endpoint).path:
         raw_path = s[len(endpoint) :].split("?", 1)[0].split("#", 1)[0]
         host_ep = endpoint
     if bad := sorted(_SHELL & set(urllib.parse.unquote(raw_path))):

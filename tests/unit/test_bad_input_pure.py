@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from rubikpi_studio.core import llamacpp, server
@@ -52,6 +52,9 @@ def _ref_text() -> st.SearchStrategy[str]:
 
 @MANY
 @given(text=_ref_text(), endpoint=st.one_of(st.just("https://huggingface.co"), hostile))
+@example(text="http://[/o/r/blob/main/$(touch /tmp/x).gguf", endpoint="https://huggingface.co")  # found in CI
+@example(text="https://huggingface.co/o/r/resolve/main/m.gguf", endpoint="http://[::1")
+@example(text="http://h:99999/o/r/blob/main/m.gguf", endpoint="https://huggingface.co")
 def test_model_refs_are_safe_or_refused(text: str, endpoint: str) -> None:
     try:
         ref = parse_model_ref(text, endpoint)
