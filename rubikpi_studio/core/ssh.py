@@ -65,6 +65,8 @@ EXPIRED_MARKERS = (
     "password change required",
 )
 SUDO_PROMPT = "[rubikpi-studio sudo]"
+# After a command's exit status, how long run() still reads output until EOF (see run()).
+EXIT_DRAIN_SECONDS = 2.0
 
 
 def fingerprint(key: paramiko.PKey) -> str:
@@ -458,6 +460,7 @@ class Board:
                 chan.sendall(stdin.encode() if isinstance(stdin, str) else stdin)
             chan.shutdown_write()
             deadline = time.monotonic() + timeout if timeout else None
+            exited_at: float | None = None
             while True:
                 if deadline is not None and time.monotonic() > deadline:
                     kill()
@@ -466,8 +469,13 @@ class Board:
                     )
                 ready = chan.recv_ready() or chan.recv_stderr_ready()
                 if not ready:
-                    done = chan.exit_status_ready() or chan.closed
-                    if done and not (chan.recv_ready() or chan.recv_stderr_ready()):
+                    # The end is EOF, not the exit status: sshd may send the status before the last output.
+                    # A background child can hold the channel open past the exit: wait for it only briefly.
+                    if chan.exit_status_ready() and exited_at is None:
+                        exited_at = time.monotonic()
+                    drained = exited_at is not None and time.monotonic() - exited_at > EXIT_DRAIN_SECONDS
+                    finished = chan.eof_received or chan.closed or drained
+                    if finished and not (chan.recv_ready() or chan.recv_stderr_ready()):
                         break
                     select.select([chan], [], [], 0.2)
                     continue
@@ -497,6 +505,7 @@ class Board:
                 raise Cancelled(f"`{_short(command)}` was cancelled.")
             if not self.transport.is_active():
                 raise Unreachable("The connection to the board dropped.", reason="dropped")
+            chan.status_event.wait(EXIT_DRAIN_SECONDS)  # EOF can come a moment before the exit status
             exited = chan.recv_exit_status() if chan.exit_status_ready() else -1
             result = Result(command, exited, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
             if check and not result.ok:

@@ -102,6 +102,20 @@ def test_key_login_runs_commands_and_streams_lines(board: Board, rig_account: ri
     assert board.run(["printf", "%s", weird]).stdout == weird
 
 
+def test_output_after_the_exit_status_is_kept(board: Board) -> None:
+    """sshd may send the exit status before the last output (here a background child writes after the command
+    exited; under load the same happens to a command's own last bytes): run() reads on until EOF. CI once lost
+    `echo rps-ok`'s output this way and refused a healthy board."""
+    result = board.run("(sleep 0.4; echo late; echo late-err >&2) & echo early")
+    assert result.ok
+    assert result.stdout.splitlines() == ["early", "late"]
+    assert result.stderr.strip() == "late-err"
+    # a background child that keeps the channel open is not waited for without end
+    t0 = time.monotonic()
+    assert board.run("(sleep 30) & echo quick").stdout.strip() == "quick"
+    assert time.monotonic() - t0 < 10
+
+
 def test_password_login(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path) -> None:
     with Board.connect(password_target(rig_sshd, rig_account), known(tmp_known_hosts)) as b:
         assert b.quick("echo $USER").stdout.strip() == rig_account.user
