@@ -27,9 +27,15 @@ if _TESTS not in sys.path:
 
 import pytest  # noqa: E402
 import rig  # noqa: E402
+from hypothesis import settings  # noqa: E402
 from rig import secretscan  # noqa: E402
 
 from rubikpi_studio.core.ssh import Board, KnownHosts, Target  # noqa: E402
+
+# CI runs the property-based tests on a fixed example sequence (.ci/run sets HYPOTHESIS_PROFILE=ci), so a
+# red run is reproducible, never a coin toss; a developer's run draws new examples and may find new bugs.
+settings.register_profile("ci", derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 RIG_FIXTURES = {"rig_sshd", "rig_account", "fresh_account", "expired_account", "tmp_known_hosts"}
 
