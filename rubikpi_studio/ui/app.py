@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import logging.handlers
@@ -30,7 +29,13 @@ from rubikpi_studio.core.errors import StudioError
 
 from . import paths
 from . import settings as S
-from .bridge import run_in_thread
+from .bridge import (
+    discard_held_slots,
+    held_slot_count,
+    hold_slots_until_loop,
+    release_held_slots,
+    run_in_thread,
+)
 from .i18n import Translations, describe_error, resolve_language
 from .mainwindow import APP_TITLE, MainWindow
 from .pages import discover
@@ -106,7 +111,7 @@ def _qt_message_handler(kind: QtMsgType, context: QMessageLogContext, message: s
 class ExceptionHook:
     """`sys.excepthook` for the GUI: log every uncaught exception and show it without killing the app.
 
-    qasync hands exceptions of `@widget_slot` coroutines here too. A `StudioError` shows its translated
+    `@widget_slot` coroutines hand their exceptions here too. A `StudioError` shows its translated
     message (no traceback); anything else shows a short apology with the traceback folded away. Only one
     dialog at a time, and never from a worker thread (`threading.excepthook` only logs).
     """
@@ -274,11 +279,13 @@ class Studio:
 
 
 async def _run_window(studio: Studio) -> int:
+    import asyncio
+
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
-    studio.window.show()
+    studio.window.show()  # shown (and painted) already, before the loop started; a no-op then
     if studio.settings.get(S.SHOW_WIZARD):
         studio.window.open_setup_wizard()
     await closed.wait()
@@ -338,42 +345,51 @@ async def _self_test(studio: Studio) -> dict[str, object]:
 
 
 def run(argv: list[str]) -> int:
-    """Start the GUI (or the self-test). Returns the process exit status."""
-    import qasync
+    """Start the GUI (or the self-test). Returns the process exit status.
 
+    The main window is built, shown and painted before asyncio and qasync are imported and the event loop
+    starts (their ~50 ms come after the user sees the window). A `@widget_slot` called meanwhile (a signal
+    fired while a page was built) is held and scheduled once the loop runs.
+    """
     args, qt_args = parse_args(argv)
     dirs = paths.app_dirs().ensure()
     log_path = setup_logging(dirs)
     log.info("RUBIK Pi Studio %s starting (pid %d), log %s", __version__, os.getpid(), log_path)
     app = create_application(qt_args)
     scheme = ColourScheme(app, args.theme or Settings(dirs.config / "settings.ini").get(S.THEME))
-    apply_theme = scheme.set_override
     hook = ExceptionHook()
     if not args.self_test:
         hook.install()
-
-    async def main_coro() -> int:
+    hold_slots_until_loop()
+    try:
         studio = Studio(dirs, lang=args.lang, strict_pages=args.self_test)
-        studio.window.theme_changed.connect(apply_theme)
+        studio.window.theme_changed.connect(scheme.set_override)
+        studio.window.show()
+        QApplication.processEvents()  # the first paint
         if args.quit_when_shown:
-            studio.window.show()
-            QApplication.processEvents()  # the first paint
-            print(json.dumps({"ok": studio.window.isVisible()}), flush=True)
+            print(json.dumps({"ok": studio.window.isVisible(), "held_slots": held_slot_count()}), flush=True)
             studio.window.close()
             return 0
-        if args.self_test:
-            report = await _self_test(studio)
-            print(json.dumps(report, ensure_ascii=False, sort_keys=True), flush=True)
-            return 0 if report["ok"] else 1
-        return await _run_window(studio)
 
-    try:
-        status = int(qasync.run(main_coro()))
+        import qasync
+
+        async def main_coro() -> int:
+            held = release_held_slots()
+            if held:
+                log.debug("%d slot call(s) made while the window was built now run", held)
+            if args.self_test:
+                report = await _self_test(studio)
+                print(json.dumps(report, ensure_ascii=False, sort_keys=True), flush=True)
+                return 0 if report["ok"] else 1
+            return await _run_window(studio)
+
+        return int(qasync.run(main_coro()))
     except Exception as exc:
         if not args.self_test:
             raise
         print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"}), flush=True)
         log.exception("self-test failed")
-        status = 1
-    del scheme, app
-    return status
+        return 1
+    finally:
+        discard_held_slots()  # not run without a loop, nor left for a later run() in the same process
+        del scheme, app

@@ -6,30 +6,36 @@
   prints; every other kind (step, done, skip, warn, failed, info, finished, unknown ones) is kept and
   delivered at once, with everything queued before it.
 - `run_in_thread(fn, *args)` runs blocking core code in a worker thread and is awaited on the qasync loop.
+- `@widget_slot(...)`: a widget's coroutine as a Qt slot, scheduled on the loop when the signal fires.
+
+asyncio (~50 ms of imports) and qasync load when the first slot fires or the loop starts, not when a page's
+module is imported: the main window is painted before the event loop exists (issue 8).
 - `busy(*widgets)` and `@guarded(...)`: disable the controls → try → re-enable in finally; typed errors are
   shown translated, `Cancelled` is quiet, anything else goes to `sys.excepthook` (logged and shown).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
-from qasync import asyncSlot
 from shiboken6 import isValid
 
 from rubikpi_studio.core.errors import Cancelled, StudioError, link_errors_typed
 from rubikpi_studio.core.events import LOG, PROGRESS, Event
 
 from .i18n import describe_error
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +114,8 @@ async def run_in_thread(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs
     A link that drops inside `fn` arrives as `Unreachable`, a `StudioError` every page already handles.
     """
 
+    import asyncio
+
     def call() -> R:
         with link_errors_typed():
             return fn(*args, **kwargs)
@@ -144,14 +152,62 @@ def show_error(parent: QWidget | None, exc: StudioError) -> None:
     box.open()  # window-modal and non-blocking: never spin a nested event loop inside a coroutine
 
 
+class _BeforeLoop:
+    """Slot calls made while the main window is built, before the event loop exists (see `app.run`).
+
+    They are kept, in order, and scheduled once the loop runs: none is lost to a loop that never runs.
+    """
+
+    calls: list[Callable[[], object]] | None = None
+
+    @classmethod
+    def hold(cls) -> None:
+        cls.calls = []
+
+    @classmethod
+    def release(cls) -> int:
+        """Schedule the held calls (on the now running loop); how many there were."""
+        calls, cls.calls = cls.calls or [], None
+        for call in calls:
+            call()
+        return len(calls)
+
+    @classmethod
+    def held(cls) -> int:
+        return len(cls.calls or ())
+
+    @classmethod
+    def discard(cls) -> None:
+        cls.calls = None
+
+
+hold_slots_until_loop = _BeforeLoop.hold
+release_held_slots = _BeforeLoop.release
+held_slot_count = _BeforeLoop.held
+discard_held_slots = _BeforeLoop.discard
+
+
+def _report_task_error(task: asyncio.Task[Any]) -> None:
+    """A slot's task ended: hand an exception to `sys.excepthook` (logged and shown), as qasync does."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+
+
 def widget_slot(
     *types: type,
 ) -> Callable[
     [Callable[Concatenate[W, P], Coroutine[Any, Any, R]]],
-    Callable[Concatenate[W, P], asyncio.Task[R | None]],
+    Callable[Concatenate[W, P], asyncio.Task[R | None] | None],
 ]:
-    """qasync's `asyncSlot` for a widget's coroutine, which may outlive the widget.
+    """A widget's coroutine as a Qt slot (what qasync's `asyncSlot` does), for a coroutine that may outlive
+    its widget.
 
+    Called (by a signal or directly), the slot schedules the coroutine on the running loop and returns its
+    task; an exception the coroutine raises goes to `sys.excepthook`. Like Qt, it drops trailing signal
+    arguments the coroutine does not take (`clicked(bool)` into `async def f(self)`).
     A page's slot awaits board calls that take seconds; the window can close meanwhile. Whatever the
     coroutine raises once its widget is deleted ("Signal source has been deleted", a dropped link it would
     have reported) concerns no one: it is logged, not handed to `sys.excepthook` as a crash.
@@ -159,9 +215,8 @@ def widget_slot(
 
     def decorate(
         fn: Callable[Concatenate[W, P], Coroutine[Any, Any, R]],
-    ) -> Callable[Concatenate[W, P], asyncio.Task[R | None]]:
-        @functools.wraps(fn)
-        async def wrapper(self: W, /, *args: P.args, **kwargs: P.kwargs) -> R | None:
+    ) -> Callable[Concatenate[W, P], asyncio.Task[R | None] | None]:
+        async def run(self: W, /, *args: Any, **kwargs: Any) -> R | None:
             try:
                 return await fn(self, *args, **kwargs)
             except Exception:
@@ -170,8 +225,31 @@ def widget_slot(
                 log.debug("%s ended after its widget was deleted", fn.__qualname__, exc_info=True)
                 return None
 
-        # Called, the slot schedules the coroutine on the loop and returns its task.
-        slot: Callable[Concatenate[W, P], asyncio.Task[R | None]] = asyncSlot(*types)(wrapper)
+        @Slot(*types)
+        @functools.wraps(fn)
+        def slot(self: W, /, *args: Any, **kwargs: Any) -> asyncio.Task[R | None] | None:
+            if _BeforeLoop.calls is not None:
+                log.debug("%s called before the event loop started: held", fn.__qualname__)
+                _BeforeLoop.calls.append(functools.partial(slot, self, *args, **kwargs))
+                return None
+            import asyncio
+            import inspect
+
+            signature = inspect.signature(fn)
+            while True:
+                try:
+                    signature.bind(self, *args, **kwargs)
+                    break
+                except TypeError:
+                    if not args:
+                        raise TypeError(
+                            f"{fn.__qualname__} cannot take the arguments of its signal"
+                        ) from None
+                    args = args[:-1]
+            task = asyncio.ensure_future(run(self, *args, **kwargs))
+            task.add_done_callback(_report_task_error)
+            return task
+
         return slot
 
     return decorate
@@ -185,7 +263,7 @@ def guarded(
 ]:
     """Decorate an async widget method: disable `self.<attr>` widgets, run, re-enable; show typed errors.
 
-        @asyncSlot()
+        @widget_slot()
         @guarded("connect_button", "host_edit")
         async def _on_connect_button_clicked(self) -> None:
             facts = await run_in_thread(core.probe, board, report=self.bridge, cancel=self.token)
@@ -214,4 +292,15 @@ def guarded(
     return decorate
 
 
-__all__ = ["EventBridge", "busy", "guarded", "run_in_thread", "show_error", "widget_slot"]
+__all__ = [
+    "EventBridge",
+    "busy",
+    "discard_held_slots",
+    "guarded",
+    "held_slot_count",
+    "hold_slots_until_loop",
+    "release_held_slots",
+    "run_in_thread",
+    "show_error",
+    "widget_slot",
+]

@@ -104,7 +104,8 @@ import json, sys
 from rubikpi_studio.ui.app import run
 status = run(["--quit-when-shown"])
 print(json.dumps({{"status": status, "later": sorted(m for m in {later!r} if m in sys.modules),
-                  "board_page": "rubikpi_studio.ui.pages.board" in sys.modules}}))
+                  "board_page": "rubikpi_studio.ui.pages.board" in sys.modules,
+                  "loop": sorted(m for m in ("asyncio", "qasync") if m in sys.modules)}}))
 """
 
 
@@ -113,6 +114,8 @@ def test_first_window_builds_only_the_page_it_shows(tmp_path: Path) -> None:
     assert result["status"] == 0
     assert result["board_page"] is True  # the page shown first (a new user's: Board) is built
     assert result["later"] == [], f"imported for the first window: {result['later']}"
+    # The window is painted before the event loop exists: asyncio and qasync (~50 ms) load after it.
+    assert result["loop"] == [], f"imported before the first paint: {result['loop']}"
 
 
 def test_first_window_probe_sees_the_last_page_shown(tmp_path: Path) -> None:
@@ -123,3 +126,9 @@ def test_first_window_probe_sees_the_last_page_shown(tmp_path: Path) -> None:
     assert {"rubikpi_studio.ui.pages.chat", "rubikpi_studio.ui.chat_view", "sqlite3"} <= set(
         result["later"]  # type: ignore[arg-type]
     )
+
+
+def test_first_window_probe_sees_asyncio(tmp_path: Path) -> None:
+    """The check can fail: asyncio imported before the window is seen."""
+    result = run_probe(tmp_path, "import asyncio\n" + FIRST_WINDOW.format(later=LATER))
+    assert result["loop"] == ["asyncio"]

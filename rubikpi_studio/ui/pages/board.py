@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -58,6 +57,8 @@ log = logging.getLogger(__name__)
 
 async def dialog_result(dialog: QDialog) -> int:
     """Open a dialog window-modally and wait for its result without a nested event loop."""
+    import asyncio
+
     future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     def done(result: int) -> None:
