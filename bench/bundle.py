@@ -3,17 +3,18 @@
     .venv/bin/python bench/bundle.py [--bundle dist/rubikpi-studio] [--rebuild] [--runs 5] [--before OLD]
 
 Builds what is missing (an existing app bundle is reused as it is: `--rebuild` after changing the code): the
-app's bundle (`packaging/build.py bundle`, into dist/) and a bundle of a bare
-PySide6 window as `pyinstaller --onedir bare.py` makes it (same PyInstaller and PySide6, default hooks, into
-build/bench-bare/). Then it times, alternating, the app's start (`--quit-when-shown`: its usual start-up, the
-main window shown and painted once, exit: what the bare window does; the window opens on the page shown
-last, and pages are built on first show, so "start" opens on the Board page as for a new user and "start on
-Chat" on the heaviest page), the app's `--self-test` (also builds and visits every page, loads the zh_CN
-catalogue, runs a worker thread), the bare bundle's show-and-exit and the same bare window as a Python
-script, each as a whole process from spawn to exit, on Qt's offscreen platform so no X server's start-up is
-counted. Each program has its own settings folder, so one's last page does not change another's start.
-As root it drops the page cache before every cold run (`sync; echo 3 > /proc/sys/vm/drop_caches`); otherwise
-the numbers are warm and labelled so.
+app's bundle (`packaging/build.py bundle`, into dist/) and a bundle of a bare PySide6 window as `pyinstaller
+--onedir bare.py` makes it (same PyInstaller and PySide6, default hooks, into build/bench-bare/). Then it
+times, alternating, the app's start (`--quit-when-shown`: its usual start-up, the main window shown and
+painted once, exit: what the bare window does; the window opens on the page shown last, and pages are built on
+first show, so "start" opens on the Board page as for a new user and "start on Chat" on the heaviest page; the
+window is painted before asyncio and qasync load, and "ready" (`--quit-when-ready`) also waits for the event
+loop to run, when the window answers input), the app's `--self-test` (also builds and visits every page, loads
+the zh_CN catalogue, runs a worker thread), the bare bundle's show-and-exit and the same bare window as a
+Python script, each as a whole process from spawn to exit, on Qt's offscreen platform so no X server's
+start-up is counted. Each program has its own settings folder, so one's last page does not change another's
+start. As root it drops the page cache before every cold run (`sync; echo 3 > /proc/sys/vm/drop_caches`);
+otherwise the numbers are warm and labelled so.
 
 Target: the app's start within 1.5x of the bare window's (the self-test's ratio is printed too).
 """
@@ -133,6 +134,7 @@ def main() -> int:
     programs = {
         "app bundle (start)": [str(app / "rubikpi-studio"), "--quit-when-shown"],
         "app bundle (start on Chat)": [str(app / "rubikpi-studio"), "--quit-when-shown"],
+        "app bundle (ready)": [str(app / "rubikpi-studio"), "--quit-when-ready"],
         "app bundle (--self-test)": [str(app / "rubikpi-studio"), "--self-test"],
         **(
             {
@@ -191,6 +193,8 @@ def main() -> int:
             print(f"{prefix}ratio app self-test/bare bundle ({kind}): {ratio:.2f}x")
         ratio = med["app bundle (start on Chat)"][kind] / med[bare_name][kind]
         print(f"ratio app start on Chat/bare bundle ({kind}): {ratio:.2f}x")
+        ratio = med["app bundle (ready)"][kind] / med[bare_name][kind]
+        print(f"ratio app ready (event loop running)/bare bundle ({kind}): {ratio:.2f}x")
     return 0
 
 

@@ -57,7 +57,13 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument(
         "--quit-when-shown",
         action="store_true",
-        help="start as usual, show the main window, print a JSON line and exit (bench/bundle.py times this)",
+        help="start as usual, show the main window, print a JSON line and exit once it is painted "
+        "(bench/bundle.py times this)",
+    )
+    parser.add_argument(
+        "--quit-when-ready",
+        action="store_true",
+        help="like --quit-when-shown, but exit once the event loop runs (the window answers input)",
     )
     parser.add_argument(
         "--theme",
@@ -377,6 +383,10 @@ def run(argv: list[str]) -> int:
             held = release_held_slots()
             if held:
                 log.debug("%d slot call(s) made while the window was built now run", held)
+            if args.quit_when_ready:
+                print(json.dumps({"ok": studio.window.isVisible(), "held_slots": held}), flush=True)
+                studio.window.close()
+                return 0
             if args.self_test:
                 report = await _self_test(studio)
                 print(json.dumps(report, ensure_ascii=False, sort_keys=True), flush=True)

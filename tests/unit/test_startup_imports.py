@@ -132,3 +132,12 @@ def test_first_window_probe_sees_asyncio(tmp_path: Path) -> None:
     """The check can fail: asyncio imported before the window is seen."""
     result = run_probe(tmp_path, "import asyncio\n" + FIRST_WINDOW.format(later=LATER))
     assert result["loop"] == ["asyncio"]
+
+
+def test_quit_when_ready_runs_the_event_loop(tmp_path: Path) -> None:
+    """`--quit-when-ready` (bench/bundle.py's "ready") exits from inside the running qasync loop."""
+    code = (
+        "import json, sys\nfrom rubikpi_studio.ui.app import run\nstatus = run(['--quit-when-ready'])\n"
+        "print(json.dumps({'status': status, 'loop': 'qasync' in sys.modules}))\n"
+    )
+    assert run_probe(tmp_path, code) == {"status": 0, "loop": True}
