@@ -77,6 +77,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--allow-requantize", action="store_true", help="quantize an already quantized file (loses quality)"
     )
+    p.add_argument("--overwrite", action="store_true", help="replace an output file already on the board")
     p.add_argument("--output", help="output file name (default: derived from the input)")
     p.add_argument("--delete-source", action="store_true", help="delete the input when done")
     p.set_defaults(func=run_quantize)
@@ -289,7 +290,10 @@ def run_pull(args: argparse.Namespace, out: Output) -> int:
                         cancel=cancel,
                     )
 
-                results.append(_cancellable(out, q))
+                try:
+                    results.append(_cancellable(out, q))
+                except core.ModelExists as exc:  # pulled again: the quantized file is there from last time
+                    out.event(Event("skip", step="quantize", message=exc.message))
 
     def human() -> None:
         for r in results:
@@ -310,6 +314,7 @@ def run_quantize(args: argparse.Namespace, out: Output) -> int:
                 pure=not args.no_pure,
                 allow_requantize=args.allow_requantize,
                 output=args.output,
+                overwrite=args.overwrite,
                 delete_source=args.delete_source,
                 report=out.event,
                 cancel=cancel,

@@ -591,8 +591,10 @@ def plan_quantize(
     allow_requantize: bool = False,
     output: str | None = None,
     directory: str | None = None,
+    overwrite: bool = False,
 ) -> QuantizePlan:
-    """Check a quantization before running it. Raises ProjectorNotQuantized, NeedsRequantize, UsageError."""
+    """Check a quantization before running it. Raises ProjectorNotQuantized, NeedsRequantize, UsageError, and
+    ModelExists when the output is already on the board (`overwrite` replaces it)."""
     qtype = qtype.upper()
     if qtype not in QUANT_TYPES:
         raise UsageError(f"{qtype} is not a quantization type the app offers.", hint=", ".join(QUANT_TYPES))
@@ -619,6 +621,14 @@ def plan_quantize(
         out = _in_models_dir(
             board, output_name(posixpath.basename(src)[:-5] + "-pure.gguf", qtype), directory
         )
+    if not overwrite and board.exists(out):
+        # llama-quantize's output replaces the file at the end (mv -f): a file made earlier, perhaps with
+        # other settings or by hand, would be lost without a word.
+        raise ModelExists(
+            f"{posixpath.basename(out)} is already on the board.",
+            hint="Delete it first, choose another output name, or overwrite it (--overwrite; the GUI asks).",
+            path=out,
+        )
     return QuantizePlan(
         src, out, qtype, pure, allow_requantize and current not in UNQUANTIZED, current,
         estimate_quantized_size(info, qtype),
@@ -637,12 +647,15 @@ def quantize(
     served: Collection[str] = (),
     quantize_bin: str | None = None,
     directory: str | None = None,
+    overwrite: bool = False,
     report: Reporter = ignore,
     cancel: CancelToken | None = None,
     scripts: jobs.ScriptStore | None = None,
     reconnect: jobs.ReconnectFn | None = None,
 ) -> BoardModel:
-    """Quantize a model in the models folder with the board's llama-quantize (default: pure Q4_0)."""
+    """Quantize a model in the models folder with the board's llama-quantize (default: pure Q4_0).
+
+    An output already on the board is refused (ModelExists) unless `overwrite`; a served one always is."""
     plan = plan_quantize(
         board,
         source,
@@ -651,9 +664,15 @@ def quantize(
         allow_requantize=allow_requantize,
         output=output,
         directory=directory,
+        overwrite=overwrite,
     )
-    if delete_source and posixpath.normpath(plan.source) in {posixpath.normpath(p) for p in served}:
+    served_paths = {posixpath.normpath(p) for p in served}
+    if delete_source and posixpath.normpath(plan.source) in served_paths:
         raise ModelInUse(f"{posixpath.basename(plan.source)} is being served; stop the server first.")
+    if posixpath.normpath(plan.output) in served_paths:
+        raise ModelInUse(
+            f"{posixpath.basename(plan.output)} is being served; stop the server before replacing it."
+        )
     tool = quantize_bin or find_quantize_tool(board)
     if tool is None:
         raise NoQuantizeTool(

@@ -5,6 +5,7 @@ the board's models table, upload, delete with confirmation. Screenshot: docs/scr
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -159,3 +160,47 @@ def test_models_page_downloads_with_progress_cancel_upload_delete(
     assert not board.exists(f"{core.models_dir(board)}/{rig_models.not_gguf_path().name}.part")
     studio.state.set_connection(ConnectionState.DISCONNECTED)
     assert page.models_table.rowCount() == 0 and not page.link_button.isEnabled()
+
+
+def _inode(board: Board, path: str) -> str:
+    return board.run(["stat", "-c", "%i", path]).stdout.strip()
+
+
+def test_quantize_asks_before_replacing_a_file_on_the_board(
+    qtbot: QtBot, qrun: Callable[[Any], Any], board: Board, studio_home: Path
+) -> None:
+    """Quantizing onto a file already there asks first: Cancel keeps it, Replace makes it anew."""
+    rig_models.quantize_tool_on(board)
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    source = core.push(board, rig_models.tiny_f16_path(), name="tiny-f16.gguf")
+    existing = core.quantize(board, source.name)
+    inode = _inode(board, existing.path)
+    studio.state.set_connection(ConnectionState.CONNECTED, board)
+    studio.window.show_page("models")
+    page = studio.window.page("models")
+    assert isinstance(page, ModelsPage)
+
+    async def answer(button: str) -> None:
+        await until(lambda: page.message_box is not None and page.message_box.isVisible(), what="question")
+        box = page.message_box
+        assert box is not None and "tiny-q4_0.gguf is already on the board" in box.text()
+        next(b for b in box.buttons() if b.text() == button).click()
+
+    async def scenario() -> None:
+        await until(lambda: "tiny-f16.gguf" in rows(page), timeout=30, what="listed")
+        model = next(x for x in page.board_models if x.name == "tiny-f16.gguf")
+        asking = asyncio.ensure_future(page.quantize(model))
+        await answer("Cancel")
+        await asking
+        assert _inode(board, existing.path) == inode  # kept
+        asking = asyncio.ensure_future(page.quantize(model))
+        await answer("Replace")
+        await asking
+        await until(lambda: _inode(board, existing.path) != inode, timeout=60, what="replaced")
+
+    qrun(scenario())
+    assert not boxes(), [b.text() for b in boxes()]  # no error shown
+    replaced = {m.name: m for m in core.list_models(board)}["tiny-q4_0.gguf"]
+    assert replaced.info is not None and replaced.info.is_pure
+    studio.state.set_connection(ConnectionState.DISCONNECTED)

@@ -324,22 +324,7 @@ def test_listing_warns_on_impure_q4_0_and_refuses_requantize_without_consent(boa
 
 
 def _quantize_tool(board: Board) -> str:
-    """The board's llama-quantize; on a fresh rig account, a locally built one put in the manual's place."""
-    found = m.find_quantize_tool(board)
-    if found:
-        return found
-    local = rig_models.find_llama_quantize()
-    if local is None:
-        pytest.skip("no llama-quantize: neither on the board nor built on this machine (run the setup build)")
-    bindir = f"{board.home()}/dev/llm/llama.cpp/build/bin"
-    board.makedirs(bindir)
-    board.put_file(local, f"{bindir}/llama-quantize")
-    board.sftp().chmod(f"{bindir}/llama-quantize", 0o755)
-    found = m.find_quantize_tool(board)
-    assert found == f"{bindir}/llama-quantize"
-    if not board.run([found, "--help"]).stdout + board.run([found, "--help"]).stderr:
-        pytest.skip(f"{local} does not run for the board account")
-    return found
+    return rig_models.quantize_tool_on(board)
 
 
 def test_quantize_tiny_f16_to_pure_q4_0(board: Board) -> None:
@@ -369,6 +354,34 @@ def test_quantize_tiny_f16_to_pure_q4_0(board: Board) -> None:
         m.quantize(board, "tiny-mixed-Q4_0.gguf")
     fixed = m.quantize(board, "tiny-mixed-Q4_0.gguf", allow_requantize=True, output="tiny-fixed-Q4_0.gguf")
     assert fixed.info is not None and fixed.info.is_pure and fixed.warning == ""
+
+
+def _inode(board: Board, path: str) -> str:
+    return board.run(["stat", "-c", "%i", path]).stdout.strip()
+
+
+def test_quantize_never_replaces_an_existing_output_unasked(board: Board) -> None:
+    tool = _quantize_tool(board)
+    source = m.push(board, rig_models.tiny_f16_path(), name="tiny-f16.gguf")
+    first = m.quantize(board, source.name, quantize_bin=tool)
+    inode = _inode(board, first.path)
+
+    with pytest.raises(m.ModelExists, match=r"tiny-q4_0\.gguf is already on the board") as info:
+        m.quantize(board, source.name, quantize_bin=tool)
+    assert info.value.code == "E_EXISTS" and "--overwrite" in info.value.hint
+    assert _inode(board, first.path) == inode  # untouched: no job ran
+    # The same question from the plan the GUI asks before it starts.
+    with pytest.raises(m.ModelExists):
+        m.plan_quantize(board, source.name)
+    # A served output is not replaced even when asked.
+    with pytest.raises(m.ModelInUse, match="being served"):
+        m.quantize(board, source.name, quantize_bin=tool, overwrite=True, served=[first.path])
+    assert _inode(board, first.path) == inode
+
+    again = m.quantize(board, source.name, quantize_bin=tool, overwrite=True)
+    assert again.path == first.path and again.info is not None and again.info.is_pure
+    assert _inode(board, again.path) != inode  # replaced by the new quantization
+    assert {x.name for x in m.list_models(board)} == {"tiny-f16.gguf", "tiny-q4_0.gguf"}
 
 
 # --- CLI ----------------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 RECIPE = 1
 
@@ -383,3 +384,27 @@ def tiny_quantized_path(qtype: str = "Q4_0", *, pure: bool = True) -> Path:
 
     suffix = "pure" if pure else "mixed"
     return _produce(cache_dir() / f"tiny-{qtype.lower()}-{suffix}-r{RECIPE}.gguf", write)
+
+
+def quantize_tool_on(board: Any) -> str:
+    """The board's llama-quantize; on a fresh rig account, the locally built one put in the manual's place
+    (~/dev/llm/llama.cpp/build/bin). Skips the calling test when there is none that runs."""
+    import pytest
+
+    from rubikpi_studio.core import models as m
+
+    found = m.find_quantize_tool(board)
+    if found:
+        return found
+    local = find_llama_quantize()
+    if local is None:
+        pytest.skip("no llama-quantize: neither on the board nor built on this machine (run the setup build)")
+    bindir = f"{board.home()}/dev/llm/llama.cpp/build/bin"
+    board.makedirs(bindir)
+    board.put_file(local, f"{bindir}/llama-quantize")
+    board.sftp().chmod(f"{bindir}/llama-quantize", 0o755)
+    found = m.find_quantize_tool(board)
+    assert found == f"{bindir}/llama-quantize"
+    if not board.run([found, "--help"]).stdout + board.run([found, "--help"]).stderr:
+        pytest.skip(f"{local} does not run for the board account")
+    return found

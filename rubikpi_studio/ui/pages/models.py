@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import posixpath
 from collections.abc import Callable, Collection, Coroutine
 from pathlib import Path
 from typing import Any
@@ -741,29 +742,43 @@ class ModelsPage(Page):
         if board is None:
             return
         served = list(self.served_paths())
-        try:
-            await run_in_thread(
-                core.plan_quantize,
-                board,
-                model.path,
-                qtype=qtype,
-                pure=pure,
-                allow_requantize=allow_requantize,
-            )
-        except core.NeedsRequantize as exc:
-            if not await self._confirm(
-                QCoreApplication.translate(
-                    "ModelsPage",
-                    "%s is already quantized (%s). Requantizing loses quality. Quantize it anyway?",
+        overwrite = False
+        while True:  # each question the plan raises is asked once; a yes goes round again
+            try:
+                await run_in_thread(
+                    core.plan_quantize,
+                    board,
+                    model.path,
+                    qtype=qtype,
+                    pure=pure,
+                    allow_requantize=allow_requantize,
+                    overwrite=overwrite,
                 )
-                % (model.name, exc.data.get("quantization", "")),
-                QCoreApplication.translate("ModelsPage", "Requantize"),
-            ):
+                break
+            except core.NeedsRequantize as exc:
+                if not await self._confirm(
+                    QCoreApplication.translate(
+                        "ModelsPage",
+                        "%s is already quantized (%s). Requantizing loses quality. Quantize it anyway?",
+                    )
+                    % (model.name, exc.data.get("quantization", "")),
+                    QCoreApplication.translate("ModelsPage", "Requantize"),
+                ):
+                    return
+                allow_requantize = True
+            except core.ModelExists as exc:
+                if overwrite or not await self._confirm(
+                    QCoreApplication.translate(
+                        "ModelsPage", "%s is already on the board. Replace it with the new quantization?"
+                    )
+                    % posixpath.basename(str(exc.data.get("path", ""))),
+                    QCoreApplication.translate("ModelsPage", "Replace"),
+                ):
+                    return
+                overwrite = True
+            except StudioError as exc:
+                show_error(self, exc)
                 return
-            allow_requantize = True
-        except StudioError as exc:
-            show_error(self, exc)
-            return
         await self._run_op(
             QCoreApplication.translate("ModelsPage", "Quantizing %s to %s") % (model.name, qtype),
             lambda cancel: core.quantize(
@@ -773,6 +788,7 @@ class ModelsPage(Page):
                 pure=pure,
                 allow_requantize=allow_requantize,
                 delete_source=delete_source,
+                overwrite=overwrite,
                 served=served,
                 report=self.bridge,
                 cancel=cancel,
