@@ -88,7 +88,8 @@ def render_soak(soak: dict[str, Any]) -> str:
         verdict = "✅ bounded" if m["ok"] else f"❌ GROWS ({m['why']})"
         cells = [m["name"], m["start"], m["end"], m["min"], m["max"], m["tolerance"], verdict]
         out.append("| " + " | ".join(str(c) for c in cells) + " |")
-    out += ["", f"Verdict: {'nothing grew without bound' if soak['ok'] else 'LEAK'}."]
+    verdict = soak.get("verdict") or ("nothing grew without bound" if soak["ok"] else "LEAK")
+    out += ["", f"Verdict: {verdict}."]
     return "\n".join(out) + "\n"
 
 
