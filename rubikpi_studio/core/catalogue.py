@@ -239,7 +239,15 @@ class ModelRef:
 
     @property
     def filename(self) -> str:
-        return self.path.rsplit("/", 1)[-1]
+        """The name in the board's models folder: the file's own name, its extension spelled `.gguf` (the
+        board's scripts, the listing and delete know models by that; `Model.GGUF` on the Hub is fine)."""
+        return models_folder_name(self.path)
+
+
+def models_folder_name(path: str) -> str:
+    """`Q4_K_M/Model.GGUF` → `Model.gguf`: the base name with a lower-case `.gguf`."""
+    name = path.rsplit("/", 1)[-1]
+    return name[:-5] + ".gguf" if name.lower().endswith(".gguf") else name
 
 
 def _check_repo(repo: str, *, error: type[StudioError] = BadModelRef) -> None:

@@ -28,7 +28,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import jobs
-from .catalogue import DEFAULT_ENDPOINT, CatalogueModel, ModelRef, normalise_endpoint, resolve_url
+from .catalogue import (
+    DEFAULT_ENDPOINT,
+    CatalogueModel,
+    ModelRef,
+    models_folder_name,
+    normalise_endpoint,
+    resolve_url,
+)
 from .errors import Cancelled, NoSpace, RemoteFailed, StudioError, Unreachable, UsageError
 from .events import PROGRESS, STEP_DONE, STEP_START, CancelToken, Event, Reporter, ignore
 from .gguf import GGML_TYPES, GgufInfo, NotGguf, pairs_with, read_gguf_info
@@ -363,7 +370,7 @@ def catalogue_requests(model: CatalogueModel, endpoint: str = DEFAULT_ENDPOINT) 
         out.append(
             DownloadRequest(
                 url=resolve_url(endpoint, model.repo, model.revision, f.file),
-                filename=posixpath.basename(f.file),
+                filename=models_folder_name(f.file),
                 repo=model.repo,
                 revision=model.revision,
                 path=f.file,

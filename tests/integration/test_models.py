@@ -192,6 +192,19 @@ def test_404_names_what_is_missing(board: Board, hf: HfServer) -> None:
     assert files_in(board, m.models_dir(board)) == []
 
 
+def test_upper_case_extension_on_the_hub_lands_as_gguf(board: Board, hf: HfServer) -> None:
+    """`Tiny-F16.GGUF` in a repo is fetched (by its own name) into `Tiny-F16.gguf`, which the listing,
+    quantize and delete know."""
+    hf.add_file("org/upper-GGUF", "Tiny-F16.GGUF", rig_models.tiny_f16_path())
+    request = m.DownloadRequest.from_ref(parse_model_ref("org/upper-GGUF/Tiny-F16.GGUF", hf.endpoint))
+    model = m.pull(board, request)
+    assert model.name == "Tiny-F16.gguf"
+    assert hf.requests_for("org/upper-GGUF", "Tiny-F16.GGUF", "GET")  # the Hub's own file name was asked for
+    assert [x.name for x in m.list_models(board)] == ["Tiny-F16.gguf"]
+    m.delete(board, model.path)
+    assert files_in(board, m.models_dir(board)) == []
+
+
 def test_not_gguf_is_refused_and_removed(board: Board, hf: HfServer) -> None:
     hf.add_file("org/fake-GGUF", "model.gguf", rig_models.not_gguf_path())
     request = m.DownloadRequest.from_ref(parse_model_ref("org/fake-GGUF/model.gguf", hf.endpoint))

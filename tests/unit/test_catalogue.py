@@ -179,6 +179,11 @@ QFILE = "qwen2-1_5b-instruct-fp16.gguf"
             DEFAULT_ENDPOINT,
             (QWEN, "main", "a+b.gguf", None),
         ),
+        (
+            "org/repo/Upper/Model-F16.GGUF",
+            DEFAULT_ENDPOINT,
+            ("org/repo", "main", "Upper/Model-F16.GGUF", None),
+        ),
     ],
 )
 def test_accepted_refs(text: str, endpoint: str, expected: tuple[str, str, str, str | None]) -> None:
@@ -187,7 +192,10 @@ def test_accepted_refs(text: str, endpoint: str, expected: tuple[str, str, str, 
     ep = ep or endpoint.rstrip("/")
     assert (ref.repo, ref.revision, ref.path, ref.endpoint) == (repo, rev, path, ep)
     assert ref.url == f"{ep}/{repo}/resolve/{rev}/{path.replace('+', '%2B')}"
-    assert ref.filename == path.rsplit("/", 1)[-1]
+    # The name in the models folder is the file's own, with the extension the board's scripts know.
+    name = path.rsplit("/", 1)[-1]
+    assert ref.filename == name[:-5] + ".gguf"
+    assert ref.filename[:-5] == name[:-5]
 
 
 @pytest.mark.parametrize(
