@@ -1,7 +1,7 @@
 """GUI test helpers: every GUI test gets a qasync event loop (the app's real loop type) as its current loop.
 
-Pages connect `@asyncSlot` handlers to state signals; those schedule tasks on the current loop. `qrun(coro)`
-runs a test coroutine to the end on that loop, so `@asyncSlot` work and Qt events both run. After the test,
+Pages connect `@widget_slot` handlers to state signals; those schedule tasks on the current loop. `qrun(coro)`
+runs a test coroutine to the end on that loop, so `@widget_slot` work and Qt events both run. After the test,
 leftover tasks get a moment to finish, the rest are cancelled, and qasync's QThread executor is shut down
 (a QThread still running at exit aborts the process).
 """
