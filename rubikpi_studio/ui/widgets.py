@@ -55,7 +55,7 @@ from rubikpi_studio.core.events import (
 
 from . import paths
 from .i18n import error_text
-from .steps import step_title
+from .steps import step_note, step_title
 
 # Widgets whose text is data (log lines, board names), not UI text: the i18n test skips them.
 I18N_SKIP = "i18n_skip"
@@ -220,7 +220,7 @@ class LogPane(QPlainTextEdit):
         if event.kind == STEP_START:
             return f"==> {event.message or event.step}"
         if event.kind == WARN:
-            return f"warning: {event.message}"
+            return QCoreApplication.translate("Steps", "warning: %1").replace("%1", step_note(event.message))
         if event.kind == FAILED:
             return f"failed: {event.message}" + (f" [{event.code}]" if event.code else "")
         return None
@@ -410,7 +410,7 @@ class StepList(QWidget):
     def _paint(self, step: _Step) -> None:
         step.item.setIcon(themed_icon(f"step-{step.state.value}"))
         title = step_title(step.title)
-        step.item.setText(f"{title} — {step.note}" if step.note else title)
+        step.item.setText(f"{title} — {step_note(step.note)}" if step.note else title)
         if step.state is StepState.RUNNING:
             self.list.scrollToItem(step.item)
 

@@ -15,8 +15,8 @@ from rubikpi_studio.core.events import STEP_START
 from rubikpi_studio.core.protocol import parse_line
 from rubikpi_studio.ui import paths
 from rubikpi_studio.ui.i18n import Translations
-from rubikpi_studio.ui.steps import known, step_title
-from rubikpi_studio.ui.widgets import StepList
+from rubikpi_studio.ui.steps import known, known_note, step_note, step_title
+from rubikpi_studio.ui.widgets import LogPane, StepList
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -124,3 +124,131 @@ def test_an_unknown_title_is_shown_as_it_is(translations: Translations) -> None:
     assert translations.apply("zh_CN")
     assert step_title("Something a newer board script says") == "Something a newer board script says"
     assert step_title("下载模型") == "下载模型"  # a title a page has already translated
+
+
+# --- notes -------------------------------------------------------------------------------------------------
+def _call_args(rest: str) -> list[str]:
+    """The words of a shell call up to its end (`;`, `|`, `&`, `)` at the top level), quotes and `$( )`
+    kept."""
+    args: list[str] = []
+    word, depth, quote, i = "", 0, "", 0
+    while i < len(rest):
+        c = rest[i]
+        if quote:
+            word += c
+            if c == "\\" and i + 1 < len(rest):
+                word += rest[i + 1]
+                i += 1
+            elif c == quote and depth == 0:
+                quote = ""
+            elif rest.startswith("$(", i):
+                depth += 1
+                word += "("
+                i += 1
+            elif c == ")" and depth:
+                depth -= 1
+        elif rest.startswith("$(", i):
+            depth += 1
+            word += "$("
+            i += 1
+        elif c == ")" and depth:
+            depth -= 1
+            word += c
+        elif c in "\"'":
+            quote = c if depth == 0 else quote
+            word += c
+        elif depth == 0 and c in ";|&)":
+            break
+        elif depth == 0 and c.isspace():
+            if word:
+                args.append(word)
+            word = ""
+        else:
+            word += c
+        i += 1
+    if word:
+        args.append(word)
+    return args
+
+
+def _note(shell_text: str) -> str:
+    """A script's note with every expansion replaced by a sample number, as bash would fill it in."""
+    return _expand(shell_text).replace("VALUE", "1")
+
+
+def script_notes() -> Iterator[tuple[str, str]]:
+    """(where, note) of every `rps_skip|rps_done|rps_warn <step> <note>` and `rps_progress <step> <fraction>
+    <note>` in remote/*.sh whose note has words of its own (not only values, and not download's key=value
+    progress, which the app parses rather than shows)."""
+    for script in sorted((ROOT / "remote").glob("*.sh")):
+        text = script.read_text().replace("\\\n", "")  # bash joins a backslash-newline inside quotes
+        for n, line in enumerate(text.splitlines(), start=1):
+            for m in re.finditer(r"\brps_(progress|skip|done|warn)\s+(.*)$", line):
+                if line.lstrip().startswith("#") or re.match(r"\s*rps_\w+\(\)", line):
+                    continue
+                args = _call_args(m.group(2))
+                wanted = 3 if m.group(1) == "progress" else 2
+                if len(args) < wanted:
+                    continue
+                note = _note(args[wanted - 1])
+                if note.startswith("bytes=") or not re.search(r"[A-Za-z]{2}", note.replace("1", "")):
+                    continue
+                yield f"{script.name}:{n}", note
+
+
+def test_the_note_walker_finds_the_notes() -> None:
+    notes = set(dict(script_notes()).values())
+    assert len(notes) >= 35
+    assert "compiling (1/1)" in notes  # rps_progress "$step" "$(rps_fraction "$n" "$m")" "compiling ($n/$m)"
+    assert "all needed packages are installed" in notes
+    assert any(n.startswith("Ubuntu Desktop uses the open Freedreno") and "qcom-adreno1" in n for n in notes)
+
+
+@pytest.mark.parametrize("where,note", list(script_notes()))
+def test_every_script_note_is_in_the_catalogue(where: str, note: str) -> None:
+    assert known_note(note), f"{where}: note {note!r} is missing from rubikpi_studio/ui/steps.py's _NOTES"
+
+
+def test_every_script_note_has_chinese(translations: Translations) -> None:
+    assert translations.apply("zh_CN")
+    notes = [*script_notes()]
+    # lib.sh's git progress names its phases in a case statement
+    notes += [
+        ("lib.sh", f"{phase} 42%")
+        for phase in ("receiving objects", "resolving deltas", "checking out files")
+    ]
+    for where, note in notes:
+        shown = step_note(note)
+        if note in ("apt-get update", "llama.cpp 1"):
+            assert shown == note  # a command; llama.cpp's own version line
+            continue
+        assert CJK.search(shown), f"{where}: {note!r} shows as {shown!r} in zh_CN"
+        assert not re.search(r"%\d", shown), shown
+
+
+def test_step_list_and_log_show_notes_in_the_language(qapp: QApplication, translations: Translations) -> None:
+    assert translations.apply("zh_CN")
+    steps = StepList()
+    for line in (
+        "@rps1 step deps Install build dependencies",
+        "@rps1 skip deps all needed packages are installed",
+        "@rps1 step build Build llama.cpp (b11434, OpenCL)",
+        "@rps1 progress build 0.420 compiling (120/287)",
+    ):
+        event = parse_line(line)
+        assert event is not None
+        steps.apply_events([event])
+    texts = [steps.list.item(i).text() for i in range(steps.list.count())]
+    assert texts == [
+        "安装构建依赖 — 所需的软件包均已安装",
+        "构建 llama.cpp（b11434，OpenCL） — 正在编译（120/287）",
+    ], texts
+    warning = parse_line("@rps1 warn build too little disk for a swap file; building with -j2")
+    assert warning is not None
+    assert LogPane.format_event(warning) == "警告：磁盘空间不足以创建交换文件；以 -j2 构建"
+    # Something the catalogue does not know (a compiler's own line) is shown as it is.
+    raw = parse_line("@rps1 warn build ggml.c:123: warning: unused variable")
+    assert raw is not None and LogPane.format_event(raw) == "警告：ggml.c:123: warning: unused variable"
+    translations.apply("en")
+    assert steps.list.item(1).text() == "Build llama.cpp (b11434, OpenCL) — compiling (120/287)"
+    steps.deleteLater()
