@@ -2365,7 +2365,62 @@
         <translation>%1：正在开始</translation>
     </message>
     <message>
-        <location line="-1"/>
+        <location line="+6"/>
+        <source>The connection to the board dropped; reconnecting (the job goes on there).</source>
+        <translation>与开发板的连接断开了；正在重新连接（任务在开发板上继续运行）。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Reconnected to the board; following the same job on from where it was.</source>
+        <translation>已重新连接开发板；从中断处继续跟进同一任务。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Requantizing %1 to %2: quality suffers.</source>
+        <translation>正在将 %1 再次量化为 %2：质量会下降。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>llama-server was running during the benchmark (%1 process(es))</source>
+        <translation>测试期间 llama-server 正在运行（%1 个进程）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the GPU run used no GPU backend (backends: %1)</source>
+        <translation>GPU 测试没有使用 GPU 后端（后端：%1）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 of %2 · %3/s · %4 left</source>
+        <translation>%1 / %2 · %3/s · 剩余 %4</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 of %2 · %3/s</source>
+        <translation>%1 / %2 · %3/s</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 of %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>upload %1 of %2 MiB</source>
+        <translation>上传 %1 / %2 MiB</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>download %1 of %2 MiB</source>
+        <translation>下载 %1 / %2 MiB</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>uploaded</source>
+        <translation>已上传</translation>
+    </message>
+    <message>
+        <location line="-24"/>
         <source>%1: %2 (%3/%4)</source>
         <translation>%1：%2（%3/%4）</translation>
     </message>

@@ -177,6 +177,26 @@ _NOTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"llama-bench \((.+)\) failed with exit status (.+)",
          QT_TRANSLATE_NOOP("Steps", "llama-bench (%1) failed with exit status %2")),
         (r"finished", QT_TRANSLATE_NOOP("Steps", "finished")),
+        # the core (core/jobs.py, models.py, bench.py, ssh.py)
+        (r"The connection to the board dropped; reconnecting \(the job goes on there\)\.",
+         QT_TRANSLATE_NOOP("Steps", "The connection to the board dropped; reconnecting (the job goes on "
+                           "there).")),
+        (r"Reconnected to the board; following the same job on from where it was\.",
+         QT_TRANSLATE_NOOP("Steps", "Reconnected to the board; following the same job on from where it "
+                           "was.")),
+        (r"Requantizing (.+) to (.+): quality suffers\.",
+         QT_TRANSLATE_NOOP("Steps", "Requantizing %1 to %2: quality suffers.")),
+        (r"llama-server was running during the benchmark \((\d+) process\(es\)\)",
+         QT_TRANSLATE_NOOP("Steps", "llama-server was running during the benchmark (%1 process(es))")),
+        (r"the GPU run used no GPU backend \(backends: (.*)\)",
+         QT_TRANSLATE_NOOP("Steps", "the GPU run used no GPU backend (backends: %1)")),
+        (r"upload (\d+) of (\d+) MiB", QT_TRANSLATE_NOOP("Steps", "upload %1 of %2 MiB")),
+        (r"download (\d+) of (\d+) MiB", QT_TRANSLATE_NOOP("Steps", "download %1 of %2 MiB")),
+        (r"(\S+ \S+) of (\S+ \S+) · (\S+ \S+)/s · (.+) left",
+         QT_TRANSLATE_NOOP("Steps", "%1 of %2 · %3/s · %4 left")),
+        (r"(\S+ \S+) of (\S+ \S+) · (\S+ \S+)/s", QT_TRANSLATE_NOOP("Steps", "%1 of %2 · %3/s")),
+        (r"(\S+ \S+) of (\S+ \S+)", QT_TRANSLATE_NOOP("Steps", "%1 of %2")),
+        (r"uploaded", QT_TRANSLATE_NOOP("Steps", "uploaded")),
         # last: verify.sh's "llama.cpp <its --version line>", the same in every language
         (r"llama\.cpp (.+)", "llama.cpp %1"),
     )

@@ -252,3 +252,50 @@ def test_step_list_and_log_show_notes_in_the_language(qapp: QApplication, transl
     translations.apply("en")
     assert steps.list.item(1).text() == "Build llama.cpp (b11434, OpenCL) — compiling (120/287)"
     steps.deleteLater()
+
+
+def core_notes() -> Iterator[tuple[str, str]]:
+    """(where, note) of every warning and progress note the core reports as a literal or f-string (its
+    values filled with "1")."""
+    for module in sorted((ROOT / "rubikpi_studio" / "core").glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Event" and node.args):
+                continue
+            kind = node.args[0]
+            if not (getattr(kind, "id", "") in ("WARN", "PROGRESS") or getattr(kind, "value", "") == "warn"):
+                continue
+            for kw in node.keywords:
+                if kw.arg == "message" and isinstance(kw.value, ast.Constant | ast.JoinedStr):
+                    value = kw.value
+                    parts = (
+                        [value.value]
+                        if isinstance(value, ast.Constant)
+                        else [p.value if isinstance(p, ast.Constant) else "1" for p in value.values]
+                    )
+                    yield f"{module.name}:{node.lineno}", "".join(str(p) for p in parts)
+
+
+def test_the_core_note_walker_finds_the_notes() -> None:
+    notes = set(dict(core_notes()).values())
+    assert "Requantizing 1 to 1: quality suffers." in notes
+    assert "The connection to the board dropped; reconnecting (the job goes on there)." in notes
+
+
+@pytest.mark.parametrize("where,note", list(core_notes()))
+def test_every_core_note_is_in_the_catalogue(where: str, note: str) -> None:
+    assert known_note(note), f"{where}: note {note!r} is missing from rubikpi_studio/ui/steps.py's _NOTES"
+
+
+def test_core_notes_in_chinese(translations: Translations) -> None:
+    assert translations.apply("zh_CN")
+    assert (
+        step_note("Requantizing Q8_0 to Q4_0: quality suffers.")
+        == "正在将 Q8_0 再次量化为 Q4_0：质量会下降。"
+    )
+    assert step_note("upload 5 of 10 MiB") == "上传 5 / 10 MiB"
+    assert (
+        step_note("52.4 MB of 98.4 MB · 3.1 MB/s · 15 s left") == "52.4 MB / 98.4 MB · 3.1 MB/s · 剩余 15 s"
+    )
+    for where, note in core_notes():
+        if not note.startswith("1 "):  # the byte counters: numbers and units, checked above
+            assert CJK.search(step_note(note)), f"{where}: {note!r} shows as {step_note(note)!r}"
