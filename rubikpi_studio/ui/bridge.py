@@ -36,6 +36,7 @@ from .i18n import describe_error
 
 if TYPE_CHECKING:
     import asyncio
+    import inspect
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +226,8 @@ def widget_slot(
                 log.debug("%s ended after its widget was deleted", fn.__qualname__, exc_info=True)
                 return None
 
+        signature: list[inspect.Signature] = []  # fn's, computed when the slot first fires
+
         @Slot(*types)
         @functools.wraps(fn)
         def slot(self: W, /, *args: Any, **kwargs: Any) -> asyncio.Task[R | None] | None:
@@ -235,10 +238,11 @@ def widget_slot(
             import asyncio
             import inspect
 
-            signature = inspect.signature(fn)
+            if not signature:
+                signature.append(inspect.signature(fn))
             while True:
                 try:
-                    signature.bind(self, *args, **kwargs)
+                    signature[0].bind(self, *args, **kwargs)
                     break
                 except TypeError:
                     if not args:

@@ -162,10 +162,6 @@ def test_models_page_downloads_with_progress_cancel_upload_delete(
     assert page.models_table.rowCount() == 0 and not page.link_button.isEnabled()
 
 
-def _inode(board: Board, path: str) -> str:
-    return board.run(["stat", "-c", "%i", path]).stdout.strip()
-
-
 def test_quantize_asks_before_replacing_a_file_on_the_board(
     qtbot: QtBot, qrun: Callable[[Any], Any], board: Board, studio_home: Path
 ) -> None:
@@ -175,7 +171,7 @@ def test_quantize_asks_before_replacing_a_file_on_the_board(
     qtbot.addWidget(studio.window)
     source = core.push(board, rig_models.tiny_f16_path(), name="tiny-f16.gguf")
     existing = core.quantize(board, source.name)
-    inode = _inode(board, existing.path)
+    inode = rig_models.inode(board, existing.path)
     studio.state.set_connection(ConnectionState.CONNECTED, board)
     studio.window.show_page("models")
     page = studio.window.page("models")
@@ -193,11 +189,11 @@ def test_quantize_asks_before_replacing_a_file_on_the_board(
         asking = asyncio.ensure_future(page.quantize(model))
         await answer("Cancel")
         await asking
-        assert _inode(board, existing.path) == inode  # kept
+        assert rig_models.inode(board, existing.path) == inode  # kept
         asking = asyncio.ensure_future(page.quantize(model))
         await answer("Replace")
         await asking
-        await until(lambda: _inode(board, existing.path) != inode, timeout=60, what="replaced")
+        await until(lambda: rig_models.inode(board, existing.path) != inode, timeout=60, what="replaced")
 
     qrun(scenario())
     assert not boxes(), [b.text() for b in boxes()]  # no error shown

@@ -44,23 +44,31 @@ def script_titles() -> Iterator[tuple[str, str]]:
                 yield f"{script.name}:{n}", _expand(m.group(2))
 
 
-def core_titles() -> Iterator[tuple[str, str]]:
-    """(where, title) of every `Event(STEP_START, ..., message=<literal or f-string>)` in the core."""
+def core_messages(kinds: set[str], value: str) -> Iterator[tuple[str, str]]:
+    """(where, message) of every `Event(<kind>, ..., message=<literal or f-string>)` in the core whose kind
+    (a name such as STEP_START, or a string such as "warn") is in `kinds`; an f-string's values become
+    `value`."""
     for module in sorted((ROOT / "rubikpi_studio" / "core").glob("*.py")):
         for node in ast.walk(ast.parse(module.read_text())):
             if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Event" and node.args):
                 continue
-            if getattr(node.args[0], "id", "") != "STEP_START":
+            kind = node.args[0]
+            if getattr(kind, "id", getattr(kind, "value", None)) not in kinds:
                 continue
             for kw in node.keywords:
                 if kw.arg == "message" and isinstance(kw.value, ast.Constant | ast.JoinedStr):
-                    value = kw.value
+                    message = kw.value
                     parts = (
-                        [value.value]
-                        if isinstance(value, ast.Constant)
-                        else [p.value if isinstance(p, ast.Constant) else "VALUE" for p in value.values]
+                        [message.value]
+                        if isinstance(message, ast.Constant)
+                        else [p.value if isinstance(p, ast.Constant) else value for p in message.values]
                     )
                     yield f"{module.name}:{node.lineno}", "".join(str(p) for p in parts)
+
+
+def core_titles() -> Iterator[tuple[str, str]]:
+    """(where, title) of every step title the core reports."""
+    return core_messages({"STEP_START"}, "VALUE")
 
 
 def test_the_walkers_find_the_titles() -> None:
@@ -255,24 +263,8 @@ def test_step_list_and_log_show_notes_in_the_language(qapp: QApplication, transl
 
 
 def core_notes() -> Iterator[tuple[str, str]]:
-    """(where, note) of every warning and progress note the core reports as a literal or f-string (its
-    values filled with "1")."""
-    for module in sorted((ROOT / "rubikpi_studio" / "core").glob("*.py")):
-        for node in ast.walk(ast.parse(module.read_text())):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Event" and node.args):
-                continue
-            kind = node.args[0]
-            if not (getattr(kind, "id", "") in ("WARN", "PROGRESS") or getattr(kind, "value", "") == "warn"):
-                continue
-            for kw in node.keywords:
-                if kw.arg == "message" and isinstance(kw.value, ast.Constant | ast.JoinedStr):
-                    value = kw.value
-                    parts = (
-                        [value.value]
-                        if isinstance(value, ast.Constant)
-                        else [p.value if isinstance(p, ast.Constant) else "1" for p in value.values]
-                    )
-                    yield f"{module.name}:{node.lineno}", "".join(str(p) for p in parts)
+    """(where, note) of every warning and progress note the core reports (values filled with "1")."""
+    return core_messages({"WARN", "PROGRESS", "warn"}, "1")
 
 
 def test_the_core_note_walker_finds_the_notes() -> None:

@@ -369,31 +369,27 @@ def test_quantize_tiny_f16_to_pure_q4_0(board: Board) -> None:
     assert fixed.info is not None and fixed.info.is_pure and fixed.warning == ""
 
 
-def _inode(board: Board, path: str) -> str:
-    return board.run(["stat", "-c", "%i", path]).stdout.strip()
-
-
 def test_quantize_never_replaces_an_existing_output_unasked(board: Board) -> None:
     tool = _quantize_tool(board)
     source = m.push(board, rig_models.tiny_f16_path(), name="tiny-f16.gguf")
     first = m.quantize(board, source.name, quantize_bin=tool)
-    inode = _inode(board, first.path)
+    inode = rig_models.inode(board, first.path)
 
     with pytest.raises(m.ModelExists, match=r"tiny-q4_0\.gguf is already on the board") as info:
         m.quantize(board, source.name, quantize_bin=tool)
     assert info.value.code == "E_EXISTS" and "--overwrite" in info.value.hint
-    assert _inode(board, first.path) == inode  # untouched: no job ran
+    assert rig_models.inode(board, first.path) == inode  # untouched: no job ran
     # The same question from the plan the GUI asks before it starts.
     with pytest.raises(m.ModelExists):
         m.plan_quantize(board, source.name)
     # A served output is not replaced even when asked.
     with pytest.raises(m.ModelInUse, match="being served"):
         m.quantize(board, source.name, quantize_bin=tool, overwrite=True, served=[first.path])
-    assert _inode(board, first.path) == inode
+    assert rig_models.inode(board, first.path) == inode
 
     again = m.quantize(board, source.name, quantize_bin=tool, overwrite=True)
     assert again.path == first.path and again.info is not None and again.info.is_pure
-    assert _inode(board, again.path) != inode  # replaced by the new quantization
+    assert rig_models.inode(board, again.path) != inode  # replaced by the new quantization
     assert {x.name for x in m.list_models(board)} == {"tiny-f16.gguf", "tiny-q4_0.gguf"}
 
 

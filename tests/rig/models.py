@@ -408,3 +408,8 @@ def quantize_tool_on(board: Any) -> str:
     if not board.run([found, "--help"]).stdout + board.run([found, "--help"]).stderr:
         pytest.skip(f"{local} does not run for the board account")
     return found
+
+
+def inode(board: Any, path: str) -> str:
+    """The inode of a file on the board: a file replaced (mv -f) gets a new one, one left alone keeps it."""
+    return str(board.run(["stat", "-c", "%i", path]).stdout.strip())
