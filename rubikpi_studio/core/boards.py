@@ -9,9 +9,12 @@ import os
 import threading
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import appdirs, secrets
-from .ssh import Board, KnownHosts, Target
+
+if TYPE_CHECKING:  # imported when first used: the GUI's first window lists boards without the SSH stack
+    from .ssh import Board, KnownHosts, Target
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,8 @@ class BoardProfile:
         return f"{self.user}@{host}"
 
     def target(self, password: str | None = None, passphrase: str | None = None) -> Target:
+        from .ssh import Target
+
         return Target(
             host=self.host,
             port=self.port,
@@ -132,6 +137,8 @@ def connect_profile(
     known_hosts: KnownHosts | None = None,
 ) -> Board:
     """Connect to a saved board; the keyring supplies the password when the user chose to remember it."""
+    from .ssh import Board, KnownHosts
+
     if password is None and not profile.identity:
         password = stored_password(profile)
     return Board.connect(

@@ -6,17 +6,21 @@ in a helper thread with a timeout. With no keyring backend the app asks each tim
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
+import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
 SERVICE = "RUBIK Pi Studio"
 TIMEOUT = 10.0
 _T = TypeVar("_T")
-_pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="keyring")
+_pool: ThreadPoolExecutor | None = None  # made on first use (concurrent.futures is not needed to start)
+_pool_lock = threading.Lock()
 
 
 class KeyringUnavailable(Exception):
@@ -24,6 +28,12 @@ class KeyringUnavailable(Exception):
 
 
 def _call(fn: Callable[[], _T]) -> _T:
+    global _pool
+    import concurrent.futures
+
+    with _pool_lock:
+        if _pool is None:
+            _pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="keyring")
     try:
         return _pool.submit(fn).result(timeout=TIMEOUT)
     except concurrent.futures.TimeoutError:

@@ -156,6 +156,8 @@ def test_deb_metadata(deb: Path) -> None:
         f"./opt/{APP}/_internal/remote/VERSION",
         f"./opt/{APP}/_internal/resources/catalogue.json",
         f"./opt/{APP}/_internal/resources/i18n/rubikpi_studio_zh_CN.qm",
+        # The version comes from this folder's name; without it every start imports importlib.metadata.
+        f"./opt/{APP}/_internal/rubikpi_studio-{__version__}.dist-info/METADATA",
         f"./usr/bin/{APP}",
         f"./usr/bin/{APP}-cli",
         f"./usr/share/applications/{APP}.desktop",
@@ -164,6 +166,8 @@ def test_deb_metadata(deb: Path) -> None:
         assert path in files, f"{path} missing from the .deb"
     # What the spec leaves out stays out.
     for absent in ("libqgtk3", "libQt6Network", "qtbase_de.qm", "/qml/", "libgtk-3", "libstdc++"):
+        assert absent not in files, f"{absent} should not be in the bundle"
+    for absent in (".egg-info",):  # the source tree's, from an editable install (see the spec)
         assert absent not in files, f"{absent} should not be in the bundle"
 
 

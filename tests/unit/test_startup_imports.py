@@ -97,6 +97,13 @@ LATER = (
     "rubikpi_studio.core.bench",
     "rubikpi_studio.core.monitor",
     "http.client",
+    # The SSH core (and hashlib's OpenSSL) until the user connects; the keyring's worker pool until it is
+    # asked; logging.handlers (socket, pickle) at all: the log file rolls over by itself (ui.app.RotatingLog).
+    "rubikpi_studio.core.ssh",
+    "rubikpi_studio.core.probe",
+    "_hashlib",
+    "concurrent.futures",
+    "logging.handlers",
 )
 
 FIRST_WINDOW = """

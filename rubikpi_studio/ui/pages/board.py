@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
@@ -38,14 +40,10 @@ from rubikpi_studio.core.errors import (
     StudioError,
 )
 from rubikpi_studio.core.events import LOG, Event
-from rubikpi_studio.core.probe import BoardFacts, probe
-from rubikpi_studio.core.ssh import (
-    Board,
-    KnownHosts,
-    change_expired_password,
-    generate_key_pair,
-    install_public_key,
-)
+
+if TYPE_CHECKING:  # imported when first used: the first window (this page) shows without the SSH stack
+    from rubikpi_studio.core.probe import BoardFacts
+    from rubikpi_studio.core.ssh import Board, KnownHosts
 
 from ..bridge import EventBridge, guarded, run_in_thread, show_error, widget_slot
 from ..i18n import QT_TRANSLATE_NOOP
@@ -195,10 +193,15 @@ class BoardPage(Page):
     icon = "board"
     needs_board = False
 
+    @cached_property
+    def known_hosts(self) -> KnownHosts:
+        from rubikpi_studio.core.ssh import KnownHosts
+
+        return KnownHosts(appdirs.known_hosts_path())
+
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.registry = BoardRegistry()
-        self.known_hosts = KnownHosts(appdirs.known_hosts_path())
         self.board: Board | None = None
         self.facts: BoardFacts | None = None
         self.connect_dialog: ConnectDialog | None = None
@@ -381,6 +384,8 @@ class BoardPage(Page):
         self._log(
             QCoreApplication.translate("BoardPage", "Connecting to {target}…").format(target=profile.ident)
         )
+        from rubikpi_studio.core.ssh import Board, change_expired_password
+
         try:
             for _attempt in range(4):
                 try:
@@ -451,6 +456,8 @@ class BoardPage(Page):
         self._update_buttons()
         self._show_status()
         try:
+            from rubikpi_studio.core.probe import probe
+
             facts = await run_in_thread(probe, board)
         except StudioError as exc:
             self._log(exc.message)
@@ -526,6 +533,8 @@ class BoardPage(Page):
         board = self.board
         if profile is None or board is None:
             return
+        from rubikpi_studio.core.ssh import generate_key_pair, install_public_key
+
         key_path = appdirs.keys_dir() / f"id_ed25519_{profile.name.replace(' ', '_').replace('/', '_')}"
         line = await run_in_thread(generate_key_pair, key_path, f"rubikpi-studio {profile.ident}")
         await run_in_thread(install_public_key, board, line)
