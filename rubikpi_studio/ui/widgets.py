@@ -179,6 +179,15 @@ class EtaEstimator:
         return (1.0 - f1) * (t1 - t0) / (f1 - f0)
 
 
+def event_note(event: Event) -> str:
+    """A warning's or failure's text in the user's language: the error catalogue's sentence for its code when
+    it has one, else the note catalogue's (`step_note`), else the message as it came."""
+    note = step_note(event.message)
+    if event.code:
+        return error_text(event.code, str(event.data.get("reason", "") or ""), fallback=note)
+    return note
+
+
 class LogPane(QPlainTextEdit):
     """Read-only, monospace, bounded log that appends in batches (one document edit per UI tick)."""
 
@@ -215,14 +224,16 @@ class LogPane(QPlainTextEdit):
 
     @staticmethod
     def format_event(event: Event) -> str | None:
+        """A log line for an event in the user's language (a LOG line is the board's own output: as it is)."""
         if event.kind == LOG:
             return event.message
         if event.kind == STEP_START:
-            return f"==> {event.message or event.step}"
+            return f"==> {step_title(event.message or event.step)}"
         if event.kind == WARN:
-            return QCoreApplication.translate("Steps", "warning: %1").replace("%1", step_note(event.message))
+            return QCoreApplication.translate("Steps", "warning: %1").replace("%1", event_note(event))
         if event.kind == FAILED:
-            return f"failed: {event.message}" + (f" [{event.code}]" if event.code else "")
+            text = QCoreApplication.translate("Steps", "failed: %1").replace("%1", event_note(event))
+            return text + (f" [{event.code}]" if event.code else "")
         return None
 
     def flush(self) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from rubikpi_studio.core.events import STEP_START
+from rubikpi_studio.core.events import FAILED, STEP_START, WARN, Event
 from rubikpi_studio.core.protocol import parse_line
 from rubikpi_studio.ui import paths
 from rubikpi_studio.ui.i18n import Translations
@@ -260,6 +260,35 @@ def test_step_list_and_log_show_notes_in_the_language(qapp: QApplication, transl
     translations.apply("en")
     assert steps.list.item(1).text() == "Build llama.cpp (b11434, OpenCL) — compiling (120/287)"
     steps.deleteLater()
+
+
+def test_log_lines_for_steps_warnings_and_failures_in_the_language(
+    qapp: QApplication, translations: Translations
+) -> None:
+    """The log pane's own words: a step's start, a warning the core sends with an error code (the server's
+    fall-back to the CPU), and a failure, all in the user's language; the board's own lines as they are."""
+    assert translations.apply("zh_CN")
+    try:
+        start = parse_line("@rps1 step deps Install build dependencies")
+        assert start is not None
+        assert LogPane.format_event(start) == "==> 安装构建依赖"
+        # core/server.py's warning when the GPU cannot be used: its English reason is not in the note
+        # catalogue, but its code is in the error catalogue.
+        no_gpu = Event(WARN, step="backend", code="E_NO_GPU", message="CPU: no usable Adreno GPU (OpenCL)")
+        line = LogPane.format_event(no_gpu)
+        assert line is not None and line.startswith("警告：") and "CPU" in line and "GPU" in line
+        assert "no usable" not in line, line
+        failed = Event(FAILED, step="download", code="E_NO_SPACE", message="No space left on device")
+        line = LogPane.format_event(failed)
+        assert line is not None and line.startswith("失败：") and line.endswith("[E_NO_SPACE]"), line
+        assert "No space" not in line, line
+        # A failure with a code the catalogue does not know keeps its message.
+        odd = Event(FAILED, step="x", code="E_SOMETHING_NEW", message="something new went wrong")
+        assert LogPane.format_event(odd) == "失败：something new went wrong [E_SOMETHING_NEW]"
+        assert LogPane.format_event(Event("log", message="cc1: warning")) == "cc1: warning"
+    finally:
+        translations.apply("en")
+    assert LogPane.format_event(start) == "==> Install build dependencies"
 
 
 def core_notes() -> Iterator[tuple[str, str]]:

@@ -57,7 +57,7 @@ from rubikpi_studio.core.ssh import Board
 from ..bridge import EventBridge, guarded, run_in_thread, show_error, widget_slot
 from ..i18n import QT_TRANSLATE_NOOP
 from ..settings import HF_ENDPOINT, LANGUAGE, Setting
-from ..widgets import I18N_SKIP, LogPane
+from ..widgets import I18N_SKIP, LogPane, event_note
 from .base import Page, PageContext, register_page
 from .board import dialog_result
 
@@ -676,7 +676,7 @@ class ModelsPage(Page):
                 self.progress_bar.setRange(0, 0)
                 self.transfer_detail.setText(self._step_text(ev.step))
             elif ev.kind == WARN:
-                self.transfer_detail.setText("⚠ " + ev.message)
+                self.transfer_detail.setText("⚠ " + event_note(ev))
 
     def _step_text(self, step: str) -> str:
         return {

@@ -371,7 +371,8 @@ class ServerPage(Page):
                 self.last_status = server.ServerStatus("stopped")
                 self.context.state.set_server(ServerState.STOPPED)
         except StudioError as exc:
-            self.bridge(Event(WARN, message=exc.message))
+            reason = str(getattr(exc, "reason", "") or "")
+            self.bridge(Event(WARN, message=exc.message, code=exc.code, data={"reason": reason}))
         self._update_buttons()
         self._show_status()
 
