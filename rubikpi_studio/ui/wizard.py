@@ -79,10 +79,10 @@ class WelcomeStep(Step):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
         self.text = _wrap(QLabel())
-        self.steps = _wrap(QLabel())
+        self.before = _wrap(QLabel())
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
-        layout.addWidget(self.steps)
+        layout.addWidget(self.before)
         layout.addStretch(1)
         self.retranslate()
 
@@ -94,7 +94,7 @@ class WelcomeStep(Step):
                 "on its GPU. You will not need a terminal.",
             )
         )
-        self.steps.setText(
+        self.before.setText(
             QCoreApplication.translate(
                 "Wizard",
                 "Before you start: the board is powered on, has the Ubuntu image, and is on the same network "

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QLayout, QVBoxLayout, QWidget
 
 from rubikpi_studio.core import discovery
 from rubikpi_studio.core.boards import BoardProfile
@@ -27,6 +27,9 @@ from rubikpi_studio.core.events import CancelToken, Event, Reporter
 from rubikpi_studio.core.probe import BoardFacts
 from rubikpi_studio.core.setup import SetupSpec
 from rubikpi_studio.core.ssh import Board
+
+from ..bridge import EventBridge
+from ..widgets import LogPane, StepList
 
 if TYPE_CHECKING:
     from rubikpi_studio.core.server import ServerHandle
@@ -115,6 +118,26 @@ class Step(QWidget):
         self.data = wizard.data
         self.outcome = wrap(QLabel())  # what the step's work came to; placed by steps that have work
         self._outcome: Callable[[], str] | None = None
+
+    def build_job_view(self, header: QLabel, prefix: str, *extra: QLayout) -> None:
+        """The layout of a step that runs a job: `header` above the job's steps (a StepList without its own
+        Cancel: the wizard's Cancel stops the job) and log, `extra` rows below them, then the outcome. Events
+        reach both through `self.bridge`. Object names `<prefix>Steps` and `<prefix>Outcome` are for tests."""
+        self.steps = StepList()
+        self.steps.setObjectName(f"{prefix}Steps")
+        self.steps.cancel_button.setVisible(False)
+        self.log_pane = LogPane()
+        self.outcome.setObjectName(f"{prefix}Outcome")
+        self.bridge = EventBridge(self)
+        self.bridge.events_ready.connect(self.steps.apply_events)
+        self.bridge.events_ready.connect(self.log_pane.apply_events)
+        layout = QVBoxLayout(self)
+        layout.addWidget(header)
+        layout.addWidget(self.steps, 2)
+        layout.addWidget(self.log_pane, 1)
+        for row in extra:
+            layout.addLayout(row)
+        layout.addWidget(self.outcome)
 
     def show_outcome(self, text: Callable[[], str] | None) -> None:
         """Show `text()` as the outcome, again after a language switch (so it is translated then too)."""

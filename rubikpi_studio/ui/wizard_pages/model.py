@@ -30,10 +30,9 @@ from rubikpi_studio.core.catalogue import CatalogueModel
 from rubikpi_studio.core.errors import Cancelled, StudioError
 from rubikpi_studio.core.ssh import Board
 
-from ..bridge import EventBridge, run_in_thread
+from ..bridge import run_in_thread
 from ..i18n import QT_TRANSLATE_NOOP, describe_error
 from ..settings import HF_ENDPOINT, Setting
-from ..widgets import LogPane, StepList
 from .base import Detached, JobFollow, Step, size_text, spawn, wrap
 
 if TYPE_CHECKING:
@@ -275,19 +274,7 @@ class DownloadStep(Step):
         super().__init__(wizard)
         self.note = wrap(QLabel())
         self.note.setProperty("i18n_skip", True)  # names the model
-        self.steps = StepList()
-        self.steps.setObjectName("downloadSteps")
-        self.steps.cancel_button.setVisible(False)
-        self.log_pane = LogPane()
-        self.outcome.setObjectName("downloadOutcome")
-        self.bridge = EventBridge(self)
-        self.bridge.events_ready.connect(self.steps.apply_events)
-        self.bridge.events_ready.connect(self.log_pane.apply_events)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.note)
-        layout.addWidget(self.steps, 2)
-        layout.addWidget(self.log_pane, 1)
-        layout.addWidget(self.outcome)
+        self.build_job_view(self.note, "download")
         self.done_for = ""  # the model id whose files are on the board
         self.running = False
         self.skipped = False

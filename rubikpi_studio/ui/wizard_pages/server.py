@@ -12,18 +12,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QLabel, QVBoxLayout
+from PySide6.QtWidgets import QLabel
 
 from rubikpi_studio.core import server as core_server
 from rubikpi_studio.core.errors import Cancelled, StudioError
 from rubikpi_studio.core.events import INFO, WARN, Event, Reporter
 from rubikpi_studio.core.ssh import Board
 
-from ..bridge import EventBridge, run_in_thread
+from ..bridge import run_in_thread
 from ..i18n import QT_TRANSLATE_NOOP, describe_error
 from ..pages.base import ServerState
 from ..settings import SERVER_PORT
-from ..widgets import LogPane, StepList
 from .base import Detached, JobFollow, Step, spawn, wrap
 
 if TYPE_CHECKING:
@@ -55,19 +54,7 @@ class ServerStep(Step):
         super().__init__(wizard)
         self.plan = wrap(QLabel())
         self.plan.setObjectName("serverPlan")
-        self.steps = StepList()
-        self.steps.setObjectName("serverSteps")
-        self.steps.cancel_button.setVisible(False)
-        self.log_pane = LogPane()
-        self.outcome.setObjectName("serverOutcome")
-        self.bridge = EventBridge(self)
-        self.bridge.events_ready.connect(self.steps.apply_events)
-        self.bridge.events_ready.connect(self.log_pane.apply_events)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.plan)
-        layout.addWidget(self.steps, 2)
-        layout.addWidget(self.log_pane, 1)
-        layout.addWidget(self.outcome)
+        self.build_job_view(self.plan, "server")
         self.running = False
         self.ready_for = ""  # the model path being served
         self.adopted = False

@@ -11,17 +11,16 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit
 
 from rubikpi_studio.core import jobs
 from rubikpi_studio.core import setup as core_setup
 from rubikpi_studio.core.errors import Cancelled, StudioError, SudoFailed
 from rubikpi_studio.core.probe import probe
 
-from ..bridge import EventBridge, run_in_thread
+from ..bridge import run_in_thread
 from ..i18n import QT_TRANSLATE_NOOP, describe_error
 from ..pages.setup import STEP_TITLES
-from ..widgets import LogPane, StepList
 from .base import Detached, JobFollow, Step, spawn, wrap
 
 if TYPE_CHECKING:
@@ -37,26 +36,13 @@ class SetupStep(Step):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
         self.note = wrap(QLabel())
-        self.outcome.setObjectName("setupOutcome")
-        self.steps = StepList()
-        self.steps.setObjectName("setupSteps")
-        self.steps.cancel_button.setVisible(False)  # the wizard's Cancel button stops the job
-        self.log_pane = LogPane()
         self.sudo_label = QLabel()
         self.sudo_edit = QLineEdit()
         self.sudo_edit.setObjectName("sudoPasswordEdit")
         self.sudo_edit.setEchoMode(QLineEdit.EchoMode.Password)
         sudo = QFormLayout()
         sudo.addRow(self.sudo_label, self.sudo_edit)
-        self.bridge = EventBridge(self)
-        self.bridge.events_ready.connect(self.steps.apply_events)
-        self.bridge.events_ready.connect(self.log_pane.apply_events)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.note)
-        layout.addWidget(self.steps, 2)
-        layout.addWidget(self.log_pane, 1)
-        layout.addLayout(sudo)
-        layout.addWidget(self.outcome)
+        self.build_job_view(self.note, "setup", sudo)
         self.done = False
         self.running = False
         self.reattached = False
