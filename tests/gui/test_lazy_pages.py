@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 import rig
 from pytestqt.qtbot import QtBot
+from rig import faults
 from rig.waiting import until
 
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.core.ssh import Board
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import pages as pages_package
 from rubikpi_studio.ui import paths
@@ -112,15 +113,7 @@ def test_a_broken_page_module_shows_the_placeholder_unless_strict(qtbot: QtBot) 
 
 @pytest.fixture
 def rig_board(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path) -> Iterator[Board]:
-    target = Target(
-        rig_sshd.host,
-        rig_sshd.port,
-        rig_account.user,
-        identity=str(rig_account.key_path),
-        look_for_keys=False,
-        use_agent=False,
-    )
-    board = Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[]))
+    board = faults.connect(rig_account, rig_sshd.port, tmp_known_hosts)
     try:
         yield board
     finally:

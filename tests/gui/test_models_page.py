@@ -15,12 +15,13 @@ import pytest
 import rig
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
+from rig import faults
 from rig import models as rig_models
 from rig.hf_server import HfServer
 from rig.waiting import until
 
 from rubikpi_studio.core import models as core
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.core.ssh import Board
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
 from rubikpi_studio.ui.pages.base import ConnectionState
@@ -34,15 +35,7 @@ SMOL = "smollm2-135m-instruct-q4_1.gguf"
 
 @pytest.fixture
 def board(rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path) -> Iterator[Board]:
-    target = Target(
-        rig_sshd.host,
-        rig_sshd.port,
-        fresh_account.user,
-        identity=str(fresh_account.key_path),
-        look_for_keys=False,
-        use_agent=False,
-    )
-    b = Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[]))
+    b = faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
     yield b
     b.close()
 

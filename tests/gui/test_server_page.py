@@ -23,7 +23,7 @@ from rig.llama_server import find_llama_server, free_port, llama_server_missing_
 from rig.waiting import until
 
 from rubikpi_studio.core import server
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.core.ssh import Board
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
 from rubikpi_studio.ui.pages.base import ConnectionState, ServerState
@@ -61,15 +61,7 @@ def served_board(rig_sshd: rig.RigSshd, tmp_known_hosts: Path) -> Iterator[tuple
         shutil.copy2(binary, bindir / "llama-server")
         shutil.copy2(models.smollm2_path(), modeldir / MODEL_NAME)
         subprocess.run(["chown", "-R", f"{account.user}:", str(account.home / "dev")], check=True)
-        target = Target(
-            rig_sshd.host,
-            rig_sshd.port,
-            account.user,
-            identity=str(account.key_path),
-            look_for_keys=False,
-            use_agent=False,
-        )
-        board = Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[]))
+        board = faults.connect(account, rig_sshd.port, tmp_known_hosts)
         yield board, account
     finally:
         if board is not None:

@@ -12,11 +12,11 @@ import pytest
 import rig
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from rig import faults
 from rig.build import rig_setup_spec
 from rig.waiting import until
 
 from rubikpi_studio.core import jobs
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
 from rubikpi_studio.ui.pages.base import ConnectionState
@@ -41,15 +41,7 @@ def test_setup_page_runs_the_job_shows_progress_and_cancels(
     window.show()
     page = window.page("setup")
     assert isinstance(page, SetupPage)
-    target = Target(
-        rig_sshd.host,
-        rig_sshd.port,
-        fresh_account.user,
-        identity=str(fresh_account.key_path),
-        look_for_keys=False,
-        use_agent=False,
-    )
-    board = Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[]))
+    board = faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
     spec = rig_setup_spec()
 
     async def scenario() -> None:

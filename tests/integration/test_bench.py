@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 import rig
-from rig import models
+from rig import faults, models
 
 from rubikpi_studio.core import bench, monitor
 from rubikpi_studio.core.events import FINISHED, PROGRESS, Event
 from rubikpi_studio.core.probe import probe
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.core.ssh import Board
 
 ROOT = Path(__file__).resolve().parents[2]
 FALLBACK_DIR = ".cache/rubikpi-studio-test/bin"
@@ -32,15 +32,7 @@ FALLBACK_DIR = ".cache/rubikpi-studio-test/bin"
 
 @pytest.fixture
 def board(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path) -> Iterator[Board]:
-    target = Target(
-        rig_sshd.host,
-        rig_sshd.port,
-        rig_account.user,
-        identity=str(rig_account.key_path),
-        look_for_keys=False,
-        use_agent=False,
-    )
-    with Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[])) as b:
+    with faults.connect(rig_account, rig_sshd.port, tmp_known_hosts) as b:
         yield b
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import rig
-from rig import models
+from rig import faults, models
 from rig.faultproxy import FaultProxy
 from rig.llama_server import LlamaServer, find_llama_server, llama_server_missing_reason
 
@@ -33,7 +33,6 @@ from rubikpi_studio.core.chat import (
     stream_chat,
 )
 from rubikpi_studio.core.events import CancelToken
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
 from rubikpi_studio.core.store import STATUS_COMPLETE, STATUS_INTERRUPTED, STATUS_STOPPED, ChatStore
 
 IMAGE_TOKENS = (models.MMPROJ_IMAGE_SIZE // models.MMPROJ_PATCH_SIZE) ** 2  # 4 for the tiny projector
@@ -299,15 +298,7 @@ def test_api_key(llama_server_bin: Path, tmp_path: Path) -> None:
 def tunnel_endpoint(
     text_server: LlamaServer, rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path
 ) -> Iterator[ServerEndpoint]:
-    target = Target(
-        rig_sshd.host,
-        rig_sshd.port,
-        rig_account.user,
-        identity=str(rig_account.key_path),
-        look_for_keys=False,
-        use_agent=False,
-    )
-    with Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[])) as board:
+    with faults.connect(rig_account, rig_sshd.port, tmp_known_hosts) as board:
         fwd = board.forward(text_server.port)  # the board's 127.0.0.1:<port>, as llama-server listens there
         with ServerEndpoint(fwd.url) as ep:
             yield ep
