@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     qInstallMessageHandler,
 )
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from rubikpi_studio import __version__
 from rubikpi_studio.core.errors import StudioError
@@ -191,6 +191,8 @@ class ExceptionHook:
         )
 
     def _show(self, value: BaseException, details: str) -> None:
+        from PySide6.QtWidgets import QMessageBox  # its Qt class is made when first used, not at start-up
+
         box = QMessageBox(QApplication.activeWindow())
         box.setWindowTitle(APP_TITLE)
         if isinstance(value, StudioError):

@@ -26,7 +26,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 from shiboken6 import isValid
 
 from rubikpi_studio.core.errors import Cancelled, StudioError, link_errors_typed
@@ -139,6 +139,8 @@ def busy(*widgets: QWidget) -> Iterator[None]:
 
 def show_error(parent: QWidget | None, exc: StudioError) -> None:
     """Show a typed error translated by its code, with the English detail folded away."""
+    from PySide6.QtWidgets import QMessageBox  # its Qt class is made when first used, not at start-up
+
     text, detail = describe_error(exc)
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, Signal, qVersion
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QStackedWidget,
     QWidget,
 )
@@ -40,6 +40,9 @@ from .pages.base import (
 from .paths import AppDirs
 from .settings import Settings
 from .widgets import I18N_SKIP, themed_icon
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
 
 log = logging.getLogger(__name__)
 
@@ -395,6 +398,8 @@ class MainWindow(QMainWindow):
             action.setChecked(True)
 
     def show_about(self) -> QMessageBox:
+        from PySide6.QtWidgets import QMessageBox  # its Qt class is made when first used, not at start-up
+
         box = QMessageBox(self)
         box.setObjectName("aboutBox")
         box.setWindowTitle(QCoreApplication.translate("MainWindow", "About RUBIK Pi Studio"))

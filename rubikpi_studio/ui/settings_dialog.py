@@ -39,6 +39,7 @@ from rubikpi_studio.core.catalogue import DEFAULT_ENDPOINT, normalise_endpoint
 
 from . import settings as S
 from .bridge import run_in_thread, widget_slot
+from .dialogs import dialog_result
 from .i18n import LANGUAGES, QT_TRANSLATE_NOOP
 from .settings import Settings
 
@@ -421,15 +422,7 @@ async def report_problem(
     )
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.setObjectName("reportSaveDialog")
-    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-    def done(result: int) -> None:
-        if not future.done():
-            future.set_result(result)
-
-    dialog.finished.connect(done)
-    dialog.open()
-    if await future != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
+    if await dialog_result(dialog) != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
         return None
     dest = Path(dialog.selectedFiles()[0])
     registry = BoardRegistry()

@@ -104,6 +104,8 @@ LATER = (
     "_hashlib",
     "concurrent.futures",
     "logging.handlers",
+    # The Board page's Connect dialog (its module creates eight Qt classes) until it is opened.
+    "rubikpi_studio.ui.connect_dialog",
 )
 
 FIRST_WINDOW = """

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import logging
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
-    QLineEdit,
-    QMessageBox,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -42,147 +33,20 @@ from rubikpi_studio.core.errors import (
 from rubikpi_studio.core.events import LOG, Event
 
 if TYPE_CHECKING:  # imported when first used: the first window (this page) shows without the SSH stack
+    from PySide6.QtWidgets import QMessageBox
+
     from rubikpi_studio.core.probe import BoardFacts
     from rubikpi_studio.core.ssh import Board, KnownHosts
 
+    from ..connect_dialog import ConnectDialog
+
 from ..bridge import EventBridge, guarded, run_in_thread, show_error, widget_slot
+from ..dialogs import ask_secret, dialog_result
 from ..i18n import QT_TRANSLATE_NOOP
 from ..widgets import LogPane
 from .base import ConnectionState, Page, PageContext, register_page
 
 log = logging.getLogger(__name__)
-
-
-async def dialog_result(dialog: QDialog) -> int:
-    """Open a dialog window-modally and wait for its result without a nested event loop."""
-    import asyncio
-
-    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-    def done(result: int) -> None:
-        if not future.done():
-            future.set_result(result)
-
-    dialog.finished.connect(done)
-    dialog.open()
-    return await future
-
-
-async def ask_secret(parent: QWidget, label: str) -> str | None:
-    """Ask for a password or passphrase (echo off) without a nested event loop; None if cancelled or empty."""
-    dialog = QInputDialog(parent)
-    dialog.setObjectName("secretPrompt")
-    dialog.setWindowTitle("RUBIK Pi Studio")
-    dialog.setLabelText(label)
-    dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
-    result = await dialog_result(dialog)
-    text = dialog.textValue()
-    dialog.deleteLater()
-    return text if result == QDialog.DialogCode.Accepted and text else None
-
-
-class ConnectDialog(QDialog):
-    """Where the board is and how to sign in. The password never leaves this dialog except to the keyring."""
-
-    def __init__(self, profile: BoardProfile | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("connectDialog")
-        self.setWindowTitle(QCoreApplication.translate("BoardPage", "Connect to a board"))
-        self.name_edit = QLineEdit(profile.name if profile else "RUBIK Pi")
-        self.host_edit = QLineEdit(profile.host if profile else "")
-        self.host_edit.setPlaceholderText(
-            QCoreApplication.translate("BoardPage", "e.g. 192.168.1.253 or ubuntu.local")
-        )
-        self.port_spin = QSpinBox()
-        self.port_spin.setRange(1, 65535)
-        self.port_spin.setValue(profile.port if profile else 22)
-        self.user_edit = QLineEdit(profile.user if profile else "ubuntu")
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setPlaceholderText(
-            QCoreApplication.translate("BoardPage", "a new board uses ubuntu")
-        )
-        self.key_edit = QLineEdit(profile.identity if profile else "")
-        self.key_edit.setPlaceholderText(
-            QCoreApplication.translate("BoardPage", "optional: a private key file")
-        )
-        self.key_button = QPushButton(QCoreApplication.translate("BoardPage", "Choose…"))
-        self.key_button.clicked.connect(self._choose_key)
-        self.remember_check = QCheckBox(
-            QCoreApplication.translate("BoardPage", "Remember the password in the system keyring")
-        )
-        self.remember_check.setChecked(bool(profile and profile.remember_password))
-        usable, why = secrets.status()
-        if not usable:
-            self.remember_check.setChecked(False)
-            self.remember_check.setEnabled(False)
-            self.remember_check.setToolTip(why)
-        self.keyring_note = QLabel(
-            ""
-            if usable
-            else QCoreApplication.translate(
-                "BoardPage", "No system keyring is available, so the app will ask for the password each time."
-            )
-        )
-        self.keyring_note.setWordWrap(True)
-        self.keyring_note.setVisible(not usable)
-        key_row = QHBoxLayout()
-        key_row.addWidget(self.key_edit, 1)
-        key_row.addWidget(self.key_button)
-        form = QFormLayout()
-        form.addRow(QCoreApplication.translate("BoardPage", "Name"), self.name_edit)
-        form.addRow(QCoreApplication.translate("BoardPage", "Address"), self.host_edit)
-        form.addRow(QCoreApplication.translate("BoardPage", "Port"), self.port_spin)
-        form.addRow(QCoreApplication.translate("BoardPage", "User"), self.user_edit)
-        form.addRow(QCoreApplication.translate("BoardPage", "Password"), self.password_edit)
-        form.addRow(QCoreApplication.translate("BoardPage", "Key file"), key_row)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(QCoreApplication.translate("BoardPage", "Connect"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(
-            QCoreApplication.translate("BoardPage", "Cancel")
-        )
-        buttons.accepted.connect(self._on_accept)
-        buttons.rejected.connect(self.reject)
-        self.error_label = QLabel()
-        self.error_label.setStyleSheet("color: palette(link);")
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.remember_check)
-        layout.addWidget(self.keyring_note)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
-
-    def _choose_key(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, QCoreApplication.translate("BoardPage", "Choose a private key"), str(Path.home() / ".ssh")
-        )
-        if path:
-            self.key_edit.setText(path)
-
-    def _on_accept(self) -> None:
-        if not self.host_edit.text().strip():
-            self.error_label.setText(QCoreApplication.translate("BoardPage", "Enter the board's address."))
-            return
-        if not self.user_edit.text().strip():
-            self.error_label.setText(QCoreApplication.translate("BoardPage", "Enter the user name."))
-            return
-        self.accept()
-
-    def profile(self) -> BoardProfile:
-        return BoardProfile(
-            name=self.name_edit.text().strip() or self.host_edit.text().strip(),
-            host=self.host_edit.text().strip(),
-            port=self.port_spin.value(),
-            user=self.user_edit.text().strip(),
-            identity=self.key_edit.text().strip(),
-            remember_password=self.remember_check.isChecked(),
-        )
-
-    def password(self) -> str | None:
-        return self.password_edit.text() or None
 
 
 @register_page
@@ -356,6 +220,8 @@ class BoardPage(Page):
         return bool(profile.identity or profile.remember_password or self._password)
 
     async def _open_connect_dialog(self, profile: BoardProfile | None) -> None:
+        from ..connect_dialog import ConnectDialog
+
         dialog = ConnectDialog(profile, self)
         self.connect_dialog = dialog
         try:
@@ -469,6 +335,8 @@ class BoardPage(Page):
         self._log(QCoreApplication.translate("BoardPage", "Board facts read."))
 
     async def _ask_host_key(self, profile: BoardProfile, exc: HostKeyUnknown) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(self)
         box.setObjectName("hostKeyPrompt")
         box.setIcon(QMessageBox.Icon.Question)

@@ -55,11 +55,11 @@ from rubikpi_studio.core.events import FAILED, LOG, PROGRESS, STEP_START, WARN, 
 from rubikpi_studio.core.ssh import Board
 
 from ..bridge import EventBridge, guarded, run_in_thread, show_error, widget_slot
+from ..dialogs import dialog_result
 from ..i18n import QT_TRANSLATE_NOOP
 from ..settings import HF_ENDPOINT, LANGUAGE, Setting
 from ..widgets import I18N_SKIP, LogPane, event_note
 from .base import Page, PageContext, register_page
-from .board import dialog_result
 
 log = logging.getLogger(__name__)
 

@@ -29,10 +29,10 @@ from rubikpi_studio.core.events import CancelToken
 from rubikpi_studio.core.ssh import Board
 
 from ..bridge import EventBridge, run_in_thread, show_error, widget_slot
+from ..dialogs import ask_secret
 from ..i18n import QT_TRANSLATE_NOOP
 from ..widgets import LogPane, StepList
 from .base import Page, PageContext, register_page
-from .board import ask_secret
 
 log = logging.getLogger(__name__)
 
