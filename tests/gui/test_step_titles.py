@@ -320,3 +320,37 @@ def test_core_notes_in_chinese(translations: Translations) -> None:
     for where, note in core_notes():
         if not note.startswith("1 "):  # the byte counters: numbers and units, checked above
             assert CJK.search(step_note(note)), f"{where}: {note!r} shows as {step_note(note)!r}"
+
+
+def set_steps_calls() -> Iterator[tuple[str, ast.Call]]:
+    """(where, call) of every `.set_steps(...)` in the GUI."""
+    for module in sorted((ROOT / "rubikpi_studio" / "ui").rglob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "set_steps":
+                yield f"{module.relative_to(ROOT)}:{node.lineno}", node
+
+
+def test_step_plans_are_given_in_english() -> None:
+    """A plan's titles go to StepList in English (it translates them as it paints, so they follow a language
+    switch); a title translated beforehand stays in the language of that moment (the wizard's server step
+    once showed "Answer requests" in a Chinese window)."""
+    calls = list(set_steps_calls())
+    assert len(calls) >= 5
+    for where, call in calls:
+        for node in ast.walk(call):
+            name = getattr(node, "func", None)
+            assert getattr(name, "attr", getattr(name, "id", "")) not in ("translate", "tr"), (
+                f"{where}: set_steps() is given a translated title"
+            )
+
+
+def test_step_plans_are_in_the_catalogue_with_chinese(translations: Translations) -> None:
+    from rubikpi_studio.ui.pages.server import SERVER_STEPS
+    from rubikpi_studio.ui.pages.setup import STEP_TITLES
+
+    titles = [title for _, title in SERVER_STEPS] + list(STEP_TITLES.values())
+    titles += ["Download SmolLM2-135M-Instruct", "Quantize to Q4_0"]  # the wizard's download step
+    assert translations.apply("zh_CN")
+    for title in titles:
+        assert known(title), f"{title!r} is missing from rubikpi_studio/ui/steps.py"
+        assert CJK.search(step_title(title)), title

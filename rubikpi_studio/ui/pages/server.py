@@ -36,6 +36,15 @@ from .base import ConnectionState, Page, PageContext, ServerState, register_page
 
 log = logging.getLogger(__name__)
 
+# The steps of a server start, by the step keys core/server.py and remote/server-supervise.sh report. In
+# English: StepList translates titles as it paints (ui/steps.py). The wizard's server step shows the same.
+SERVER_STEPS = [
+    ("check", "Check model, memory and port"),
+    ("load", "Start llama-server"),
+    ("model", "Load the model"),
+    ("ready", "Ready"),
+]
+
 
 def list_board_models(board: Board) -> list[tuple[str, bool]]:
     """(path, is_projector) of the GGUF files in ~/dev/llm/models: the models module when it is there,
@@ -420,15 +429,7 @@ class ServerPage(Page):
             api_key = await run_in_thread(server.lan_api_key, board)
         self._stop_watching()
         self.steps.reset()
-        self.steps.set_steps(
-            [
-                # English: StepList translates titles as it paints (ui/steps.py)
-                ("check", "Check model, memory and port"),
-                ("load", "Start llama-server"),
-                ("model", "Load the model"),
-                ("ready", "Ready"),
-            ]
-        )
+        self.steps.set_steps(SERVER_STEPS)
         self.cancel = CancelToken()
         self.context.state.set_server(ServerState.STARTING)
         self._update_buttons()

@@ -28,6 +28,7 @@ from rubikpi_studio.core import models as core_models
 from rubikpi_studio.core import server as core_server
 from rubikpi_studio.core.catalogue import CatalogueModel
 from rubikpi_studio.core.errors import Cancelled, StudioError
+from rubikpi_studio.core.events import STEP_SKIP, Event
 from rubikpi_studio.core.ssh import Board
 
 from ..bridge import run_in_thread
@@ -280,11 +281,11 @@ class DownloadStep(Step):
         self.skipped = False
 
     def _set_titles(self, m: CatalogueModel) -> None:
-        steps = [("download", QCoreApplication.translate("Wizard", "Download"))]
+        # English, as the scripts word them: StepList translates titles as it paints (ui/steps.py), so a
+        # language switch before the steps start re-titles them too.
+        steps = [("download", f"Download {m.name}")]
         if m.needs_quantize:
-            steps.append(
-                ("quantize", QCoreApplication.translate("Wizard", "Convert to {q}").format(q=m.quantization))
-            )
+            steps.append(("quantize", f"Quantize to {m.quantization}"))
         self.steps.set_steps(steps)
 
     def enter(self) -> None:
@@ -317,6 +318,8 @@ class DownloadStep(Step):
             if on_board.has(m):
                 self.done_for = m.id
                 self.skipped = True
+                for key in ("download", "quantize") if m.needs_quantize else ("download",):
+                    self.bridge(Event(STEP_SKIP, step=key))  # the plan's steps: nothing to do
                 self.show_outcome(
                     lambda: QCoreApplication.translate("Wizard", "{name} is already on the board.").format(
                         name=m.name

@@ -22,6 +22,7 @@ from rubikpi_studio.core.ssh import Board
 from ..bridge import run_in_thread
 from ..i18n import QT_TRANSLATE_NOOP, describe_error
 from ..pages.base import ServerState
+from ..pages.server import SERVER_STEPS
 from ..settings import SERVER_PORT
 from .base import Detached, JobFollow, Step, spawn, wrap
 
@@ -93,12 +94,7 @@ class ServerStep(Step):
         self.running = True
         self.show_outcome(None)
         self.steps.reset()
-        self.steps.set_steps(
-            [
-                ("load", QCoreApplication.translate("Wizard", "Load the model")),
-                ("ready", QCoreApplication.translate("Wizard", "Answer requests")),
-            ]
-        )
+        self.steps.set_steps(SERVER_STEPS)
         self.backend, self.no_gpu_reason, self.adopted = "", "", False
         self._plan = lambda: self.plan_text(m.name, facts.has_adreno_opencl)
         self.plan.setText(self._plan())
