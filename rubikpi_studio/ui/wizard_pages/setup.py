@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit
 from rubikpi_studio.core import jobs
 from rubikpi_studio.core import setup as core_setup
 from rubikpi_studio.core.errors import Cancelled, StudioError, SudoFailed
+from rubikpi_studio.core.events import STEP_SKIP, Event
 from rubikpi_studio.core.probe import probe
 
 from ..bridge import run_in_thread
@@ -92,6 +93,9 @@ class SetupStep(Step):
             self.reattached = True
             await self._run()
         elif self.done or facts.has_llama_cpp:
+            if not self.done:  # built before this wizard ran: none of the plan's steps has work to do
+                for key in STEP_TITLES:
+                    self.bridge(Event(STEP_SKIP, step=key))
             self.done = True
             self.show_outcome(
                 lambda: QCoreApplication.translate(
