@@ -89,8 +89,10 @@ class RotatingLog(logging.FileHandler):
         try:
             if self.stream is not None and self.max_bytes > 0:
                 line = self.format(record) + self.terminator
-                if self.stream.tell() + len(line.encode("utf-8", "replace")) > self.max_bytes:
-                    self.roll_over()
+                self.stream.seek(0, os.SEEK_END)  # Windows: tell() is 0 in append mode until a write
+                size = self.stream.tell()
+                if size and size + len(line.encode("utf-8", "replace")) > self.max_bytes:
+                    self.roll_over()  # not an empty file, even when one record is larger than max_bytes
         except Exception:
             self.handleError(record)
             return

@@ -64,3 +64,18 @@ def test_appends_to_an_existing_log(tmp_path: Path) -> None:
     finally:
         handler.close()
     assert path.read_text(encoding="utf-8") == "earlier run\nthis run\n"
+
+
+def test_a_record_larger_than_the_limit_does_not_roll_an_empty_file(tmp_path: Path) -> None:
+    tmp_path = tmp_path / "logs"
+    tmp_path.mkdir()
+    path = tmp_path / "app.log"
+    logger, handler = make_logger(path, max_bytes=10, backups=3)
+    try:
+        logger.info("x" * 50)  # alone in the file: nothing to roll
+        logger.info("y" * 50)  # the file holds a record now: roll it
+    finally:
+        handler.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.log", "app.log.1"]
+    assert (tmp_path / "app.log.1").read_text(encoding="utf-8") == "x" * 50 + "\n"
+    assert path.read_text(encoding="utf-8") == "y" * 50 + "\n"
