@@ -32,6 +32,12 @@ from rubikpi_studio.core.errors import (
 )
 from rubikpi_studio.core.events import LOG, Event
 
+from ..bridge import EventBridge, guarded, run_in_thread, show_error, widget_slot
+from ..dialogs import ask_secret, dialog_result
+from ..i18n import QT_TRANSLATE_NOOP
+from ..widgets import LogPane
+from .base import ConnectionState, Page, PageContext, register_page
+
 if TYPE_CHECKING:  # imported when first used: the first window (this page) shows without the SSH stack
     from PySide6.QtWidgets import QMessageBox
 
@@ -39,12 +45,6 @@ if TYPE_CHECKING:  # imported when first used: the first window (this page) show
     from rubikpi_studio.core.ssh import Board, KnownHosts
 
     from ..connect_dialog import ConnectDialog
-
-from ..bridge import EventBridge, guarded, run_in_thread, show_error, widget_slot
-from ..dialogs import ask_secret, dialog_result
-from ..i18n import QT_TRANSLATE_NOOP
-from ..widgets import LogPane
-from .base import ConnectionState, Page, PageContext, register_page
 
 log = logging.getLogger(__name__)
 
