@@ -77,29 +77,36 @@ def render(rows: list[dict[str, object]]) -> str:
 RETENTION_ANALYSIS = """\
 ### Why the RSS grows while the live heap does not
 
-Found on 2026-11-30 with one ingredient of the soak at a time (a script driving the same `App` as
-`bench/soak.py`, RSS sampled every 20 iterations, before and after `malloc_trim(0)`):
+Found on 2026-11-30 with one ingredient of the soak at a time (scripts driving the app's core as
+`bench/soak.py` does, RSS sampled every 20 iterations after `gc.collect()`), in two rounds:
 
 | repeated | RSS per iteration |
 |---|---|
 | connect, run a command, cut the link (FaultProxy), close; 300 times | flat |
 | reconnect and adopt the server, tunnel opened, cut the link; 200 times | flat |
+| reconnect and adopt the server, no HTTP; 400 times | ~0.7 kB, levelling off |
 | chat turns over one tunnel, stored in the history, no reconnect; 300 times | flat |
+| 2 streamed chat answers through the tunnel, no reconnect | flat |
 | a new `requests` session per chat turn, straight to llama-server (no SSH); 300 times | flat |
-| HTTP through the tunnel, no reconnect; 300 times | flat |
-| **HTTP through the tunnel, then reconnect** (raw socket, no history) | **+15-20 kB**, linear to 500 |
-| the same with `MALLOC_ARENA_MAX=1`, or a fixed `mmap_threshold` | +13-15 kB |
+| 3 `GET /health` through the tunnel, then reconnect; 400 times | ~1.3 kB |
+| **2 streamed chat answers through the tunnel, then reconnect** | **~60 kB** |
+| **1 streamed chat answer straight to llama-server's port (no tunnel), then reconnect** | **~23 kB** |
+| the same with `PYTHONMALLOC=malloc MALLOC_ARENA_MAX=1` (one glibc heap for everything) | ~25 kB |
 
-In that last case nothing stays allocated: `heaptrack` reports the same 1.27 MB unfreed at exit after 40 and
-after 200 iterations and the same peak heap; with `PYTHONMALLOC=malloc` (every Python object through glibc),
-heaptrack's heap-over-time stays at 23.7 MB from the 5th second to the 70th while the RSS climbs 6 MB;
-`tracemalloc` and the count of live objects stay flat; half of the growth is pymalloc arenas whose blocks
-are mostly free (`sys._debugmallocstats`: allocated bytes flat, arenas 16 -> 21), the other half glibc's heap
-after `malloc_trim`. So it is memory the allocators keep after it is freed, not memory the app holds: each
-reconnect after tunnelled traffic (a paramiko Transport and its threads, replaced while the old ones' memory
-is freed) leaves the heaps a little more fragmented. The soak reconnects ~10 times a minute on purpose; in use
-the app reconnects after a drop, a few times an hour at most, i.e. well under 1 MB a day. Not fixed: the fix
-would be in how paramiko and CPython's allocators reuse memory, or in reconnecting less (the app already
+So the trigger is a sizeable streamed HTTP answer followed by a reconnect (a new paramiko Transport), with or
+without the SSH tunnel; neither alone grows. Nothing stays allocated: `heaptrack` runs ended with `os._exit`
+(no finalizer frees anything) report the same bytes allocated at exit after 20 and after 100 iterations
+(8.39 / 8.40 MB) while the RSS grew 2.8 MB between them; a `tracemalloc` diff between iterations 40 and 240
+shows no traceback growing; exactly one paramiko Transport is alive at every sample (weak references), and
+threads, fds and gc objects are flat; the anonymous mappings of thread stacks keep their number and size. What
+grows is glibc's free-but-kept memory (mallinfo2: free chunks 1.6 -> 4.4 MB while in-use stays at 7.7 MB) and,
+more slowly, pymalloc arenas whose blocks are mostly free (15 -> 17, allocated bytes flat); `malloc_trim(0)`
+gives back about half. Memory freed after the streamed answer is left in fragments that the next connection's
+long-lived allocations do not fill. The soak's "live heap" creeps by ~1 kB a round without matching live
+allocations in heaptrack: most likely glibc counting its per-thread caches as in use. In use the app
+reconnects after a drop, a few times an hour at most: at ~30 kB each, ~2 MB a day at worst; the soak
+reconnects ~20 times a minute on purpose. Not fixed: nothing in the app holds the memory; the mitigations
+are in the allocator (a periodic `malloc_trim`, which recovers half) or reconnecting less (the app already
 reuses one connection for everything while the link lives).
 """
 
