@@ -18,7 +18,9 @@ from .chat import _attach_to_scope
 __all__ = ["CancellableAdapter"]
 
 
-class _CancellableHTTPConnection(HTTPConnection):
+class _Cancellable(HTTPConnection):
+    """Registers the connection with the current request's cancel scope (mixed into both classes below)."""
+
     def connect(self) -> None:
         super().connect()
         _attach_to_scope(self, fresh=True)
@@ -28,14 +30,12 @@ class _CancellableHTTPConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _CancellableHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _attach_to_scope(self, fresh=True)
+class _CancellableHTTPConnection(_Cancellable):
+    pass
 
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        _attach_to_scope(self)
-        super().request(*args, **kwargs)
+
+class _CancellableHTTPSConnection(_Cancellable, HTTPSConnection):
+    """TLS (a LAN server behind HTTPS): HTTPSConnection.connect wraps the socket, then the scope sees it."""
 
 
 class _HTTPPool(HTTPConnectionPool):
