@@ -1,4 +1,4 @@
-"""`rubikpi-studio serve start|stop|status|logs HOST ...`: llama-server on the board.
+"""`rubikpi-studio serve start|restart|stop|status|boot|logs HOST ...`: llama-server on the board.
 
 `start` waits until the server is ready and leaves it running on the board (it keeps serving after this
 command ends); with `--tunnel` it also keeps a local port forward open until Ctrl+C.
@@ -45,6 +45,14 @@ def register(sub: Any) -> None:
     status = actions.add_parser("status", help="is a model being served, which, on what")
     add_connection_args(status)
     status.set_defaults(func=run_status)
+
+    boot = actions.add_parser(
+        "boot", help="start this model when the board boots (a systemd user unit), or --off to stop that"
+    )
+    add_connection_args(boot)
+    _add_spec_args(boot, model_required=False)
+    boot.add_argument("--off", action="store_true", help="do not start the server at boot any more")
+    boot.set_defaults(func=run_boot)
 
     logs = actions.add_parser("logs", help="the last lines of the server's log")
     add_connection_args(logs)
@@ -179,6 +187,23 @@ def run_status(args: argparse.Namespace, out: Output) -> int:
         st = server.status(board, handle)
         _print_status(out, st)
     return 0 if st.state in ("running", "loading", "stopped") else 1
+
+
+def run_boot(args: argparse.Namespace, out: Output) -> int:
+    if not args.off and not args.model:
+        raise UsageError("Name the model to start at boot (--model), or turn starting at boot off (--off).")
+    with connect(args, out) as board:
+        if args.off:
+            server.disable_boot(board)
+            out.result({"at_boot": False}, lambda: print("The server will not start at boot."))
+            return 0
+        spec = _spec(args)
+        unit = server.enable_boot(board, spec, api_key=server.lan_api_key(board) if spec.lan else None)
+    out.result(
+        {"at_boot": True, "unit": unit, "model": spec.model},
+        lambda: print(f"{spec.model} will start when the board boots (systemd user unit {unit})."),
+    )
+    return 0
 
 
 def run_logs(args: argparse.Namespace, out: Output) -> int:

@@ -1090,6 +1090,13 @@ def enable_boot(
     return UNIT_NAME
 
 
+def boot_enabled(board: Board) -> bool:
+    """Whether the server is set to start when the board boots: the app's unit is installed and enabled."""
+    unit = f"$HOME/.config/systemd/user/{UNIT_NAME}"
+    r = board.quick(f'test -f "{unit}" && systemctl --user is-enabled {UNIT_NAME} 2>/dev/null || true')
+    return r.ok and r.stdout.strip().splitlines()[-1:] == ["enabled"]
+
+
 def disable_boot(board: Board) -> bool:
     r = board.quick(
         f"systemctl --user disable {UNIT_NAME} 2>/dev/null; "

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 import rig
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from rig import faults, models
 from rig.llama_server import find_llama_server, free_port, llama_server_missing_reason
@@ -167,3 +167,45 @@ def test_refresh_that_ends_after_the_window_closed_raises_nothing(
             QApplication.setQuitOnLastWindowClosed(quits)
         board.close()
     # pytest-qt fails this test by itself if the page's task raised into the Qt event loop
+
+
+def test_start_at_boot_on_a_board_without_systemd(
+    qtbot: QtBot,
+    qrun: Callable[[Any], Any],
+    rig_sshd: rig.RigSshd,
+    fresh_account: rig.RigAccount,
+    tmp_known_hosts: Path,
+) -> None:
+    """ "Start this model when the board boots" on the rig board (no systemd there): the translated reason in
+    a message box, the box left unticked, nothing installed on the board."""
+    board = faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
+    studio = app_module.Studio(paths.app_dirs(), lang="zh_CN", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    window = studio.window
+    window.show()
+    page = window.page("server")
+    assert isinstance(page, ServerPage)
+    window.show_page("server")
+
+    def shown_boxes() -> list[QMessageBox]:
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+
+    async def scenario() -> None:
+        studio.state.set_connection(ConnectionState.CONNECTED, board)
+        await until(lambda: studio.state.server is ServerState.STOPPED, what="the page looked at the board")
+        assert not page.boot_check.isChecked()  # boot_enabled() read the board: no unit
+        page.model_combo.addItem(MODEL_NAME, f"~/dev/llm/models/{MODEL_NAME}")  # the file need not exist
+        page.boot_check.click()
+        await until(lambda: bool(shown_boxes()), timeout=60, what="the reason")
+
+    try:
+        qrun(scenario())
+        box = shown_boxes()[0]
+        assert "systemd" in box.text() and "开机" in box.text(), box.text()  # E_NO_SYSTEMD, in Chinese
+        box.close()
+        assert not page.boot_check.isChecked()
+        assert page.boot_check.text() == "开发板开机时启动此模型"
+        assert not board.exists(f"{board.home()}/.config/systemd/user/{server.UNIT_NAME}")
+    finally:
+        studio.state.set_connection(ConnectionState.DISCONNECTED, None)
+        board.close()

@@ -10,10 +10,12 @@ setup job has built one, else the binary built under the rig cache. Without any,
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +33,8 @@ from rubikpi_studio.core.server import ServerSpec
 from rubikpi_studio.core.ssh import Board, KnownHosts, Target
 
 MODEL_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _built_binary() -> Path | None:
@@ -288,3 +292,31 @@ def test_adopts_a_server_started_by_hand(board: Board, board_account: rig.RigAcc
 def test_start_at_boot_says_plainly_when_the_board_has_no_systemd(board: Board) -> None:
     with pytest.raises(server.NoSystemd, match="does not run systemd"):
         server.enable_boot(board, ServerSpec(model="~/x.gguf"))
+    assert server.boot_enabled(board) is False  # and nothing was installed
+    assert not board.exists(f"{board.home()}/.config/systemd/user/{server.UNIT_NAME}")
+
+
+def test_cli_serve_boot_on_a_board_without_systemd(
+    rig_sshd: rig.RigSshd, board_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    """`serve boot` says why it cannot, with what to do instead; `--off` works anywhere; no model, no go."""
+    conn = ["127.0.0.1", "--port", str(rig_sshd.port), "--user", board_account.user]
+    conn += ["--identity", str(board_account.key_path), "--known-hosts", str(tmp_known_hosts)]
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "rubikpi_studio", "--cli", "serve", "boot", *conn, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+        )
+
+    on = cli("--model", "~/dev/llm/models/x.gguf")
+    assert on.returncode != 0
+    assert "does not run systemd" in on.stderr and "Start the server from the app" in on.stderr, on.stderr
+    off = cli("--off", "--json")
+    assert off.returncode == 0, off.stderr
+    assert json.loads(off.stdout.strip().splitlines()[-1]) == {"at_boot": False}
+    bare = cli()
+    assert bare.returncode == 2 and "--model" in bare.stderr, bare.stderr

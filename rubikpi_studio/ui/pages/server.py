@@ -111,6 +111,9 @@ class ServerPage(Page):
         self.port_spin.setRange(1024, 65535)
         self.port_spin.setValue(server.DEFAULT_PORT)
         self.lan_check = QCheckBox()
+        self.boot_check = QCheckBox()
+        self.boot_check.setObjectName("startAtBoot")
+        self.boot_check.clicked.connect(self._on_boot_check_clicked)
         self.extra_edit = QLineEdit()
         self.extra_edit.setProperty(I18N_SKIP, True)
         self.extra_edit.setMaxLength(server.MAX_EXTRA_CHARS)
@@ -122,7 +125,7 @@ class ServerPage(Page):
         model_row.addWidget(self.model_combo, 1)
         model_row.addWidget(self.refresh_button)
         self.form = QFormLayout(self.settings_box)
-        self.form_labels = [QLabel() for _ in range(7)]
+        self.form_labels = [QLabel() for _ in range(8)]
         fields: list[QWidget | QHBoxLayout] = [
             self.model_combo,
             self.mmproj_combo,
@@ -130,6 +133,7 @@ class ServerPage(Page):
             self.ctx_spin,
             self.port_spin,
             self.lan_check,
+            self.boot_check,
             self.extra_edit,
         ]
         fields[0] = model_row
@@ -212,6 +216,7 @@ class ServerPage(Page):
             QCoreApplication.translate("ServerPage", "Context (tokens)"),
             QCoreApplication.translate("ServerPage", "Port on the board"),
             QCoreApplication.translate("ServerPage", "Network"),
+            QCoreApplication.translate("ServerPage", "At boot"),
             QCoreApplication.translate("ServerPage", "Extra flags"),
         ]
         for label, text in zip(self.form_labels, labels, strict=True):
@@ -234,6 +239,17 @@ class ServerPage(Page):
                 "ServerPage",
                 "Other devices on your network can use the model with the key shown here. "
                 "Off: only this app.",
+            )
+        )
+        self.boot_check.setText(
+            QCoreApplication.translate("ServerPage", "Start this model when the board boots")
+        )
+        self.boot_check.setToolTip(
+            QCoreApplication.translate(
+                "ServerPage",
+                "The board starts the server by itself after a reboot, with these settings (a systemd "
+                "user service). Shared on the network, its API key is then kept in a file on the board "
+                "that only your account can read.",
             )
         )
         self.extra_edit.setPlaceholderText("--temp 0.7 --top-k 40")
@@ -312,6 +328,7 @@ class ServerPage(Page):
         for w in (self.model_combo, self.mmproj_combo, self.device_combo, self.ctx_spin, self.port_spin):
             w.setEnabled(connected and not busy)
         self.lan_check.setEnabled(connected and not busy)
+        self.boot_check.setEnabled(connected and not busy)
         self.extra_edit.setEnabled(connected and not busy)
         self.steps.set_cancellable(busy)
 
@@ -369,6 +386,7 @@ class ServerPage(Page):
         try:
             found = await run_in_thread(list_board_models, board)
             self._fill_models(found)
+            self.boot_check.setChecked(await run_in_thread(server.boot_enabled, board))
             handle = await run_in_thread(server.find, board)
             if handle is not None:
                 if handle.needs_api_key and handle.api_key is None:
@@ -484,6 +502,40 @@ class ServerPage(Page):
         self.context.state.set_server(ServerState.STOPPED)
         self._show_status()
         self._update_buttons()
+
+    @widget_slot()
+    @guarded("boot_check")
+    async def _on_boot_check_clicked(self) -> None:
+        board = self.board
+        if board is None:
+            return
+        on = self.boot_check.isChecked()  # what the click asked for
+        self.boot_check.setChecked(not on)  # shown once the board has done it
+        if on:
+            spec = self.spec()
+            if not spec.model:
+                self.bridge(
+                    Event(
+                        WARN,
+                        message=QCoreApplication.translate(
+                            "ServerPage", "Choose a model first (put GGUF files in ~/dev/llm/models)."
+                        ),
+                    )
+                )
+                return
+            api_key = await run_in_thread(server.lan_api_key, board) if spec.lan else None
+            await run_in_thread(server.enable_boot, board, spec, api_key=api_key)
+            self.log_pane.append_line(
+                QCoreApplication.translate("ServerPage", "{model} will start when the board boots.").format(
+                    model=posixpath.basename(spec.model)
+                )
+            )
+        else:
+            await run_in_thread(server.disable_boot, board)
+            self.log_pane.append_line(
+                QCoreApplication.translate("ServerPage", "The server will not start at boot any more.")
+            )
+        self.boot_check.setChecked(on)
 
     def _on_steps_cancel_requested(self) -> None:
         if self.cancel is not None:
