@@ -16,7 +16,7 @@ from rig.waiting import until
 from rubikpi_studio.core.boards import BoardRegistry
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
-from rubikpi_studio.ui.pages.base import ConnectionState
+from rubikpi_studio.ui.pages.base import ConnectionState, ServerState
 from rubikpi_studio.ui.pages.board import BoardPage
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
@@ -59,6 +59,9 @@ def test_connect_through_dialog_and_show_facts(
         trust.click()
         await until(lambda: page.facts is not None, timeout=60, what="facts")
         await until(lambda: page.facts_table.rowCount() > 0, what="table")
+        # The Server page, built when the board connected, has looked at it too (its refresh must not
+        # outlive this event loop run).
+        await until(lambda: studio.state.server is not ServerState.UNKNOWN, timeout=60, what="server page")
 
     qrun(scenario())
     assert studio.state.connection is ConnectionState.CONNECTED

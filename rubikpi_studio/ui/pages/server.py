@@ -36,6 +36,7 @@ from .base import ConnectionState, Page, PageContext, ServerState, register_page
 
 log = logging.getLogger(__name__)
 
+
 # The steps of a server start, by the step keys core/server.py and remote/server-supervise.sh report. In
 # English: StepList translates titles as it paints (ui/steps.py). The wizard's server step shows the same.
 SERVER_STEPS = [
@@ -65,6 +66,22 @@ def list_board_models(board: Board) -> list[tuple[str, bool]]:
         for n in sorted(names)
         if n.lower().endswith(".gguf")
     ]
+
+
+def _look_at_board(
+    board: Board,
+) -> tuple[list[tuple[str, bool]], bool, server.ServerHandle | None, list[str]]:
+    """What the page shows of a board, read in one worker-thread call: the models, whether the server starts
+    at boot, the server already running there (adopted, not started twice) with its API key, and its log."""
+    found = list_board_models(board)
+    at_boot = server.boot_enabled(board)
+    handle = server.find(board)
+    tail: list[str] = []
+    if handle is not None:
+        if handle.needs_api_key and handle.api_key is None:
+            handle.api_key = server.lan_api_key(board, create=False)
+        tail = server.log_tail(board, 200)
+    return found, at_boot, handle, tail
 
 
 @register_page
@@ -384,15 +401,12 @@ class ServerPage(Page):
         if board is None:
             return
         try:
-            found = await run_in_thread(list_board_models, board)
+            found, at_boot, handle, tail = await run_in_thread(_look_at_board, board)
             self._fill_models(found)
-            self.boot_check.setChecked(await run_in_thread(server.boot_enabled, board))
-            handle = await run_in_thread(server.find, board)
+            self.boot_check.setChecked(at_boot)
             if handle is not None:
-                if handle.needs_api_key and handle.api_key is None:
-                    handle.api_key = await run_in_thread(server.lan_api_key, board, create=False)
                 self.handle = handle
-                self.log_pane.append_lines(await run_in_thread(server.log_tail, board, 200))
+                self.log_pane.append_lines(tail)
                 await self._after_running()
             else:
                 self.last_status = server.ServerStatus("stopped")
