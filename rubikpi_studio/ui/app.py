@@ -336,6 +336,22 @@ async def _run_window(studio: Studio) -> int:
     return 0
 
 
+def _unimportable_gui_modules() -> list[str]:
+    """The modules of the GUI package (pages, wizard steps, dialogs) that fail to import, as 'name: error'."""
+    import importlib
+    import pkgutil
+
+    from rubikpi_studio import ui
+
+    failed = []
+    for info in pkgutil.walk_packages(ui.__path__, prefix="rubikpi_studio.ui."):
+        try:
+            importlib.import_module(info.name)
+        except Exception as exc:
+            failed.append(f"{info.name}: {type(exc).__name__}: {exc}")
+    return failed
+
+
 async def _self_test(studio: Studio) -> dict[str, object]:
     checks: dict[str, object] = {}
     window = studio.window
@@ -361,6 +377,10 @@ async def _self_test(studio: Studio) -> dict[str, object]:
     checks["language"] = studio.translations.language
     checks["language_ok"] = studio.language_ok
     remote = paths.remote_dir()
+    # Every GUI module is there (a bundle that missed one, imported only when first used, such as the
+    # Connect dialog or the wizard, would fail when the user first opens it, not here).
+    checks["missing_modules"] = missing = _unimportable_gui_modules()
+    checks["modules_ok"] = not missing
     checks["remote_dir"] = str(remote)
     checks["remote_ok"] = (remote / "lib.sh").is_file()
     checks["resources_ok"] = (paths.icons_dir() / "app.svg").is_file()
@@ -379,6 +399,7 @@ async def _self_test(studio: Studio) -> dict[str, object]:
             "language_ok",
             "remote_ok",
             "resources_ok",
+            "modules_ok",
             "worker_ok",
             "log_ok",
         )

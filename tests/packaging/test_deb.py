@@ -223,6 +223,7 @@ def test_installed_app_self_test_under_xvfb(installed: Path, tmp_path: Path) -> 
     assert report["version"] == __version__
     assert report["remote_dir"] == f"/opt/{APP}/_internal/remote"
     assert report["i18n_zh_CN"] is True
+    assert report["missing_modules"] == []  # every GUI module, also those imported on first use, is bundled
     assert "Could not load the Qt platform plugin" not in proc.stderr
 
     cli = subprocess.run([f"{APP}-cli", "--help"], env=env, capture_output=True, text=True, timeout=60)

@@ -150,3 +150,24 @@ def test_quit_when_ready_runs_the_event_loop(tmp_path: Path) -> None:
         "print(json.dumps({'status': status, 'loop': 'qasync' in sys.modules}))\n"
     )
     assert run_probe(tmp_path, code) == {"status": 0, "loop": True}
+
+
+def test_self_test_names_a_gui_module_that_does_not_import(tmp_path: Path) -> None:
+    """The self-test imports every module of the GUI package (a bundle missing one would otherwise fail only
+    when the user first opens, say, the Connect dialog); the check sees a module that fails to import."""
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "broken_page.py").write_text("raise ImportError('libfoo.so.1: cannot open')\n")
+    code = (
+        "import json\nfrom rubikpi_studio import ui\n"
+        f"ui.__path__.append({str(extra)!r})\n"
+        "from rubikpi_studio.ui.app import run\nraise SystemExit(run(['--self-test']))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RUBIKPI_STUDIO_HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["ok"] is False and report["modules_ok"] is False
+    assert report["missing_modules"] == [
+        "rubikpi_studio.ui.broken_page: ImportError: libfoo.so.1: cannot open"
+    ]
