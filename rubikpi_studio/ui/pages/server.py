@@ -366,6 +366,21 @@ class ServerPage(Page):
             extra=server.parse_extra_flags(self.extra_edit.text()),
         )
 
+    def chosen_spec(self) -> server.ServerSpec | None:
+        """`spec()`, or None with a warning in the log when no model is chosen."""
+        spec = self.spec()
+        if spec.model:
+            return spec
+        self.bridge(
+            Event(
+                WARN,
+                message=QCoreApplication.translate(
+                    "ServerPage", "Choose a model first (put GGUF files in ~/dev/llm/models)."
+                ),
+            )
+        )
+        return None
+
     def _on_extra_edit_changed(self, text: str) -> None:
         try:
             server.parse_extra_flags(text)
@@ -445,16 +460,8 @@ class ServerPage(Page):
         board = self.board
         if board is None:
             return
-        spec = self.spec()
-        if not spec.model:
-            self.bridge(
-                Event(
-                    WARN,
-                    message=QCoreApplication.translate(
-                        "ServerPage", "Choose a model first (put GGUF files in ~/dev/llm/models)."
-                    ),
-                )
-            )
+        spec = self.chosen_spec()
+        if spec is None:
             return
         api_key = None
         if spec.lan:
@@ -526,16 +533,8 @@ class ServerPage(Page):
         on = self.boot_check.isChecked()  # what the click asked for
         self.boot_check.setChecked(not on)  # shown once the board has done it
         if on:
-            spec = self.spec()
-            if not spec.model:
-                self.bridge(
-                    Event(
-                        WARN,
-                        message=QCoreApplication.translate(
-                            "ServerPage", "Choose a model first (put GGUF files in ~/dev/llm/models)."
-                        ),
-                    )
-                )
+            spec = self.chosen_spec()
+            if spec is None:
                 return
             api_key = await run_in_thread(server.lan_api_key, board) if spec.lan else None
             await run_in_thread(server.enable_boot, board, spec, api_key=api_key)
