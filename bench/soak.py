@@ -490,6 +490,9 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, default=5.0, help=f"how long (at most {MAX_MINUTES:g})")
     ap.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slower)")
     ap.add_argument("--json", type=Path, default=ROOT / "build" / "soak-results.json")
+    ap.add_argument(
+        "--no-tune", action="store_true", help="leave glibc's mmap threshold adaptive (core/memory.py)"
+    )
     ap.add_argument("--rig-helper", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.rig_helper:
@@ -505,9 +508,11 @@ def main() -> int:
         sys.exit(f"soak needs the board rig: {reason}")
     from rig.llama_server import free_port
 
-    from rubikpi_studio.core import server
+    from rubikpi_studio.core import memory, server
     from rubikpi_studio.core.errors import StudioError
 
+    if not args.no_tune:
+        memory.tune_allocator()  # as the GUI does once it has painted its first window
     work = Path(tempfile.mkdtemp(prefix="rps-soak-"))
     sshd = rig.start_sshd(work / "sshd")
     helper = RigHelper(sshd.port)

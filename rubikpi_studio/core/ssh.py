@@ -409,6 +409,9 @@ class Board:
                 self._quick.close()
                 self._quick = None
         self.transport.close()
+        from . import memory  # what the link's buffers held goes back to the system (see core/memory.py)
+
+        memory.trim()
 
     def __enter__(self) -> Board:
         return self

@@ -435,6 +435,9 @@ def run(argv: list[str]) -> int:
             studio.window.close()
             return 0
 
+        from rubikpi_studio.core import memory  # after the first paint: ctypes is not free to import
+
+        memory.tune_allocator()
         import qasync
 
         async def main_coro() -> int:
