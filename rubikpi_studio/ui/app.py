@@ -24,6 +24,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 from rubikpi_studio import __version__
+from rubikpi_studio.core.boards import BoardRegistry
 from rubikpi_studio.core.errors import StudioError
 
 from . import paths
@@ -311,6 +312,8 @@ class Studio:
         self.translations = Translations(paths.i18n_dir())
         self.language_ok = self.translations.apply(resolve_language(lang, self.settings.get(S.LANGUAGE)))
         self.state = StudioState()
+        # The title and status bar name the active saved board from the start, before any connection.
+        self.state.set_board_name(BoardRegistry().active)
         self.window = MainWindow(
             pages=discover(),
             state=self.state,

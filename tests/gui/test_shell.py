@@ -188,6 +188,32 @@ def test_status_bar_and_title_follow_the_state(studio: app_module.Studio) -> Non
     assert state.board is None
 
 
+def test_title_and_status_show_the_active_saved_board_from_start_and_follow_a_switch(
+    make_studio: Callable[..., app_module.Studio],
+) -> None:
+    from rubikpi_studio.core.boards import BoardProfile, BoardRegistry
+    from rubikpi_studio.ui.pages.board import BoardPage
+
+    registry = BoardRegistry()
+    registry.upsert(BoardProfile(name="desk-pi", host="192.0.2.10"))
+    registry.upsert(BoardProfile(name="lab-pi", host="192.0.2.11"))  # the last saved is the active one
+    first = make_studio()
+    w = first.window
+    assert w.board_label.text() == "Board: lab-pi"
+    assert w.windowTitle() == "lab-pi — RUBIK Pi Studio"
+    assert "Not connected" in w.connection_label.text()
+    page = w.page("board")
+    assert isinstance(page, BoardPage)
+    assert page.board_combo.currentText() == "lab-pi"
+    page.board_combo.setCurrentText("desk-pi")  # the user makes the other board active
+    assert w.board_label.text() == "Board: desk-pi"
+    assert w.windowTitle() == "desk-pi — RUBIK Pi Studio"
+    # The choice is kept: the next start shows it.
+    second = make_studio()
+    assert second.window.board_label.text() == "Board: desk-pi"
+    assert second.window.windowTitle() == "desk-pi — RUBIK Pi Studio"
+
+
 def test_language_switch_retranslates_and_is_saved(studio: app_module.Studio) -> None:
     w = studio.window
     w.set_language("zh_CN")
