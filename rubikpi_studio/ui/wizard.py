@@ -13,6 +13,7 @@ test can point discovery at the rig; everything else is the real core.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import threading
@@ -43,7 +44,13 @@ from PySide6.QtWidgets import (
 
 from rubikpi_studio.core import appdirs, discovery, secrets
 from rubikpi_studio.core import models as core_models
-from rubikpi_studio.core.boards import BoardProfile, BoardRegistry, remember_password
+from rubikpi_studio.core.boards import (
+    BoardProfile,
+    BoardRegistry,
+    connect_profile,
+    remember_password,
+    stored_password,
+)
 from rubikpi_studio.core.catalogue import CatalogueModel
 from rubikpi_studio.core.discovery import FoundHost
 from rubikpi_studio.core.errors import Cancelled, PasswordExpired, StudioError, Unreachable
@@ -350,11 +357,11 @@ class SignInStep(Step):
         self.fingerprint_label.setText(
             f"<b>{key.get_name()}</b> <code>{fingerprint(key)}</code>" if key is not None else ""
         )
-        self.error.clear()
+        self.show_text(self.error, None)
         key_id = Target(host.address, host.port, "-").resolve().key_id
         if key is not None and self.wizard.known_hosts.check(key_id, key)[0] == "mismatch":
             # Say it before a password is typed; signing in is refused anyway (and sends no password).
-            self.error.setText(error_text("E_HOSTKEY_CHANGED"))
+            self.show_text(self.error, lambda: error_text("E_HOSTKEY_CHANGED"))
         usable, _why = secrets.status()
         self.remember_check.setVisible(usable)
         if not usable:
@@ -372,10 +379,14 @@ class SignInStep(Step):
         new = self.new_edit.text()
         if self.new_edit.isVisible():
             if not new:
-                self.error.setText(QCoreApplication.translate("Wizard", "Choose the new password."))
+                self.show_text(
+                    self.error, lambda: QCoreApplication.translate("Wizard", "Choose the new password.")
+                )
                 return False
             if new != self.repeat_edit.text():
-                self.error.setText(QCoreApplication.translate("Wizard", "The two new passwords differ."))
+                self.show_text(
+                    self.error, lambda: QCoreApplication.translate("Wizard", "The two new passwords differ.")
+                )
                 return False
         name = host.name.removesuffix(".local") if host.name else host.address
         old = self.wizard.registry.get(name)
@@ -392,7 +403,7 @@ class SignInStep(Step):
         key_id = target.resolve().key_id
         if self.data.host_key is not None and known.check(key_id, self.data.host_key)[0] == "unknown":
             known.pin(key_id, self.data.host_key)  # exactly the key the user saw
-        self.error.clear()
+        self.show_text(self.error, None)
         state = self.wizard.state
         state.set_board_name(profile.name)
         state.set_connection(ConnectionState.CONNECTING)
@@ -408,8 +419,8 @@ class SignInStep(Step):
             return False
         except StudioError as exc:
             state.set_connection(ConnectionState.FAILED)
-            text, _detail = describe_error(exc)
-            self.error.setText(text)
+            error = exc
+            self.show_text(self.error, lambda: describe_error(error)[0])
             return False
         self._show_expired(False)
         self.data.profile, self.data.password, self.data.board = profile, password, board
@@ -634,17 +645,94 @@ class SetupWizard(QDialog):
         self.resize(900, 600)
         self._index = 0
         self.retranslate()
+        # A page to go on to once signed in again (the wizard resumed after an app restart), else "".
+        self.resume_to = ""
+        self.reconnecting: asyncio.Future[None] | None = None
         resume = settings.get(S.WIZARD_PAGE)
         names = [s.name for s in self.steps]
-        # Steps after sign-in need a connection: resume there only when one exists, else at "find".
+        active = self.registry.active_profile
+        # Steps after sign-in need a connection: resume there when one exists; after an app restart,
+        # reconnect the active board first; with no saved board, start again at "find".
         if resume in names and (resume not in NEEDS_BOARD or state.board is not None):
             if state.board is not None and resume in NEEDS_BOARD:
                 self.data.board = state.board  # type: ignore[assignment]
-            self.show_step(names.index(resume))
+            # Sign-in needs the host found before it; the app restarted since: find it again.
+            self.show_step(names.index("find" if resume == "signin" else resume))
+        elif resume in NEEDS_BOARD and active is not None:
+            self.resume_to = resume
+            self._show_signin_for(active)
+            self.reconnecting = spawn(self._reconnect(active))
         elif resume in NEEDS_BOARD:
             self.show_step(names.index("find"))
         else:
             self.show_step(0)
+
+    def _show_signin_for(self, profile: BoardProfile) -> None:
+        """The sign-in step, filled in with the saved board `profile`, while the wizard reconnects to it."""
+        signin = self.step("signin")
+        assert isinstance(signin, SignInStep)
+        name = profile.name
+        self.data.host = FoundHost(profile.host, profile.port, name, "saved")
+        self.show_step(self.steps.index(signin))
+        signin.user_edit.setText(profile.user)
+        signin.password_edit.clear()
+        signin.show_text(
+            signin.error,
+            lambda: QCoreApplication.translate("Wizard", "Reconnecting to {name}…").format(name=name),
+        )
+
+    async def _reconnect(self, profile: BoardProfile) -> None:
+        """Sign in again to the saved board `profile` with its keyring password or key (off the UI thread),
+        then go on to `resume_to`. On failure the sign-in step stays, filled in, and says why."""
+        signin = self.step("signin")
+        assert isinstance(signin, SignInStep)
+        name = profile.name
+        state = self.state
+        state.set_board_name(name)
+        state.set_connection(ConnectionState.CONNECTING)
+        password: str | None = None
+        try:
+            if not profile.identity:
+                password = await self.work(run_in_thread(stored_password, profile))
+                if password is None:
+                    state.set_connection(ConnectionState.DISCONNECTED)
+                    signin.show_text(
+                        signin.error,
+                        lambda: QCoreApplication.translate(
+                            "Wizard",
+                            "The password for {name} is not saved: type it to continue where you left off.",
+                        ).format(name=name),
+                    )
+                    signin.password_edit.setFocus()
+                    return
+            board = await self.work(
+                run_in_thread(connect_profile, profile, password=password, known_hosts=self.known_hosts)
+            )
+        except StudioError as exc:
+            log.info("wizard: reconnecting to %s failed: %s", name, exc)
+            state.set_connection(ConnectionState.FAILED)
+            error = exc
+            signin.password_edit.setText(password or "")
+            signin.show_text(
+                signin.error,
+                lambda: QCoreApplication.translate("Wizard", "Could not reconnect to {name}: {why}").format(
+                    name=name, why=describe_error(error)[0]
+                ),
+            )
+            signin.password_edit.setFocus()
+            return
+        self.data.profile, self.data.password, self.data.board = profile, password, board
+        signin.show_text(signin.error, None)
+        state.set_connection(ConnectionState.CONNECTED, board)
+        self.board_connected.emit(board)
+        if self.current is signin and self.resume_to and not self.closed.is_set():
+            self._go_on_to_resume()
+
+    def _go_on_to_resume(self) -> None:
+        target = next(i for i, s in enumerate(self.steps) if s.name == self.resume_to)
+        self.resume_to = ""
+        self.going_forward = True
+        self.show_step(target)
 
     # -- texts -----------------------------------------------------------------------------------------
     def retranslate(self) -> None:
@@ -688,7 +776,9 @@ class SetupWizard(QDialog):
 
     def go_next(self) -> None:
         self.going_forward = True
-        if self._index + 1 < len(self.steps):
+        if self.resume_to and self.current.name == "signin":
+            self._go_on_to_resume()  # signed in again after an app restart: back to where the user was
+        elif self._index + 1 < len(self.steps):
             self.show_step(self._index + 1)
         else:
             self.settings.set(S.SHOW_WIZARD, False)
@@ -785,6 +875,7 @@ class SetupWizard(QDialog):
     def _on_back_button_clicked(self) -> None:
         self.user_actions += 1
         self.going_forward = False
+        self.resume_to = ""  # going back to find a board: no longer resuming where the user was
         if self._index > 0:
             target = self._index - 1
             if self.steps[target].name == "signin" and self.data.board is not None:

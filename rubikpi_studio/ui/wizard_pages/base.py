@@ -117,7 +117,8 @@ class Step(QWidget):
         self.wizard = wizard
         self.data = wizard.data
         self.outcome = wrap(QLabel())  # what the step's work came to; placed by steps that have work
-        self._outcome: Callable[[], str] | None = None
+        # Labels showing a computed text (a status, an error): how to compute it after a language switch.
+        self._texts: dict[QLabel, Callable[[], str]] = {}
 
     def build_job_view(self, header: QLabel, prefix: str, *extra: QLayout) -> None:
         """The layout of a step that runs a job: `header` above the job's steps (a StepList without its own
@@ -141,8 +142,21 @@ class Step(QWidget):
 
     def show_outcome(self, text: Callable[[], str] | None) -> None:
         """Show `text()` as the outcome, again after a language switch (so it is translated then too)."""
-        self._outcome = text
-        self.outcome.setText(text() if text is not None else "")
+        self.show_text(self.outcome, text)
+
+    def outcome_text(self) -> str:
+        """The outcome in the current language (also before this step has seen a language switch)."""
+        text = self._texts.get(self.outcome)
+        return text() if text is not None else self.outcome.text()
+
+    def show_text(self, label: QLabel, text: Callable[[], str] | None) -> None:
+        """Show `text()` in `label` now and again after each language switch; None clears the label."""
+        if text is None:
+            self._texts.pop(label, None)
+            label.clear()
+        else:
+            self._texts[label] = text
+            label.setText(text())
 
     def enter(self) -> None:
         """The step is shown."""
@@ -162,8 +176,8 @@ class Step(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
-            if self._outcome is not None:
-                self.outcome.setText(self._outcome())
+            for label, text in self._texts.items():
+                label.setText(text())
         super().changeEvent(event)
 
 

@@ -91,6 +91,7 @@ class SetupStep(Step):
         facts = await self.wizard.ensure_facts()
         if running is not None:
             self.reattached = True
+            self.job_id = running.id  # the job followed from here on (run_setup re-attaches to it)
             await self._run()
         elif self.done or facts.has_llama_cpp:
             if not self.done:  # built before this wizard ran: none of the plan's steps has work to do
