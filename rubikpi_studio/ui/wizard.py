@@ -238,16 +238,20 @@ class FindStep(Step):
 
     def _start(self, work: Callable[[Callable[[FoundHost], None], CancelToken], object]) -> None:
         async def run() -> None:
-            self.status.setText(QCoreApplication.translate("Wizard", "Searching…"))
+            self.show_text(self.status, lambda: QCoreApplication.translate("Wizard", "Searching…"))
             with contextlib.suppress(Cancelled):
                 await self.wizard.work(run_in_thread(work, self.found_signal.emit, self.wizard.cancel))
             if not self.hosts:
-                self.status.setText(
-                    QCoreApplication.translate("Wizard", "No board found yet. Type its address below.")
+                self.show_text(
+                    self.status,
+                    lambda: QCoreApplication.translate(
+                        "Wizard", "No board found yet. Type its address below."
+                    ),
                 )
             else:
-                self.status.setText(
-                    QCoreApplication.translate("Wizard", "{n} found.").format(n=len(self.hosts))
+                n = len(self.hosts)
+                self.show_text(
+                    self.status, lambda: QCoreApplication.translate("Wizard", "{n} found.").format(n=n)
                 )
 
         spawn(run())
@@ -260,13 +264,17 @@ class FindStep(Step):
                     run_in_thread(self.wizard.services.check_host, typed, self.port_spin.value())
                 )
             except Unreachable as exc:
-                self.status.setText(describe_error(exc)[0])
+                error = exc
+                self.show_text(self.status, lambda: describe_error(error)[0])
                 return False
             self._on_found(host)
         else:
             host = self.selected()
         if host is None:
-            self.status.setText(QCoreApplication.translate("Wizard", "Choose a board or type its address."))
+            self.show_text(
+                self.status,
+                lambda: QCoreApplication.translate("Wizard", "Choose a board or type its address."),
+            )
             return False
         key = await self.wizard.work(run_in_thread(self.wizard.services.host_key, host.address, host.port))
         self.data.host = host

@@ -65,7 +65,8 @@ class ChatStep(Step):
 
     def _show_server(self) -> None:
         server = self.wizard.step("server")
-        self.server_label.setText(server.outcome.text() if server is not None else "")
+        # From the server step's text function: its label may not be retranslated yet after a switch.
+        self.server_label.setText(server.outcome_text() if server is not None else "")
 
     def enter(self) -> None:
         self._show_server()
@@ -79,8 +80,11 @@ class ChatStep(Step):
         prompt = self.prompt_edit.text().strip() or self._default_prompt
         chat = self.wizard.chat_page()
         if chat is None:
-            self.error.setText(
-                QCoreApplication.translate("Wizard", "The Chat page is not available in this window.")
+            self.show_text(
+                self.error,
+                lambda: QCoreApplication.translate(
+                    "Wizard", "The Chat page is not available in this window."
+                ),
             )
             return False
         self.wizard.navigate("chat")
@@ -89,11 +93,14 @@ class ChatStep(Step):
         # The Chat page reaches the server on its own (it follows the shared server state); wait for it.
         while chat.endpoint is None or chat.server_info is None:
             if loop.time() > deadline:
-                self.error.setText(
-                    QCoreApplication.translate(
+                why = chat.server_error or "-"
+
+                def unreachable(why: str = why) -> str:
+                    return QCoreApplication.translate(
                         "Wizard", "The Chat page cannot reach the server yet: {why}"
-                    ).format(why=chat.server_error or "-")
-                )
+                    ).format(why=why)
+
+                self.show_text(self.error, unreachable)
                 return False
             await asyncio.sleep(0.1)
         chat.input.setPlainText(prompt)

@@ -154,13 +154,16 @@ class ModelStep(Step):
         board = self.data.board
         if board is None:
             return
-        self.status.setText(QCoreApplication.translate("Wizard", "Reading what is on the board…"))
+        self.show_text(
+            self.status, lambda: QCoreApplication.translate("Wizard", "Reading what is on the board…")
+        )
         facts = await self.wizard.ensure_facts()
         try:
             self.catalogue = self.wizard.services.catalogue()
             self.on_board = await self.wizard.work(run_in_thread(read_board_models, board))
         except StudioError as exc:
-            self.status.setText(describe_error(exc)[0])
+            error = exc
+            self.show_text(self.status, lambda: describe_error(error)[0])
             return
         disk = facts.disk_free_kb * 1024 if facts.disk_free_kb else None
         self.fits = {
@@ -176,7 +179,7 @@ class ModelStep(Step):
         )
         if choice is not None:
             self.table.selectRow(self.catalogue.index(choice))
-        self.status.clear()
+        self.show_text(self.status, None)
         self.wizard.update_buttons()
 
     def _fits(self, model_id: str) -> bool:
@@ -246,14 +249,15 @@ class ModelStep(Step):
     async def advance(self) -> bool:
         m = self.selected()
         if m is None:
-            self.status.setText(QCoreApplication.translate("Wizard", "Choose a model."))
+            self.show_text(self.status, lambda: QCoreApplication.translate("Wizard", "Choose a model."))
             return False
         if not self.on_board.has(m) and not self._fits(m.id):
             fit = self.fits[m.id]
-            self.status.setText(
-                QCoreApplication.translate("Wizard", "This model does not fit the board: {why}").format(
-                    why=fit.why
-                )
+            self.show_text(
+                self.status,
+                lambda: QCoreApplication.translate(
+                    "Wizard", "This model does not fit the board: {why}"
+                ).format(why=fit.why),
             )
             return False
         self.choose(m)
