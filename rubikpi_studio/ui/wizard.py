@@ -504,6 +504,15 @@ class CheckStep(Step):
                 or facts.llama_bin
                 or QCoreApplication.translate("Wizard", "not installed"),
             ),
+            (
+                # The probe's verdict (board model and host name), after the banner's guess on the find step.
+                QCoreApplication.translate("Wizard", "Is it a RUBIK Pi?"),
+                QCoreApplication.translate("Wizard", "yes, a RUBIK Pi")
+                if facts.is_rubikpi
+                else QCoreApplication.translate(
+                    "Wizard", "no: another board (the set-up is made for the RUBIK Pi 3)"
+                ),
+            ),
         ]
         self.table.setRowCount(len(rows))
         for i, (label, value) in enumerate(rows):

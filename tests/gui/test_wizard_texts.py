@@ -1,6 +1,6 @@
-"""Wizard texts computed at run time (a find status, a sign-in error, a model status) follow a language
-switch. No board: discovery reports one host the way mDNS does, and the steps that need a board are shown
-with errors set directly.
+"""Wizard texts computed at run time (a find status, a sign-in error, a model status, the Check page's facts)
+follow a language switch, and the Check page gives the probe's RUBIK Pi verdict. No board: discovery reports
+one host the way mDNS does, and the steps that need a board are shown with facts or errors set directly.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from rig.waiting import until
 from test_i18n import untranslated  # tests/gui/test_i18n.py
 
 from rubikpi_studio.core.discovery import FoundHost
+from rubikpi_studio.core.probe import BoardFacts
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
-from rubikpi_studio.ui.wizard import SetupWizard, WizardServices
+from rubikpi_studio.ui.wizard import CheckStep, SetupWizard, WizardServices
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -95,3 +96,35 @@ def test_find_signin_and_model_texts_follow_a_language_switch(
         qrun(scenario())
     finally:
         wizard.close()
+
+
+@pytest.mark.parametrize(
+    ("facts", "english", "chinese"),
+    [
+        (
+            BoardFacts(model="Thundercomm RUBIK Pi 3", hostname="ubuntu"),
+            "yes, a RUBIK Pi",
+            "是，这是 RUBIK Pi",
+        ),
+        (BoardFacts(model="", hostname="rubikpi"), "yes, a RUBIK Pi", "是，这是 RUBIK Pi"),
+        (BoardFacts(model="Raspberry Pi 5 Model B Rev 1.0", hostname="pi5"), "no: another board", "否："),
+    ],
+)
+def test_check_page_says_whether_the_probe_found_a_rubikpi(
+    studio: app_module.Studio, facts: BoardFacts, english: str, chinese: str
+) -> None:
+    wizard = _wizard(studio)
+    check = wizard.step("check")
+    assert isinstance(check, CheckStep)
+    wizard.data.facts = facts
+    check.retranslate()
+    rows = {
+        check.table.item(r, 0).text(): check.table.item(r, 1).text() for r in range(check.table.rowCount())
+    }
+    assert rows["Is it a RUBIK Pi?"].startswith(english)
+    _switch(studio, "zh_CN")
+    rows = {
+        check.table.item(r, 0).text(): check.table.item(r, 1).text() for r in range(check.table.rowCount())
+    }
+    assert rows["是 RUBIK Pi 吗？"].startswith(chinese)
+    wizard.close()
