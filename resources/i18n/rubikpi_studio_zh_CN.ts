@@ -959,7 +959,7 @@
 <context>
     <name>ExceptionHook</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/app.py" line="+211" />
+        <location filename="../../rubikpi_studio/ui/app.py" line="+212" />
         <source>Something unexpected went wrong. The app can keep running.</source>
         <translation>发生了意外错误。应用可以继续运行。</translation>
     </message>
@@ -1502,7 +1502,7 @@
 <context>
     <name>Page</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/app.py" line="+144" />
+        <location filename="../../rubikpi_studio/ui/app.py" line="+162" />
         <location filename="../../rubikpi_studio/ui/pages/base.py" line="+247" />
         <location filename="../../rubikpi_studio/ui/pages/board.py" line="-445" />
         <source>Board</source>
@@ -1522,7 +1522,7 @@
     </message>
     <message>
         <location line="+2" />
-        <location filename="../../rubikpi_studio/ui/pages/server.py" line="+73" />
+        <location filename="../../rubikpi_studio/ui/pages/server.py" line="+90" />
         <source>Server</source>
         <translation>服务器</translation>
     </message>
@@ -1738,12 +1738,12 @@
     </message>
     <message>
         <location line="+2" />
-        <location line="+281" />
+        <location line="+278" />
         <source>The server stopped and is being restarted…</source>
         <translation>服务器已停止，正在重启…</translation>
     </message>
     <message>
-        <location line="-279" />
+        <location line="-276" />
         <source>The server failed: {why}</source>
         <translation>服务器出错：{why}</translation>
     </message>
@@ -1773,13 +1773,12 @@
         <translation>未共享</translation>
     </message>
     <message>
-        <location line="+128" />
-        <location line="+80" />
+        <location line="+49" />
         <source>Choose a model first (put GGUF files in ~/dev/llm/models).</source>
         <translation>请先选择模型（将 GGUF 文件放在 ~/dev/llm/models 中）。</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+165" />
         <source>{model} will start when the board boots.</source>
         <translation>开发板开机时将启动 {model}。</translation>
     </message>
@@ -2510,17 +2509,17 @@
         <translation>设置向导(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../rubikpi_studio/ui/wizard.py" line="+538" />
-        <location filename="../../rubikpi_studio/ui/wizard_pages/base.py" line="+154" />
-        <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="+244" />
-        <location line="+54" />
+        <location filename="../../rubikpi_studio/ui/wizard.py" line="+566" />
+        <location filename="../../rubikpi_studio/ui/wizard_pages/base.py" line="+168" />
+        <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="+247" />
+        <location line="+55" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/server.py" line="+73" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="+78" />
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location line="-461" />
+        <location line="-482" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -2600,22 +2599,22 @@
         <translation>正在搜索…</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+6" />
         <source>No board found yet. Type its address below.</source>
         <translation>尚未找到开发板。请在下方输入其地址。</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+7" />
         <source>{n} found.</source>
         <translation>找到 {n} 个。</translation>
     </message>
     <message>
-        <location line="+19" />
+        <location line="+22" />
         <source>Choose a board or type its address.</source>
         <translation>请选择一块开发板或输入其地址。</translation>
     </message>
     <message>
-        <location line="+11" />
+        <location line="+12" />
         <source>Sign in</source>
         <translation>登录</translation>
     </message>
@@ -2660,17 +2659,17 @@
         <translation>信任并登录</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+11" />
         <source>Choose the new password.</source>
         <translation>请设置新密码。</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+5" />
         <source>The two new passwords differ.</source>
         <translation>两次输入的新密码不一致。</translation>
     </message>
     <message>
-        <location line="+49" />
+        <location line="+50" />
         <source>Check the board</source>
         <translation>检查开发板</translation>
     </message>
@@ -2691,7 +2690,7 @@
     </message>
     <message>
         <location line="+4" />
-        <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="-157" />
+        <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="-161" />
         <source>Memory</source>
         <translation>内存</translation>
     </message>
@@ -2732,7 +2731,22 @@
         <translation>未安装</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+4" />
+        <source>Is it a RUBIK Pi?</source>
+        <translation>是 RUBIK Pi 吗？</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>yes, a RUBIK Pi</source>
+        <translation>是，这是 RUBIK Pi</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>no: another board (the set-up is made for the RUBIK Pi 3)</source>
+        <translation>否：这是其他开发板（本设置是为 RUBIK Pi 3 设计的）</translation>
+    </message>
+    <message>
+        <location line="+17" />
         <source>llama.cpp is already installed: the set-up step is skipped.</source>
         <translation>llama.cpp 已安装：将跳过安装步骤。</translation>
     </message>
@@ -2763,6 +2777,21 @@
         <translation>安装</translation>
     </message>
     <message>
+        <location line="+131" />
+        <source>Reconnecting to {name}…</source>
+        <translation>正在重新连接 {name}…</translation>
+    </message>
+    <message>
+        <location line="+20" />
+        <source>The password for {name} is not saved: type it to continue where you left off.</source>
+        <translation>{name} 的密码没有保存：请输入密码，从上次离开的地方继续。</translation>
+    </message>
+    <message>
+        <location line="+17" />
+        <source>Could not reconnect to {name}: {why}</source>
+        <translation>无法重新连接 {name}：{why}</translation>
+    </message>
+    <message>
         <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="+32" />
         <source>The set-up runs on the board by itself: you may close the wizard or this app, and it continues; reopening the wizard shows it again.</source>
         <translation>安装过程在开发板上独立运行：你可以关闭向导或本应用，安装会继续进行；重新打开向导即可再次查看。</translation>
@@ -2773,7 +2802,7 @@
         <translation>sudo 密码</translation>
     </message>
     <message>
-        <location line="+28" />
+        <location line="+29" />
         <source>llama.cpp is already built on the board ({version}): nothing to set up.</source>
         <translation>开发板上已构建好 llama.cpp（{version}）：无需设置。</translation>
     </message>
@@ -2829,12 +2858,12 @@
     </message>
     <message>
         <location line="+1" />
-        <location line="+104" />
+        <location line="+107" />
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location line="-103" />
+        <location line="-106" />
         <source>Disk needed</source>
         <translation>所需磁盘</translation>
     </message>
@@ -2844,12 +2873,12 @@
         <translation>在此开发板上</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+16" />
         <source>Reading what is on the board…</source>
         <translation>正在读取开发板上已有的内容…</translation>
     </message>
     <message>
-        <location line="+35" />
+        <location line="+37" />
         <source>Vision: reads images</source>
         <translation>视觉：可读图片</translation>
     </message>
@@ -2894,7 +2923,7 @@
         <translation>请选择一个模型。</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+6" />
         <source>This model does not fit the board: {why}</source>
         <translation>此模型不适合该开发板：{why}</translation>
     </message>
@@ -2906,7 +2935,7 @@
     <message>
         <location line="+25" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/server.py" line="-1" />
-        <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="-117" />
+        <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="-118" />
         <source>Try again</source>
         <translation>重试</translation>
     </message>
@@ -3001,22 +3030,22 @@
         <translation>你好！请用两句话介绍一下你能做什么？</translation>
     </message>
     <message>
-        <location line="+17" />
+        <location line="+18" />
         <source>Ask</source>
         <translation>提问</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+8" />
         <source>The Chat page is not available in this window.</source>
         <translation>此窗口中没有“对话”页面。</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+14" />
         <source>The Chat page cannot reach the server yet: {why}</source>
         <translation>“对话”页面暂时无法连接到服务器：{why}</translation>
     </message>
     <message>
-        <location filename="../../rubikpi_studio/ui/wizard.py" line="+112" />
+        <location filename="../../rubikpi_studio/ui/wizard.py" line="+21" />
         <source>Set up your RUBIK Pi</source>
         <translation>设置你的 RUBIK Pi</translation>
     </message>
