@@ -467,6 +467,17 @@ def status_from_log(lines: Sequence[str], *, planned_gpu: bool | None = None) ->
     return "CPU", info.device, offloaded
 
 
+def backend_event(lines: Sequence[str], *, planned_gpu: bool | None = None) -> Event:
+    """The "Running on <backend>" event a ready server's log gives (backend, device, "N/M" in its data)."""
+    backend, device, offloaded = status_from_log(lines, planned_gpu=planned_gpu)
+    return Event(
+        INFO,
+        step="backend",
+        message=f"Running on {backend}",
+        data={"backend": backend, "device": device, "offloaded": offloaded},
+    )
+
+
 # ----------------------------------------------------------------------------------------------- helpers
 def state_dir(board: Board) -> str:
     return f"{board.home()}/{STATE_DIR}"
@@ -862,15 +873,7 @@ def wait_ready(
             cancel.wait(0.25)
         else:
             time.sleep(0.25)
-    backend, device, offloaded = status_from_log(handle.load.backend_lines, planned_gpu=_planned_gpu(handle))
-    report(
-        Event(
-            INFO,
-            step="backend",
-            message=f"Running on {backend}",
-            data={"backend": backend, "device": device, "offloaded": offloaded},
-        )
-    )
+    report(backend_event(handle.load.backend_lines, planned_gpu=_planned_gpu(handle)))
     report(Event(STEP_DONE, step="ready", message=f"Ready on port {handle.port}"))
 
 
@@ -1124,6 +1127,7 @@ __all__ = [
     "ServerProblem",
     "ServerSpec",
     "ServerStatus",
+    "backend_event",
     "build_argv",
     "disable_boot",
     "enable_boot",

@@ -168,6 +168,12 @@ _NOTE_SOURCES: tuple[tuple[str, str], ...] = (
         (r"tensor (\d+) of (\d+) \((.+)\)", QT_TRANSLATE_NOOP("Steps", "tensor %1 of %2 (%3)")),
         # server-supervise.sh
         (r"ready on port (\d+)", QT_TRANSLATE_NOOP("Steps", "ready on port %1")),
+        # core/server.py: what llama-server's log says while it loads (LoadStatus.feed, backend_event)
+        (r"OpenCL device: (.+)", QT_TRANSLATE_NOOP("Steps", "OpenCL device: %1")),
+        (r"offloaded (\d+)/(\d+) layers to GPU", QT_TRANSLATE_NOOP("Steps", "offloaded %1/%2 layers to GPU")),
+        (r"Vision projector loaded", QT_TRANSLATE_NOOP("Steps", "Vision projector loaded")),
+        (r"Listening on (.+)", QT_TRANSLATE_NOOP("Steps", "Listening on %1")),
+        (r"Running on (.+)", QT_TRANSLATE_NOOP("Steps", "Running on %1")),
         (r"llama-server stopped with status (.+)",
          QT_TRANSLATE_NOOP("Steps", "llama-server stopped with status %1")),
         # bench-run.sh

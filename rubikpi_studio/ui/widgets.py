@@ -13,7 +13,7 @@ import enum
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QEvent, QRect, QSize, Qt, QTimer, Signal
@@ -264,6 +264,7 @@ class _Step:
     state: StepState
     item: QListWidgetItem
     note: str = ""
+    facts: list[str] = field(default_factory=list)  # what was learnt while it ran (`StepList.add_fact`)
 
 
 class StepList(QWidget):
@@ -338,6 +339,21 @@ class StepList(QWidget):
         step = self._steps.get(step_id)
         return step.state if step else None
 
+    def text_of(self, step_id: str) -> str:
+        """The step's line as shown (title, note and facts, in the user's language); '' if no such step."""
+        step = self._steps.get(step_id)
+        return step.item.text() if step else ""
+
+    def add_fact(self, step_id: str, fact: str) -> None:
+        """Show something learnt while a step runs on its line, after its note (e.g. the server's "offloaded
+        29/29 layers to GPU" on "Load the model"). English, translated as it paints like the notes; the step's
+        facts are cleared when it starts again. Ignored for a step the list does not have."""
+        step = self._steps.get(step_id)
+        if step is None or not fact or fact in step.facts:
+            return
+        step.facts.append(fact)
+        self._paint(step)
+
     @property
     def overall_fraction(self) -> float:
         if not self._steps:
@@ -362,7 +378,9 @@ class StepList(QWidget):
         if kind == STEP_START:
             if self._current and self._steps[self._current].state is StepState.RUNNING:
                 self._set_state(self._current, StepState.DONE)  # a script that did not say "done"
-            self._ensure(event.step, event.message).title = event.message or self._steps[event.step].title
+            started = self._ensure(event.step, event.message)
+            started.title = event.message or started.title
+            started.facts.clear()  # a step that starts again (a restarted server) learns them again
             self._set_state(event.step, StepState.RUNNING)
             self._current = event.step
             self._fraction = 0.0
@@ -421,7 +439,8 @@ class StepList(QWidget):
     def _paint(self, step: _Step) -> None:
         step.item.setIcon(themed_icon(f"step-{step.state.value}"))
         title = step_title(step.title)
-        step.item.setText(f"{title} — {step_note(step.note)}" if step.note else title)
+        notes = [step_note(n) for n in [step.note, *step.facts] if n]
+        step.item.setText(f"{title} — {' · '.join(notes)}" if notes else title)
         if step.state is StepState.RUNNING:
             self.list.scrollToItem(step.item)
 

@@ -23,15 +23,17 @@ from rig.llama_server import find_llama_server, free_port, llama_server_missing_
 from rig.waiting import until
 
 from rubikpi_studio.core import server
+from rubikpi_studio.core.events import LOG, STEP_DONE, STEP_START, Event
 from rubikpi_studio.core.ssh import Board
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
 from rubikpi_studio.ui.pages.base import ConnectionState, ServerState
-from rubikpi_studio.ui.pages.server import ServerPage
+from rubikpi_studio.ui.pages.server import SERVER_STEPS, ServerPage
 from rubikpi_studio.ui.widgets import StepState
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+LOGS = Path(__file__).resolve().parents[1] / "data" / "logs"
 MODEL_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
@@ -209,3 +211,67 @@ def test_start_at_boot_on_a_board_without_systemd(
     finally:
         studio.state.set_connection(ConnectionState.DISCONNECTED, None)
         board.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "texts"),
+    [
+        (
+            "en",
+            {
+                "model": "Load the model — OpenCL device: QUALCOMM Adreno(TM) 635 · offloaded 29/29 layers "
+                "to GPU · Vision projector loaded",
+                "load": "Start llama-server (run 1) — Listening on http://127.0.0.1:9876",
+                "ready": "Ready — Running on GPU: QUALCOMM Adreno(TM) 635, 29/29 layers",
+            },
+        ),
+        (
+            "zh_CN",
+            {
+                "model": "加载模型 — OpenCL 设备：QUALCOMM Adreno(TM) 635 · 已将 29/29 层卸载到 GPU · "
+                "视觉投影器已加载",
+                "load": "启动 llama-server（第 1 次） — 正在监听 http://127.0.0.1:9876",
+                "ready": "就绪 — 运行于 GPU: QUALCOMM Adreno(TM) 635, 29/29 layers",
+            },
+        ),
+    ],
+)
+def test_loading_notes_from_the_manuals_adreno_log(qtbot: QtBot, lang: str, texts: dict[str, str]) -> None:
+    """The loading facts of a GPU start (the OpenCL device, offloaded layers, projector, listening, what it
+    runs on) on the steps' lines and in the log, in the user's language. The rig has no Adreno GPU: the
+    manual's recorded lines of a RUBIK Pi 3 (tests/data/logs/manual-*.txt) stand in for its log, fed through
+    the same path as a running server's (`LoadStatus.feed`, then `backend_event` when it is ready)."""
+    studio = app_module.Studio(paths.app_dirs(), lang=lang, strict_pages=True)
+    qtbot.addWidget(studio.window)
+    page = studio.window.page("server")
+    assert isinstance(page, ServerPage)
+    lines = [
+        "srv    load_model: loading model '/home/ubuntu/dev/llm/models/qwen2-1_5b-instruct-q4_0-pure.gguf'",
+        *(LOGS / "manual-llama-cli-version-opencl.txt").read_text().splitlines(),
+        *(LOGS / "manual-llama-cli-gpu-perf.txt").read_text().splitlines()[:1],
+        "srv    load_model: loaded multimodal model, '/home/ubuntu/dev/llm/mmproj-SmolVLM-500M-f16.gguf'",
+        "srv  llama_server: model loaded",
+        "srv  llama_server: listening on http://127.0.0.1:9876",
+    ]
+    page.steps.set_steps(SERVER_STEPS)
+    page.bridge(Event(STEP_START, step="check", message="Checking model, memory and port"))
+    page.bridge(Event(STEP_DONE, step="check"))
+    page.bridge(Event(STEP_START, step="load", message="Starting llama-server (run 1)"))
+    load = server.LoadStatus()
+    for line in lines:
+        for ev in load.feed(line):
+            page.bridge(ev)
+        page.bridge(Event(LOG, message=line))
+    page.bridge(Event(STEP_DONE, step="load", message="ready on port 9876"))
+    page.bridge(server.backend_event(load.backend_lines, planned_gpu=True))
+    page.bridge(Event(STEP_DONE, step="ready", message="Ready on port 9876"))
+    page.bridge.flush()
+    page.log_pane.flush()
+
+    assert {step: page.steps.text_of(step) for step in texts} == texts
+    assert all(page.steps.state_of(step) is StepState.DONE for step, _title in SERVER_STEPS)
+    shown = page.log_pane.toPlainText().splitlines()
+    for fact in texts["model"].split(" — ")[1].split(" · "):
+        assert f"--> {fact}" in shown
+    assert f"--> {texts['ready'].split(' — ')[1]}" in shown
+    assert "load_tensors: offloaded 29/29 layers to GPU" in shown  # the server's own line, as it came

@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
 
 from rubikpi_studio.core import server
 from rubikpi_studio.core.errors import StudioError
-from rubikpi_studio.core.events import FAILED, INFO, LOG, STEP_DONE, WARN, CancelToken, Event
+from rubikpi_studio.core.events import FAILED, INFO, STEP_DONE, WARN, CancelToken, Event
 from rubikpi_studio.core.ssh import Board
 
 from ..bridge import EventBridge, guarded, run_in_thread, widget_slot
 from ..i18n import QT_TRANSLATE_NOOP
+from ..steps import step_note
 from ..widgets import I18N_SKIP, LogPane, StepList
 from .base import ConnectionState, Page, PageContext, ServerState, register_page
 
@@ -45,6 +46,15 @@ SERVER_STEPS = [
     ("model", "Load the model"),
     ("ready", "Ready"),
 ]
+# What the server's log says while it loads (core/server.py `LoadStatus.feed`, `backend_event`): the INFO
+# event's step → the step whose line shows it. Its English message is translated like a step's note.
+LOADING_FACTS = {
+    "device": "model",
+    "offload": "model",
+    "projector": "model",
+    "listen": "load",
+    "backend": "ready",
+}
 
 
 def list_board_models(board: Board) -> list[tuple[str, bool]]:
@@ -592,8 +602,9 @@ class ServerPage(Page):
                     api_key=self.handle.api_key if self.handle is not None else None,
                 )
                 self._show_status()
-            elif ev.kind in (INFO, LOG):
-                continue
+            elif ev.kind == INFO and ev.step in LOADING_FACTS:
+                self.steps.add_fact(LOADING_FACTS[ev.step], ev.message)
+                self.log_pane.append_line(f"--> {step_note(ev.message)}")
 
     def deactivate(self) -> None:
         pass
