@@ -69,6 +69,12 @@ def _add_spec_args(p: argparse.ArgumentParser, *, model_required: bool = True) -
     p.add_argument("--threads", type=int, default=0, help="CPU threads (default: llama.cpp's choice)")
     p.add_argument("--slots", type=int, default=1, help="parallel slots (default 1; each costs memory)")
     p.add_argument(
+        "--flash-attn",
+        choices=("on", "off", "auto"),
+        default="",
+        help="flash attention (default: off on the GPU, as in the manual; llama.cpp's choice on the CPU)",
+    )
+    p.add_argument(
         "--server-port", type=int, default=server.DEFAULT_PORT, help="port on the board (default 9876)"
     )
     p.add_argument(
@@ -94,6 +100,7 @@ def _spec(args: argparse.Namespace) -> server.ServerSpec:
         batch=args.batch,
         parallel=args.slots,
         threads=args.threads,
+        flash_attn=args.flash_attn,
         port=args.server_port,
         lan=args.lan,
         extra=server.parse_extra_flags(args.extra),

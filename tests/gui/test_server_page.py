@@ -22,7 +22,7 @@ from rig import faults, models
 from rig.llama_server import find_llama_server, free_port, llama_server_missing_reason
 from rig.waiting import until
 
-from rubikpi_studio.core import server
+from rubikpi_studio.core import llamacpp, server
 from rubikpi_studio.core.events import LOG, STEP_DONE, STEP_START, Event
 from rubikpi_studio.core.ssh import Board
 from rubikpi_studio.ui import app as app_module
@@ -275,3 +275,31 @@ def test_loading_notes_from_the_manuals_adreno_log(qtbot: QtBot, lang: str, text
         assert f"--> {fact}" in shown
     assert f"--> {texts['ready'].split(' — ')[1]}" in shown
     assert "load_tensors: offloaded 29/29 layers to GPU" in shown  # the server's own line, as it came
+
+
+def test_settings_form_reaches_the_spec_and_the_command_line(qtbot: QtBot) -> None:
+    """Batch size, threads, slots and flash attention: the manual's defaults until changed, then what the
+    user set, in the spec and in llama-server's command line."""
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    page = studio.window.page("server")
+    assert isinstance(page, ServerPage)
+    page.model_combo.addItem(MODEL_NAME, f"/home/u/dev/llm/models/{MODEL_NAME}")
+    assert page.spec() == server.ServerSpec(model=f"/home/u/dev/llm/models/{MODEL_NAME}")
+    assert page.threads_spin.text() == "Automatic"
+    assert [page.flash_attn_combo.itemData(i) for i in range(page.flash_attn_combo.count())] == [
+        "",
+        "on",
+        "off",
+        "auto",
+    ]
+
+    page.batch_spin.setValue(256)
+    page.threads_spin.setValue(4)
+    page.slots_spin.setValue(2)
+    page.flash_attn_combo.setCurrentIndex(page.flash_attn_combo.findData("auto"))
+    spec = page.spec()
+    assert (spec.batch, spec.threads, spec.parallel, spec.flash_attn) == (256, 4, 2, "auto")
+    features = llamacpp.features(llamacpp.LlamaVersion(11434, "8a98145c", "0.6.0-dev"))
+    argv = list(server.build_argv(spec, "llama-server", features=features, has_gpu=True).argv)
+    assert [argv[argv.index(f) + 1] for f in ("-b", "-t", "-np", "-fa")] == ["256", "4", "2", "auto"]

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from rubikpi_studio.cli import build_parser
+from rubikpi_studio.cli.serve import _spec as cli_spec
 from rubikpi_studio.core import llamacpp
 from rubikpi_studio.core.events import INFO, STEP_DONE, STEP_START
 from rubikpi_studio.core.server import (
@@ -43,6 +45,31 @@ def test_cpu_mode_and_old_build_without_verbosity_flag() -> None:
     assert "-lv" not in argv  # b6362 prints load lines at its default verbosity
     assert argv[argv.index("--mmproj") + 1] == "/m/mmproj.gguf"
     assert argv[argv.index("-c") + 1] == "4096" and argv[argv.index("-t") + 1] == "4"
+
+
+def _flag(argv: tuple[str, ...], flag: str) -> str | None:
+    return argv[argv.index(flag) + 1] if flag in argv else None
+
+
+def test_cli_settings_reach_the_command_line() -> None:
+    args = build_parser().parse_args(
+        ["serve", "start", "board", "-m", "/m/q.gguf", "--batch", "256", "--threads", "4", "--slots", "2",
+         "--flash-attn", "auto", "--ctx", "4096"]
+    )  # fmt: skip
+    argv = build_argv(cli_spec(args), "s", features=NEW, has_gpu=True).argv
+    assert [_flag(argv, f) for f in ("-b", "-t", "-np", "-fa", "-c")] == ["256", "4", "2", "auto", "4096"]
+    # the flash-attention setting is honoured on the CPU too
+    args = build_parser().parse_args(["serve", "start", "board", "-m", "m", "--cpu", "--flash-attn", "on"])
+    assert _flag(build_argv(cli_spec(args), "s", features=NEW, has_gpu=True).argv, "-fa") == "on"
+
+
+def test_cli_defaults_are_the_manuals() -> None:
+    args = build_parser().parse_args(["serve", "start", "board", "-m", "/m/q.gguf"])
+    assert cli_spec(args) == ServerSpec(model="/m/q.gguf")
+    gpu = build_argv(cli_spec(args), "s", features=NEW, has_gpu=True).argv
+    assert [_flag(gpu, f) for f in ("-b", "-t", "-np", "-fa")] == ["128", None, "1", "off"]
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "start", "board", "-m", "m", "--flash-attn", "maybe"])
 
 
 def test_gpu_requested_without_gpu_falls_back_to_cpu_with_reason() -> None:

@@ -134,6 +134,22 @@ class ServerPage(Page):
         self.ctx_spin.setRange(256, 131072)
         self.ctx_spin.setSingleStep(512)
         self.ctx_spin.setValue(2048)
+        defaults = server.ServerSpec(model="")  # the manual's settings
+        self.batch_spin = QSpinBox()
+        self.batch_spin.setObjectName("batchSize")
+        self.batch_spin.setRange(1, 8192)
+        self.batch_spin.setSingleStep(32)
+        self.batch_spin.setValue(defaults.batch)
+        self.threads_spin = QSpinBox()
+        self.threads_spin.setObjectName("threads")
+        self.threads_spin.setRange(0, 64)  # 0: llama.cpp's own choice
+        self.threads_spin.setValue(defaults.threads)
+        self.slots_spin = QSpinBox()
+        self.slots_spin.setObjectName("slots")
+        self.slots_spin.setRange(1, 16)
+        self.slots_spin.setValue(defaults.parallel)
+        self.flash_attn_combo = QComboBox()
+        self.flash_attn_combo.setObjectName("flashAttention")
         self.port_spin = QSpinBox()
         self.port_spin.setRange(1024, 65535)
         self.port_spin.setValue(server.DEFAULT_PORT)
@@ -152,12 +168,16 @@ class ServerPage(Page):
         model_row.addWidget(self.model_combo, 1)
         model_row.addWidget(self.refresh_button)
         self.form = QFormLayout(self.settings_box)
-        self.form_labels = [QLabel() for _ in range(8)]
+        self.form_labels = [QLabel() for _ in range(12)]
         fields: list[QWidget | QHBoxLayout] = [
             self.model_combo,
             self.mmproj_combo,
             self.device_combo,
             self.ctx_spin,
+            self.batch_spin,
+            self.threads_spin,
+            self.slots_spin,
+            self.flash_attn_combo,
             self.port_spin,
             self.lan_check,
             self.boot_check,
@@ -241,6 +261,10 @@ class ServerPage(Page):
             QCoreApplication.translate("ServerPage", "Vision projector"),
             QCoreApplication.translate("ServerPage", "Run on"),
             QCoreApplication.translate("ServerPage", "Context (tokens)"),
+            QCoreApplication.translate("ServerPage", "Batch size"),
+            QCoreApplication.translate("ServerPage", "Threads"),
+            QCoreApplication.translate("ServerPage", "Slots (parallel requests)"),
+            QCoreApplication.translate("ServerPage", "Flash attention"),
             QCoreApplication.translate("ServerPage", "Port on the board"),
             QCoreApplication.translate("ServerPage", "Network"),
             QCoreApplication.translate("ServerPage", "At boot"),
@@ -254,6 +278,23 @@ class ServerPage(Page):
         self.device_combo.addItem(QCoreApplication.translate("ServerPage", "GPU (Adreno, OpenCL)"), True)
         self.device_combo.addItem(QCoreApplication.translate("ServerPage", "CPU"), False)
         self.device_combo.setCurrentIndex(max(0, current))
+        self.threads_spin.setSpecialValueText(QCoreApplication.translate("ServerPage", "Automatic"))
+        self.slots_spin.setToolTip(
+            QCoreApplication.translate(
+                "ServerPage",
+                "How many requests the server answers at once. The context is shared between the slots.",
+            )
+        )
+        current = self.flash_attn_combo.currentIndex()
+        self.flash_attn_combo.clear()
+        for text, value in (
+            (QCoreApplication.translate("ServerPage", "Default (off on the GPU, as in the manual)"), ""),
+            (QCoreApplication.translate("ServerPage", "On"), "on"),
+            (QCoreApplication.translate("ServerPage", "Off"), "off"),
+            (QCoreApplication.translate("ServerPage", "Automatic"), "auto"),
+        ):
+            self.flash_attn_combo.addItem(text, value)
+        self.flash_attn_combo.setCurrentIndex(max(0, current))
         if self.mmproj_combo.count() == 0:
             self.mmproj_combo.addItem(QCoreApplication.translate("ServerPage", "None (text only)"), "")
         else:
@@ -352,7 +393,17 @@ class ServerPage(Page):
         self.stop_button.setEnabled(connected and (running or busy))
         self.restart_button.setEnabled(connected and running and not busy)
         self.refresh_button.setEnabled(connected and not busy)
-        for w in (self.model_combo, self.mmproj_combo, self.device_combo, self.ctx_spin, self.port_spin):
+        for w in (
+            self.model_combo,
+            self.mmproj_combo,
+            self.device_combo,
+            self.ctx_spin,
+            self.batch_spin,
+            self.threads_spin,
+            self.slots_spin,
+            self.flash_attn_combo,
+            self.port_spin,
+        ):
             w.setEnabled(connected and not busy)
         self.lan_check.setEnabled(connected and not busy)
         self.boot_check.setEnabled(connected and not busy)
@@ -371,6 +422,10 @@ class ServerPage(Page):
             mmproj=str(self.mmproj_combo.currentData() or ""),
             gpu=bool(self.device_combo.currentData()),
             ctx=self.ctx_spin.value(),
+            batch=self.batch_spin.value(),
+            threads=self.threads_spin.value(),
+            parallel=self.slots_spin.value(),
+            flash_attn=str(self.flash_attn_combo.currentData() or ""),
             port=self.port_spin.value(),
             lan=self.lan_check.isChecked(),
             extra=server.parse_extra_flags(self.extra_edit.text()),
