@@ -320,3 +320,55 @@ def test_cli_serve_boot_on_a_board_without_systemd(
     assert json.loads(off.stdout.strip().splitlines()[-1]) == {"at_boot": False}
     bare = cli()
     assert bare.returncode == 2 and "--model" in bare.stderr, bare.stderr
+
+
+def test_cli_serve_start_status_logs_stop(
+    rig_sshd: rig.RigSshd, board_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    """The real CLI, as a user runs it: `serve start --json --cpu` with the settings, `status --json`,
+    `logs`, `stop --json`; the settings reach the running server and nothing is left running."""
+    conn = ["127.0.0.1", "--port", str(rig_sshd.port), "--user", board_account.user]
+    conn += ["--identity", str(board_account.key_path), "--known-hosts", str(tmp_known_hosts)]
+    port = free_port()
+
+    def cli(action: str, *args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "rubikpi_studio", "--cli", "serve", action, *conn, *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
+        assert done.returncode == 0, f"serve {action}: {done.stdout}\n{done.stderr}"
+        return done
+
+    try:
+        started = cli(
+            "start", "--json", "--cpu", "--model", f"~/dev/llm/models/{MODEL_NAME}", "--server-port",
+            str(port), "--ctx", "1024", "--slots", "2", "--threads", "2", "--flash-attn", "off",
+        )  # fmt: skip
+        lines = [json.loads(line) for line in started.stdout.splitlines()]
+        argv = next(ev for ev in lines if ev.get("step") == "command")["data"]["argv"]
+        assert argv[argv.index("-fa") + 1] == "off" and argv[argv.index("-np") + 1] == "2"
+        assert any(ev.get("step") == "backend" and ev["message"] == "Running on CPU" for ev in lines)
+        result = lines[-1]
+        assert result["state"] == "running" and result["port"] == port, result
+        # /props gives a slot's context: llama-server splits -c 1024 between the 2 slots
+        assert result["info"]["slots"] == 2 and result["info"]["n_ctx"] * 2 == 1024, result["info"]
+        (pid,) = server_pids(board_account)
+
+        status = json.loads(cli("status", "--json").stdout.splitlines()[-1])
+        assert status["state"] == "running" and status["managed"] is True
+        assert status["model"].endswith(MODEL_NAME) and status["info"] == result["info"]
+
+        logs = cli("logs", "-n", "200").stdout
+        assert "listening on" in logs and MODEL_NAME in logs
+
+        stopped = json.loads(cli("stop", "--json").stdout.splitlines()[-1])
+        assert stopped == {"stopped": True}
+        wait_until(lambda: not server_pids(board_account), 15, "no llama-server left")
+        assert json.loads(cli("status", "--json").stdout.splitlines()[-1])["state"] == "stopped"
+        assert json.loads(cli("stop", "--json").stdout.splitlines()[-1]) == {"stopped": False}
+        assert pid not in server_pids(board_account)
+    finally:
+        rig.run_as(board_account.user, 'pkill -u "$(id -u)" -x llama-server; true')
