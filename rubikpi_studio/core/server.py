@@ -36,6 +36,7 @@ from .errors import RemoteFailed, StudioError, UsageError
 from .events import FAILED, INFO, LOG, STEP_DONE, STEP_START, WARN, CancelToken, Event, Reporter, ignore
 from .gguf import GgufInfo, NotGguf, read_gguf_info
 from .probe import BoardFacts, probe
+from .protocol import parse_line
 from .ssh import Board, Forward
 
 log = logging.getLogger(__name__)
@@ -917,7 +918,7 @@ def status(board: Board, handle: ServerHandle | None = None, *, report: Reporter
     """Where the server is: stopped / loading / running / failed, with /props and /v1/models facts."""
     handle = handle or find(board)
     if handle is None:
-        return ServerStatus("stopped")
+        return last_run(board)
     if handle.job is not None:
         _poll(board, handle, report)
         if handle.job.finished:
@@ -962,6 +963,34 @@ def status(board: Board, handle: ServerHandle | None = None, *, report: Reporter
         lan_url=handle.lan_url() if handle.is_lan else "",
         restarts=restarts,
         message=message,
+    )
+
+
+def last_run(board: Board) -> ServerStatus:
+    """How the app's last server job ended, for when no server runs: "failed" with the supervisor's reason
+    (it gave up after repeated crashes, or the model never loaded; the reason ends with the server's last log
+    lines), else "stopped" (stopped by the user, or nothing was ever started)."""
+    # The newest server job by its start (a job's `started` file is written once, when it starts): a job
+    # that is still ending has no status yet and counts as stopped, not as the failure before it.
+    r = board.quick(
+        f"cd {shlex.quote(board.home() + '/' + jobs.STATE_DIR)} 2>/dev/null || exit 0; "
+        "for f in $(ls -t -- */started 2>/dev/null); do j=${f%/started}; "
+        f'[ "$(cat "$j/key" 2>/dev/null)" = {shlex.quote(JOB_KEY)} ] || continue; '
+        'cat "$j/status" 2>/dev/null || echo -; tail -n 40 "$j/log" 2>/dev/null; break; done'
+    )
+    lines = r.stdout.splitlines()
+    if not lines or lines[0].strip() in ("0", "-"):
+        return ServerStatus("stopped")
+    failures = [ev for ev in map(parse_line, lines[1:]) if ev is not None and ev.kind == FAILED]
+    if not failures:
+        return ServerStatus("stopped")
+    spec = _read_spec(board)
+    return ServerStatus(
+        "failed",
+        managed=True,
+        port=spec.port if spec else 0,
+        model=spec.model if spec else "",
+        message=failures[-1].message,
     )
 
 
@@ -1135,6 +1164,7 @@ __all__ = [
     "find",
     "kv_cache_bytes",
     "lan_api_key",
+    "last_run",
     "listening_ports",
     "log_tail",
     "parse_extra_flags",

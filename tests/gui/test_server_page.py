@@ -303,3 +303,31 @@ def test_settings_form_reaches_the_spec_and_the_command_line(qtbot: QtBot) -> No
     features = llamacpp.features(llamacpp.LlamaVersion(11434, "8a98145c", "0.6.0-dev"))
     argv = list(server.build_argv(spec, "llama-server", features=features, has_gpu=True).argv)
     assert [argv[argv.index(f) + 1] for f in ("-b", "-t", "-np", "-fa")] == ["256", "4", "2", "auto"]
+
+
+def test_a_server_that_gave_up_earlier_shows_why(
+    qtbot: QtBot, qrun: Callable[[Any], Any], served_board: tuple[Board, rig.RigAccount]
+) -> None:
+    """The supervisor gave up (here: llama-server could not load a cut-short model) while no app watched;
+    opening the page later says it failed and why, instead of "No model is being served"."""
+    board, account = served_board
+    broken = f"{account.home}/dev/llm/models/truncated.gguf"
+    shutil.copy2(models.truncated_gguf_path("data"), broken)
+    subprocess.run(["chown", f"{account.user}:", broken], check=True)
+    spec = server.ServerSpec(model=broken, gpu=False, port=free_port(), threads=2)
+    with pytest.raises(server.ServerFailed) as failed:
+        server.start(board, spec, check_model=False)
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    page = studio.window.page("server")
+    assert isinstance(page, ServerPage)
+
+    async def scenario() -> None:
+        studio.state.set_connection(ConnectionState.CONNECTED, board)
+        await until(lambda: studio.state.server is ServerState.FAILED, what="the last run's failure")
+
+    qrun(scenario())
+    assert page.status_label.text() == f"The server failed: {failed.value.message}"
+    assert "before it was ready" in page.status_label.text()
+    assert page.info_values["model"].text() == broken and page.info_values["backend"].text() == ""
+    assert page.start_button.isEnabled()

@@ -80,18 +80,22 @@ def list_board_models(board: Board) -> list[tuple[str, bool]]:
 
 def _look_at_board(
     board: Board,
-) -> tuple[list[tuple[str, bool]], bool, server.ServerHandle | None, list[str]]:
+) -> tuple[list[tuple[str, bool]], bool, server.ServerHandle | None, list[str], server.ServerStatus]:
     """What the page shows of a board, read in one worker-thread call: the models, whether the server starts
-    at boot, the server already running there (adopted, not started twice) with its API key, and its log."""
+    at boot, the server already running there (adopted, not started twice) with its API key, and its log;
+    when none runs, how the last one ended (the supervisor's reason when it gave up)."""
     found = list_board_models(board)
     at_boot = server.boot_enabled(board)
     handle = server.find(board)
     tail: list[str] = []
+    last = server.ServerStatus("stopped")
     if handle is not None:
         if handle.needs_api_key and handle.api_key is None:
             handle.api_key = server.lan_api_key(board, create=False)
         tail = server.log_tail(board, 200)
-    return found, at_boot, handle, tail
+    else:
+        last = server.last_run(board)
+    return found, at_boot, handle, tail, last
 
 
 @register_page
@@ -361,7 +365,9 @@ class ServerPage(Page):
             text = QCoreApplication.translate("ServerPage", "The server failed: {why}").format(why=st.message)
         self.status_label.setText(text)
         values = dict.fromkeys(self.info_values, "")
-        if st is not None and st.state != "stopped":
+        if st is not None and st.state == "failed":
+            values["model"] = st.model  # it runs on nothing and has no URL
+        elif st is not None and st.state != "stopped":
             values["backend"] = st.backend or QCoreApplication.translate(
                 "ServerPage", "unknown (not started by the app)"
             )
@@ -481,7 +487,7 @@ class ServerPage(Page):
         if board is None:
             return
         try:
-            found, at_boot, handle, tail = await run_in_thread(_look_at_board, board)
+            found, at_boot, handle, tail, last = await run_in_thread(_look_at_board, board)
             self._fill_models(found)
             self.boot_check.setChecked(at_boot)
             if handle is not None:
@@ -489,8 +495,9 @@ class ServerPage(Page):
                 self.log_pane.append_lines(tail)
                 await self._after_running()
             else:
-                self.last_status = server.ServerStatus("stopped")
-                self.context.state.set_server(ServerState.STOPPED)
+                self.last_status = last
+                failed = last.state == "failed"
+                self.context.state.set_server(ServerState.FAILED if failed else ServerState.STOPPED)
         except StudioError as exc:
             reason = str(getattr(exc, "reason", "") or "")
             self.bridge(Event(WARN, message=exc.message, code=exc.code, data={"reason": reason}))
