@@ -241,6 +241,42 @@ def test_truncated_model_refused_early_and_supervisor_gives_up(
     assert after.state == "failed" and after.message == exc.message
 
 
+def test_restart_with_new_settings_and_switching_the_model(
+    board: Board, board_account: rig.RigAccount
+) -> None:
+    """`restart` with a new context, then with another model: each time one new llama-server (the old one
+    gone, its job finished), serving what was asked; the OpenCL kernel cache folder is in its environment."""
+    models_dir = board_account.home / "dev/llm/models"
+    other = models_dir / "other-model.gguf"
+    if not other.exists():
+        os.link(models_dir / MODEL_NAME, other)  # a second model file without copying 100 MB
+    first = server.start(board, spec(board_account))
+    assert first.job is not None
+    (old_pid,) = server_pids(board_account)
+
+    second = server.restart(board, spec(board_account, ctx=1024))
+    assert second.job is not None and second.job.id != first.job.id
+    (pid,) = server_pids(board_account)
+    assert pid != old_pid
+    st = server.status(board, second)
+    assert st.state == "running" and st.info is not None and st.info.n_ctx == 1024
+    assert server.status(board, first).state == "stopped"  # the old job ended, without a failure
+    assert first.job.finished and first.job.last_failure() is None
+    environ = rig.run_as(board_account.user, f"tr '\\0' '\\n' </proc/{pid}/environ").stdout.splitlines()
+    cache = f"GGML_OPENCL_KERNEL_CACHE_DIR={board_account.home}/.cache/llama.cpp/cl-cache"
+    assert cache in environ
+    assert (board_account.home / ".cache/llama.cpp/cl-cache").is_dir()
+
+    third = server.restart(board, spec(board_account, model="~/dev/llm/models/other-model.gguf"))
+    (new_pid,) = server_pids(board_account)
+    assert new_pid != pid and third.model == str(other)
+    st = server.status(board, third)
+    assert st.state == "running" and st.model.endswith("other-model.gguf") and st.info is not None
+    assert st.info.n_ctx == 2048  # the new spec's own context, not the previous run's
+    assert complete(third.open_tunnel()).status_code == 200
+    assert server.status(board, second).state == "stopped"
+
+
 def test_disconnect_keeps_serving_and_reconnect_adopts(
     rig_sshd: rig.RigSshd, board: Board, board_account: rig.RigAccount, tmp_known_hosts: Path
 ) -> None:
