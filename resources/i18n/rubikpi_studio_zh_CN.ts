@@ -1522,7 +1522,7 @@
     </message>
     <message>
         <location line="+2" />
-        <location filename="../../rubikpi_studio/ui/pages/server.py" line="+90" />
+        <location filename="../../rubikpi_studio/ui/pages/server.py" line="+104" />
         <source>Server</source>
         <translation>服务器</translation>
     </message>
@@ -1565,7 +1565,7 @@
 <context>
     <name>ServerPage</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/server.py" line="+137" />
+        <location filename="../../rubikpi_studio/ui/pages/server.py" line="+157" />
         <source>Model server</source>
         <translation>模型服务器</translation>
     </message>
@@ -1576,12 +1576,12 @@
     </message>
     <message>
         <location line="+2" />
-        <location line="+50" />
+        <location line="+71" />
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location line="-49" />
+        <location line="-70" />
         <source>Vision projector</source>
         <translation>视觉编码器</translation>
     </message>
@@ -1594,6 +1594,26 @@
         <location line="+1" />
         <source>Context (tokens)</source>
         <translation>上下文（令牌数）</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Threads</source>
+        <translation>线程数</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Slots (parallel requests)</source>
+        <translation>槽位（并行请求）</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Flash attention</source>
+        <translation>Flash 注意力</translation>
     </message>
     <message>
         <location line="+1" />
@@ -1631,7 +1651,33 @@
         <translation>CPU</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+2" />
+        <location line="+13" />
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location line="-11" />
+        <source>How many requests the server answers at once. The context is shared between the slots.</source>
+        <translation>服务器同时处理的请求数。上下文由各槽位共享。</translation>
+    </message>
+    <message>
+        <location line="+8" />
+        <source>Default (off on the GPU, as in the manual)</source>
+        <translation>默认（GPU 上关闭，与手册一致）</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>On</source>
+        <translation>开启</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+6" />
         <location line="+2" />
         <source>None (text only)</source>
         <translation>无（仅文本）</translation>
@@ -1738,17 +1784,17 @@
     </message>
     <message>
         <location line="+2" />
-        <location line="+278" />
+        <location line="+295" />
         <source>The server stopped and is being restarted…</source>
         <translation>服务器已停止，正在重启…</translation>
     </message>
     <message>
-        <location line="-276" />
+        <location line="-293" />
         <source>The server failed: {why}</source>
         <translation>服务器出错：{why}</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+6" />
         <source>unknown (not started by the app)</source>
         <translation>未知（不是由本应用启动）</translation>
     </message>
@@ -1773,12 +1819,12 @@
         <translation>未共享</translation>
     </message>
     <message>
-        <location line="+49" />
+        <location line="+63" />
         <source>Choose a model first (put GGUF files in ~/dev/llm/models).</source>
         <translation>请先选择模型（将 GGUF 文件放在 ~/dev/llm/models 中）。</translation>
     </message>
     <message>
-        <location line="+165" />
+        <location line="+166" />
         <source>{model} will start when the board boots.</source>
         <translation>开发板开机时将启动 {model}。</translation>
     </message>
@@ -2028,7 +2074,7 @@
 <context>
     <name>StepList</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/widgets.py" line="+440" />
+        <location filename="../../rubikpi_studio/ui/widgets.py" line="+459" />
         <source>This step: about %1 left</source>
         <translation>当前步骤：约剩 %1</translation>
     </message>
@@ -2370,6 +2416,31 @@
     </message>
     <message>
         <location line="+2" />
+        <source>OpenCL device: %1</source>
+        <translation>OpenCL 设备：%1</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>offloaded %1/%2 layers to GPU</source>
+        <translation>已将 %1/%2 层卸载到 GPU</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Vision projector loaded</source>
+        <translation>视觉投影器已加载</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Listening on %1</source>
+        <translation>正在监听 %1</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Running on %1</source>
+        <translation>运行于 %1</translation>
+    </message>
+    <message>
+        <location line="+2" />
         <source>llama-server stopped with status %1</source>
         <translation>llama-server 已停止，状态码 %1</translation>
     </message>
@@ -2459,7 +2530,7 @@
         <translation>已完成</translation>
     </message>
     <message>
-        <location line="-129" />
+        <location line="-135" />
         <location line="+1" />
         <source>Check model, memory and port</source>
         <translation>检查模型、内存和端口</translation>
@@ -2491,7 +2562,7 @@
         <translation>性能测试</translation>
     </message>
     <message>
-        <location filename="../../rubikpi_studio/ui/widgets.py" line="-223" />
+        <location filename="../../rubikpi_studio/ui/widgets.py" line="-242" />
         <source>warning: %1</source>
         <translation>警告：%1</translation>
     </message>
