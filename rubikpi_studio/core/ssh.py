@@ -37,7 +37,7 @@ from .errors import (
     Unreachable,
     UsageError,
 )
-from .events import PROGRESS, CancelToken, Event, Reporter, ignore
+from .events import PROGRESS, WARN, CancelToken, Event, Reporter, ignore
 from .lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -742,6 +742,15 @@ class Board:
                 if offset and not _same_tail(sftp, part, local, offset):
                     offset = 0
         _refuse_nul(remote, "path")
+        if offset:
+            report(
+                Event(
+                    WARN,
+                    step=step,
+                    message=f"Resuming the upload: the board already has {offset} of {size} bytes.",
+                    data={"offset": offset, "total": size},
+                )
+            )
         sent = 0
         try:
             with open(local, "rb") as src, sftp.open(part, "r+b" if offset else "wb") as dst:
@@ -773,16 +782,32 @@ class Board:
             if answered and not sftp.sock.closed and self.transport.is_active():
                 raise TransferFailed(f"Upload of {local.name} to {remote!r} failed: {exc}") from None
             if self._dropped():
+                # `sent` counts bytes handed to the socket, not bytes the board wrote, and with the link
+                # gone nothing can tell how many landed: say what is kept, not a number.
                 raise Unreachable(
-                    f"The connection dropped during the upload; {offset + sent} of {size} bytes are on the "
-                    "board and the next attempt continues from there.",
+                    "The connection dropped during the upload; what reached the board is kept and the next "
+                    "attempt continues from there.",
                     reason="dropped",
                 ) from None
-            raise TransferFailed(f"Upload of {local.name} failed: {exc}") from None
+            have = self._part_size(part)
+            kept = (
+                f"; {have} of {size} bytes are on the board and the next attempt continues from there"
+                if have is not None
+                else ""
+            )
+            why = str(exc) or "the board ended the file transfer session"  # sftp-server killed: no text
+            raise TransferFailed(f"Upload of {local.name} failed: {why}{kept}.") from None
         report(
             Event(PROGRESS, step=step, fraction=1.0, message="uploaded", data={"bytes": size, "total": size})
         )
         return sent
+
+    def _part_size(self, part: str) -> int | None:
+        """After a failed upload over a live link (sftp-server died): the size the board really has."""
+        try:
+            return self.sftp().stat(part).st_size or 0
+        except (OSError, paramiko.SSHException, EOFError, StudioError):
+            return None
 
     def get_file(
         self,

@@ -198,6 +198,8 @@ _NOTE_SOURCES: tuple[tuple[str, str], ...] = (
          QT_TRANSLATE_NOOP("Steps", "llama-server was running during the benchmark (%1 process(es))")),
         (r"the GPU run used no GPU backend \(backends: (.*)\)",
          QT_TRANSLATE_NOOP("Steps", "the GPU run used no GPU backend (backends: %1)")),
+        (r"Resuming the upload: the board already has (\d+) of (\d+) bytes\.",
+         QT_TRANSLATE_NOOP("Steps", "Resuming the upload: the board already has %1 of %2 bytes.")),
         (r"upload (\d+) of (\d+) MiB", QT_TRANSLATE_NOOP("Steps", "upload %1 of %2 MiB")),
         (r"download (\d+) of (\d+) MiB", QT_TRANSLATE_NOOP("Steps", "download %1 of %2 MiB")),
         (r"(\S+ \S+) of (\S+ \S+) · (\S+ \S+)/s · (.+) left",

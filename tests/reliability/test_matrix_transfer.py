@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
+import re
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from rig.hf_server import HfServer
 from rubikpi_studio.core import models as m
 from rubikpi_studio.core.catalogue import parse_model_ref
 from rubikpi_studio.core.errors import StudioError
-from rubikpi_studio.core.events import PROGRESS, Event
+from rubikpi_studio.core.events import PROGRESS, WARN, Event
 from rubikpi_studio.core.ssh import Board
 
 RATE = 20_000  # bytes/s the HF stand-in serves the tiny model at: ~9 s for its 189 kB, a window for faults
@@ -151,11 +154,17 @@ def _driver_spec(lab: Lab, port: int | None = None, known_hosts: Path | None = N
 
 # --- SFTP upload ------------------------------------------------------------------------------------------
 
+UP_RATE = 400_000  # bytes/s the proxy lets through while the fault is armed: ~11 s for the upload file
+ON_BOARD_FIRST = 1 << 20  # the fault fires once the board's .part holds more than this: a real offset
+TOLD = re.compile(r"(\d+) of (\d+) bytes")
+
 
 @pytest.fixture
 def upload_file(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """The tiny GGUF with 4 MiB of random bytes after its tensors (GGUF readers ignore a tail): several
+    SFTP writes and 4 MiB reads, so a fault can land with megabytes on the board and more in flight."""
     dst = tmp_path / f"up-{request.node.name[5:].replace('_', '-')}.gguf"
-    dst.write_bytes(rig_models.tiny_f16_path().read_bytes())
+    dst.write_bytes(rig_models.tiny_f16_path().read_bytes() + os.urandom(4 << 20))
     return dst
 
 
@@ -163,33 +172,108 @@ def _remote_sha(lab: Lab, path: str) -> str:
     return lab.sh(f"sha256sum {path}").split()[0]
 
 
+def _part(lab: Lab, upload: Path) -> Path:
+    """The board's `.part` of `upload`, read from the rig's filesystem (the tests run beside the board)."""
+    return lab.home / "dev/llm/models" / f"{upload.name}.part"
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def when_on_board(path: Path, more_than: int, action: Callable[[], None]) -> threading.Event:
+    """Run `action` (the fault) from a watcher thread once the board's file holds more than `more_than` bytes:
+    the moment is set by what the board wrote, not by what the app queued."""
+    fired = threading.Event()
+
+    def watch() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if _size(path) > more_than:
+                fired.set()  # first: the fault may end the operation before action() returns
+                action()
+                return
+            time.sleep(0.02)
+
+    threading.Thread(target=watch, daemon=True).start()
+    return fired
+
+
+def settled_size(path: Path) -> int:
+    """The .part's size once the writes already on their way to it have landed (it stops growing)."""
+    sizes: list[int] = []
+
+    def settled() -> bool:
+        sizes.append(_size(path))
+        return len(sizes) > 3 and sizes[-1] == sizes[-4]
+
+    faults.wait_until(settled, 20, "the .part stops growing", step=0.3)
+    return sizes[-1]
+
+
+def _resumed_at(events: list[Event] | list[dict[str, object]]) -> tuple[int, str]:
+    """(offset, message) of the second push's "resuming" warning: what the user is told it continues from."""
+    for ev in events:
+        kind, data, msg = (
+            (ev.kind, ev.data, ev.message)
+            if isinstance(ev, Event)
+            else (ev.get("kind"), ev.get("data"), ev.get("message"))
+        )
+        if kind == WARN and isinstance(data, dict) and "offset" in data:
+            return int(data["offset"]), str(msg)
+    raise AssertionError(f"the second push said nothing about resuming: {events}")
+
+
+def _check_resume(
+    cell: CellRecord, line: Line, before: int, size: int, part: int, resumed: tuple[int, str]
+) -> None:
+    offset, message = resumed
+    assert ON_BOARD_FIRST < part < size
+    assert offset == part, f"resumed at {offset}, the board had {part}"
+    assert f"{part} of {size} bytes" in message
+    resent = line.proxy.bytes_up - before - (size - part)  # SSH framing and the handshake included
+    assert resent <= SLACK, f"{resent} bytes beyond the missing {size - part} were sent"
+    cell.fact("resumed at", part)
+    cell.fact("bytes sent beyond the missing part (SSH overhead included)", resent)
+    cell.note(f"the second push said: {message} It sent {resent} bytes beyond the missing part and finished")
+
+
 @pytest.mark.cell("SFTP upload", "connection cut")
 def test_upload_cut(lab: Lab, line: Line, upload_file: Path, cell: CellRecord) -> None:
-    size = upload_file.stat().st_size
-    line.proxy.set_rate(30_000)
+    size, part_path = upload_file.stat().st_size, _part(lab, upload_file)
+    line.proxy.set_rate(UP_RATE)
     board = lab.connect(line.port, line.known_hosts)
-    report = once(moving, line.proxy.cut)
+    fired = when_on_board(part_path, ON_BOARD_FIRST, line.proxy.cut)
     with pytest.raises(StudioError) as info:
-        m.push(board, upload_file, report=report)
-    cell.note(f"{type(info.value).__name__}: {info.value}")
+        m.push(board, upload_file)
+    board.close()
+    assert fired.is_set()
+    told = str(info.value)
+    cell.note(f"{type(info.value).__name__}: {told}")
     line.proxy.set_rate(None)
-    sent_before = line.proxy.bytes_up
-    again = lab.connect(line.port, line.known_hosts)
-    part = again.sftp().stat(f"{lab.models}/{upload_file.name}.part").st_size or 0
-    model = m.push(again, upload_file)
+    part = settled_size(part_path)
+    # Nothing can count what landed once the link is gone: any number the message gives must be the board's.
+    assert all(int(n) == part for n, _ in TOLD.findall(told)), f"{told!r}, the board has {part} bytes"
+    assert "next attempt continues" in told
+    before, events = line.proxy.bytes_up, []
+    with lab.connect(line.port, line.known_hosts) as again:
+        model = m.push(again, upload_file, report=events.append)
     assert model.size == size
     assert _remote_sha(lab, model.path) == rig_models.sha256_of(upload_file)
-    assert line.proxy.bytes_up - sent_before <= size - part + SLACK  # only the rest was sent
-    cell.note(f"the second push resumed the .part at {part} of {size} bytes and finished")
+    _check_resume(cell, line, before, size, part, _resumed_at(events))
 
 
 @pytest.mark.cell("SFTP upload", "connection stalled")
 def test_upload_stall(lab: Lab, line: Line, upload_file: Path, cell: CellRecord) -> None:
     size = upload_file.stat().st_size
-    line.proxy.set_rate(30_000)
+    line.proxy.set_rate(UP_RATE)
     board = lab.connect(line.port, line.known_hosts)
-    report = once(moving, lambda: stall_for(line))
-    model = m.push(board, upload_file, report=report)
+    fired = when_on_board(_part(lab, upload_file), ON_BOARD_FIRST, lambda: stall_for(line))
+    model = m.push(board, upload_file)
+    assert fired.is_set()
     assert model.size == size and _remote_sha(lab, model.path) == rig_models.sha256_of(upload_file)
     assert line.proxy.accepted == 1
     cell.note(f"the upload waited out the {STALL_SECONDS:.0f} s stall on the same connection and finished")
@@ -197,47 +281,43 @@ def test_upload_stall(lab: Lab, line: Line, upload_file: Path, cell: CellRecord)
 
 @pytest.mark.cell("SFTP upload", "board process killed")
 def test_upload_board_kill(lab: Lab, line: Line, upload_file: Path, cell: CellRecord) -> None:
-    size = upload_file.stat().st_size
-    line.proxy.set_rate(30_000)
+    size, part_path = upload_file.stat().st_size, _part(lab, upload_file)
+    line.proxy.set_rate(UP_RATE)
     board = lab.connect(line.port, line.known_hosts)
-    report = once(moving, lambda: lab.sh('pkill -KILL -u "$(id -u)" -f sftp-server; true'))
+    kill = lambda: lab.sh('pkill -KILL -u "$(id -u)" -f sftp-server; true')  # noqa: E731
+    fired = when_on_board(part_path, ON_BOARD_FIRST, kill)
     with pytest.raises(StudioError) as info:
-        m.push(board, upload_file, report=report)
-    cell.note(f"{type(info.value).__name__}: {info.value}")
+        m.push(board, upload_file)
+    assert fired.is_set()
+    told = str(info.value)
+    cell.note(f"{type(info.value).__name__}: {told}")
     line.proxy.set_rate(None)
-    again = lab.connect(line.port, line.known_hosts)
-    part = again.sftp().stat(f"{lab.models}/{upload_file.name}.part").st_size or 0
-    before = line.proxy.bytes_up
-    model = m.push(again, upload_file)
+    part = settled_size(part_path)
+    # The link lived on, so the board was asked: the message gives what it really has.
+    assert f"{part} of {size} bytes are on the board" in told, told
+    before, events = line.proxy.bytes_up, []
+    model = m.push(board, upload_file, report=events.append)  # one call resumes, on the same connection
+    board.close()
     assert model.size == size and _remote_sha(lab, model.path) == rig_models.sha256_of(upload_file)
-    assert line.proxy.bytes_up - before <= size - part + SLACK
-    cell.note(f"the second push resumed at {part} of {size} bytes")
+    _check_resume(cell, line, before, size, part, _resumed_at(events))
 
 
 @pytest.mark.cell("SFTP upload", "app killed (SIGKILL) and restarted")
 def test_upload_app_kill(lab: Lab, line: Line, upload_file: Path, cell: CellRecord) -> None:
-    size = upload_file.stat().st_size
-    line.proxy.set_rate(30_000)
+    size, part_path = upload_file.stat().st_size, _part(lab, upload_file)
+    line.proxy.set_rate(UP_RATE)
     spec = _driver_spec(lab, line.port, line.known_hosts) | {"local": str(upload_file)}
     first = faults.AppProcess("push", spec)
-    first.wait_for(lambda e: e.get("kind") == PROGRESS and (e["data"].get("bytes") or 0) > 20_000)
+    faults.wait_until(lambda: _size(part_path) > ON_BOARD_FIRST, 120, "the first MiB reaches the board", 0.02)
     first.kill9()
     line.proxy.set_rate(None)
-    part_path = f"{lab.models}/{upload_file.name}.part"
-    sizes: list[int] = []
-
-    def settled() -> bool:  # the dead app's last writes have landed
-        sizes.append(int(lab.sh(f"stat -c %s {part_path}")))
-        return len(sizes) > 3 and sizes[-1] == sizes[-4]
-
-    faults.wait_until(settled, 20, "the .part stops growing", step=0.3)
-    part = sizes[-1]
+    part = settled_size(part_path)
     before = line.proxy.bytes_up
-    out = faults.AppProcess("push", spec).result()
+    second = faults.AppProcess("push", spec)
+    out = second.result()
     assert out["kind"] == "result" and out["size"] == size, out
     assert _remote_sha(lab, out["path"]) == rig_models.sha256_of(upload_file)
-    assert line.proxy.bytes_up - before <= size - part + SLACK
-    cell.note(f"the restarted app resumed the .part at {part} of {size} bytes and finished")
+    _check_resume(cell, line, before, size, part, _resumed_at(second.events))
 
 
 # --- quantize ---------------------------------------------------------------------------------------------
