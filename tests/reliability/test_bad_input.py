@@ -29,6 +29,7 @@ import pytest
 import rig
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from reliability_lab import static_llama_bin
 from rig import faults
 
 from rubikpi_studio.core.errors import StudioError, UsageError
@@ -528,13 +529,9 @@ def test_pull_with_any_request_is_typed(
 
 @pytest.fixture(scope="module")
 def quantize_bin(lab: BoardLab, tiny_gguf: Path, models_dir: str) -> str:
-    from rig import models as rig_models
-
     from rubikpi_studio.core import models
 
-    found = rig_models.find_llama_quantize()
-    if found is None:
-        pytest.skip("no llama-quantize built on the rig yet")
+    found = static_llama_bin() / "llama-quantize"  # built now when missing; fails (not skips) when it cannot
     local = Path(lab.sandbox, "llama-quantize")  # a copy the board account may run
     shutil.copy2(found, local)
     shutil.chown(local, lab.account.user)
@@ -571,11 +568,7 @@ def test_quantize_writes_only_the_named_output(
 @pytest.fixture(scope="module")
 def served_model(lab: BoardLab, tiny_gguf: Path, models_dir: str) -> str:
     """llama-server in the manual's layout for the lab account, and the tiny model in its models folder."""
-    from rig.llama_server import find_llama_server
-
-    found = find_llama_server()
-    if found is None:
-        pytest.skip("no llama-server built on the rig yet")
+    found = static_llama_bin() / "llama-server"  # built now when missing; fails (not skips) when it cannot
     bindir = lab.home / "dev/llm/llama.cpp/build/bin"
     bindir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(found, bindir / "llama-server")
