@@ -828,6 +828,24 @@ def start(
     return handle
 
 
+_STATUS = re.compile(r"\bstopped with status (\d+)")
+
+
+def name_signal(message: str) -> str:
+    """`... stopped with status 137 ...` → `... was killed (signal 9, status 137) ...`: a shell reports a
+    process ended by signal N as status 128 + N, and "killed" tells the user what a bare 137 does not (the
+    OOM killer or someone's kill, not a crash in llama-server). Said first, before the log tail."""
+    match = _STATUS.search(message)
+    if match is None or not 128 < int(match[1]) <= 128 + 64:
+        return message
+    status = int(match[1])
+    return (
+        message[: match.start()]
+        + f"was killed (signal {status - 128}, status {status})"
+        + message[match.end() :]
+    )
+
+
 def wait_ready(
     board: Board,
     handle: ServerHandle,
@@ -859,7 +877,7 @@ def wait_ready(
             tail = handle.job.log_tail(30)
             ev = failure[-1] if failure else None
             raise ServerFailed(
-                ev.message if ev else f"The server stopped (status {handle.job.status}).",
+                name_signal(ev.message if ev else f"The server stopped with status {handle.job.status}."),
                 log_tail=tail,
                 hint="The server's last log lines are shown in the log.",
                 code_detail=ev.code if ev else "",

@@ -15,6 +15,7 @@ from rubikpi_studio.core.server import (
     ServerSpec,
     build_argv,
     listening_ports,
+    name_signal,
     parse_extra_flags,
     parse_server_argv,
     status_from_log,
@@ -181,3 +182,23 @@ def test_opencl_without_adreno_reports_cpu_with_the_reason() -> None:
     backend, _device, offloaded = status_from_log(lines, planned_gpu=True)
     assert backend == "CPU (platform IDs not available.)" and offloaded == "0/31"
     assert status_from_log([], planned_gpu=False)[0] == "CPU"
+
+
+@pytest.mark.parametrize(
+    "message,told",
+    [
+        (
+            "llama-server stopped with status 137 before it was ready: llama_model_loader: - kv 24",
+            "llama-server was killed (signal 9, status 137) before it was ready: llama_model_loader: - kv 24",
+        ),
+        ("The server stopped with status 143.", "The server was killed (signal 15, status 143)."),
+        # an ordinary exit status is the program's own: nothing to name
+        ("llama-server stopped with status 1 before it was ready: error", None),
+        ("llama-server stopped with status 255 before it was ready: x", None),
+        ("llama-server stopped 3 times within 60 s (last status 137); giving up: x", None),
+    ],
+)
+def test_a_status_above_128_is_named_as_the_signal_that_killed_the_server(
+    message: str, told: str | None
+) -> None:
+    assert name_signal(message) == (told or message)
