@@ -35,6 +35,18 @@ CHUNK = 1 << 20  # bytes of log fetched per poll at most
 # A job that ended by a signal without saying why (no `failed` line): killed from outside (SIGKILL, the OOM
 # killer, a user's `kill`) or the board restarted under it. The scripts skip what is done, so a rerun resumes.
 KILLED = "E_JOB_KILLED"
+# What the user is told when `start` finds the job already running (started before the app was restarted or
+# the link dropped) and attaches to it instead of starting a second one. ui/steps.py translates each.
+ATTACHED = {
+    "model-download.sh": "Re-attached to the download already running on the board; it goes on from there.",
+    "model-quantize.sh": (
+        "Re-attached to the quantization already running on the board; it goes on from there."
+    ),
+    "setup.sh": "Re-attached to the setup already running on the board; it goes on from there.",
+    "bench-run.sh": "Re-attached to the benchmark already running on the board; it goes on from there.",
+    "server-supervise.sh": "Re-attached to the server already starting on the board.",
+}
+ATTACHED_OTHER = "Re-attached to the job already running on the board; it goes on from there."
 
 ReconnectFn = Callable[[], Board]
 
@@ -154,8 +166,10 @@ def start(
     *,
     key: str,
     env: Mapping[str, str] | None = None,
+    report: Reporter = ignore,
 ) -> Job:
-    """Start `script` (a file in remote/) detached, or attach to the running job with the same key.
+    """Start `script` (a file in remote/) detached, or attach to the running job with the same key (and say so
+    through `report`: the user sees why nothing started over).
 
     `env` reaches the job only through the launcher's stdin and the job's environment (secrets go here).
     """
@@ -189,6 +203,8 @@ def start(
         raise RemoteFailed(f"Could not start {script} on the board:\n{result.tail()}", result=result)
     job = Job(id=words[1], key=key, dir=f"{jobs_dir}/{words[1]}")
     log.info("job %s %s (%s)", words[0], job.id, key)
+    if words[0] == "running":
+        report(Event(WARN, step=key, message=ATTACHED.get(script, ATTACHED_OTHER), data={"job": job.id}))
     return job
 
 
@@ -340,7 +356,7 @@ def run(
     `reconnect` returns a fresh Board after a drop; without it a drop raises Unreachable and the caller can
     re-attach later with `find_running` + `follow`.
     """
-    job = start(board, scripts, script, args, key=key, env=env)
+    job = start(board, scripts, script, args, key=key, env=env, report=report)
     return follow_reconnecting(board, job, report, cancel=cancel, reconnect=reconnect, detach=detach)
 
 

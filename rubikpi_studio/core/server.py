@@ -811,7 +811,13 @@ def start(
     board.write_text(f"{sdir}/spec.json", spec.to_json())
     report(Event(INFO, step="command", message=shlex.join(plan.argv), data={"argv": list(plan.argv)}))
     job = jobs.start(
-        board, scripts or jobs.ScriptStore(), SCRIPT, [sdir, str(spec.port), *plan.argv], key=JOB_KEY, env=env
+        board,
+        scripts or jobs.ScriptStore(),
+        SCRIPT,
+        [sdir, str(spec.port), *plan.argv],
+        key=JOB_KEY,
+        env=env,
+        report=report,
     )
     handle = ServerHandle(
         board,

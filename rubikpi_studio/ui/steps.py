@@ -192,6 +192,24 @@ _NOTE_SOURCES: tuple[tuple[str, str], ...] = (
         (r"Reconnected to the board; following the same job on from where it was\.",
          QT_TRANSLATE_NOOP("Steps", "Reconnected to the board; following the same job on from where it "
                            "was.")),
+        # core/jobs.py's ATTACHED: the job was already running, the app follows it instead of a second one
+        (r"Re-attached to the download already running on the board; it goes on from there\.",
+         QT_TRANSLATE_NOOP("Steps", "Re-attached to the download already running on the board; it goes on "
+                           "from there.")),
+        (r"Re-attached to the quantization already running on the board; it goes on from there\.",
+         QT_TRANSLATE_NOOP("Steps", "Re-attached to the quantization already running on the board; it goes "
+                           "on from there.")),
+        (r"Re-attached to the setup already running on the board; it goes on from there\.",
+         QT_TRANSLATE_NOOP("Steps", "Re-attached to the setup already running on the board; it goes on from "
+                           "there.")),
+        (r"Re-attached to the benchmark already running on the board; it goes on from there\.",
+         QT_TRANSLATE_NOOP("Steps", "Re-attached to the benchmark already running on the board; it goes on "
+                           "from there.")),
+        (r"Re-attached to the server already starting on the board\.",
+         QT_TRANSLATE_NOOP("Steps", "Re-attached to the server already starting on the board.")),
+        (r"Re-attached to the job already running on the board; it goes on from there\.",
+         QT_TRANSLATE_NOOP("Steps", "Re-attached to the job already running on the board; it goes on from "
+                           "there.")),
         (r"Requantizing (.+) to (.+): quality suffers\.",
          QT_TRANSLATE_NOOP("Steps", "Requantizing %1 to %2: quality suffers.")),
         (r"llama-server was running during the benchmark \((\d+) process\(es\)\)",

@@ -322,6 +322,17 @@ def test_core_notes_in_chinese(translations: Translations) -> None:
             assert CJK.search(step_note(note)), f"{where}: {note!r} shows as {step_note(note)!r}"
 
 
+def test_the_re_attach_notes_are_in_the_catalogue_and_in_chinese(translations: Translations) -> None:
+    """core/jobs.py picks these from a table, which the note walker above cannot see."""
+    from rubikpi_studio.core import jobs
+
+    notes = [*jobs.ATTACHED.values(), jobs.ATTACHED_OTHER]
+    assert all(known_note(n) for n in notes), [n for n in notes if not known_note(n)]
+    assert translations.apply("zh_CN")
+    for note in notes:
+        assert CJK.search(step_note(note)), f"{note!r} shows as {step_note(note)!r}"
+
+
 def set_steps_calls() -> Iterator[tuple[str, ast.Call]]:
     """(where, call) of every `.set_steps(...)` in the GUI."""
     for module in sorted((ROOT / "rubikpi_studio" / "ui").rglob("*.py")):

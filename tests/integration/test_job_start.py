@@ -15,6 +15,7 @@ import rig
 from rig import faults
 
 from rubikpi_studio.core import appdirs, jobs
+from rubikpi_studio.core.events import WARN, Event
 
 
 def _slow_runner_scripts(dest: Path) -> Path:
@@ -40,3 +41,25 @@ def test_a_job_whose_runner_is_slow_to_start_is_not_taken_for_killed(
         jobs.follow(board, job)
         assert job.status is not None and job.status < 128, job.status
         assert job.events, "the job ran and printed its events"
+
+
+def test_a_second_start_with_the_same_key_attaches_and_says_so(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path, tmp_path: Path
+) -> None:
+    """The restarted app (or a second click) follows the running job, and the user is told why nothing
+    started over; a fresh start says nothing."""
+    remote = tmp_path / "remote"
+    shutil.copytree(appdirs.remote_dir(), remote)
+    (remote / "wait-a-while.sh").write_text("#!/usr/bin/env bash\nsleep 30\n")
+    store = jobs.ScriptStore(remote)
+    with faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
+        first: list[Event] = []
+        second: list[Event] = []
+        job = jobs.start(board, store, "wait-a-while.sh", key="attach-me", report=first.append)
+        try:
+            again = jobs.start(board, store, "wait-a-while.sh", key="attach-me", report=second.append)
+            assert again.id == job.id
+            assert first == []
+            assert [(e.kind, e.message) for e in second] == [(WARN, jobs.ATTACHED_OTHER)]
+        finally:
+            jobs.stop(board, job)

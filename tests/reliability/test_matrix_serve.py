@@ -17,7 +17,7 @@ from rig import faults
 from rig.llama_server import free_port
 from test_matrix_transfer import _driver_spec, once, stall_for
 
-from rubikpi_studio.core import server
+from rubikpi_studio.core import jobs, server
 from rubikpi_studio.core.chat import (
     ChatDelta,
     ChatMessage,
@@ -132,12 +132,23 @@ def test_server_start_app_kill(lab: Lab, clean_server: None, cell: CellRecord) -
         "server": {"model": spec.model, "port": spec.port, "threads": 2, "gpu": False}
     }
     first = faults.AppProcess("serve", args)
-    first.wait_for(lambda e: e.get("step") == "command")
+    # killed once the supervisor job runs on the board (before that there is nothing to adopt)
+    first.wait_for(lambda e: str(e.get("message", "")).startswith("Starting llama-server"))
     first.kill9()
-    out = faults.AppProcess("serve", args).result()
+    second = faults.AppProcess("serve", args)
+    out = second.result()
     assert out["kind"] == "result", out
     assert len(_servers(lab)) == 1 and _healthy(spec.port)
-    cell.note("the restarted app adopted the server the killed one had launched: one llama-server")
+    # server.start adopts the job the killed app launched (find → "Already serving …"), or, when it is not
+    # found running, jobs.start attaches to it by its key: either way the app says which.
+    attached = jobs.ATTACHED[server.SCRIPT]
+    told = [
+        e["message"]
+        for e in second.events
+        if e.get("message") == attached or str(e.get("message", "")).startswith("Already serving ")
+    ]
+    assert told, [(e.get("kind"), e.get("message")) for e in second.events]
+    cell.note(f"the restarted app said: {told[0]}; one llama-server")
 
 
 # --- chat ---------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from rig import faults
 from rig import models as rig_models
 from rig.hf_server import HfServer
 
+from rubikpi_studio.core import jobs
 from rubikpi_studio.core import models as m
 from rubikpi_studio.core.catalogue import parse_model_ref
 from rubikpi_studio.core.errors import StudioError
@@ -36,14 +37,32 @@ SLACK = 64 * 1024  # bytes that may be in flight (socket buffers) when a transfe
 def once(fn: Callable[[Event], bool], action: Callable[[], None]) -> Callable[[Event], None]:
     """A reporter that runs `action` the first time `fn(event)` is true (the moment of the fault)."""
     fired = threading.Event()
+    seen: list[Event] = []
 
     def report(ev: Event) -> None:
+        seen.append(ev)
         if not fired.is_set() and fn(ev):
             fired.set()
             action()
 
     report.fired = fired  # type: ignore[attr-defined]
+    report.events = seen  # type: ignore[attr-defined]
     return report
+
+
+def said(events: list[Event], start: str) -> str:
+    """The warning the user was shown that begins with `start` (the log pane and the step list show WARNs)."""
+    found = [ev.message for ev in events if ev.kind == WARN and ev.message.startswith(start)]
+    assert found, f"no warning {start!r}…: {[(ev.kind, ev.message) for ev in events if ev.kind != PROGRESS]}"
+    return found[-1]
+
+
+def said_by_app(app: faults.AppProcess, message: str) -> str:
+    """`message` as the (restarted) app process reported it, as a warning."""
+    assert any(e.get("kind") == WARN and e.get("message") == message for e in app.events), [
+        (e.get("kind"), e.get("message")) for e in app.events if e.get("kind") != PROGRESS
+    ]
+    return message
 
 
 def stall_for(line: Line, seconds: float = STALL_SECONDS) -> None:
@@ -91,7 +110,8 @@ def test_download_cut(lab: Lab, line: Line, hf: HfServer, cell: CellRecord) -> N
     assert line.proxy.accepted >= 2  # it really reconnected
     assert _served(hf, req) == size and len(_gets(hf, req)) == 1  # the board's download never noticed
     assert faults.job_dirs(lab.user, lab.home, req.job_key).__len__() == 1
-    cell.note("re-attached to the running download job after reconnecting; finished, one GET, no bytes twice")
+    told = said(report.events, "Reconnected to the board")  # type: ignore[attr-defined]
+    cell.note(f"the app said: {told} Finished; one GET, no bytes twice")
 
 
 @pytest.mark.cell("model download", "connection stalled")
@@ -132,15 +152,14 @@ def test_download_app_kill(lab: Lab, hf: HfServer, cell: CellRecord) -> None:
     first.wait_for(lambda e: e.get("kind") == PROGRESS and (e["data"].get("bytes") or 0) > 0)
     first.kill9()
     with lab.connect() as board:
-        from rubikpi_studio.core import jobs
-
         assert jobs.find_running(board, req.job_key) is not None  # the download goes on without the app
     second = faults.AppProcess("pull", spec)
     out = second.result()
     assert out["kind"] == "result" and out["size"] == size, out
     assert _served(hf, req) == size and len(_gets(hf, req)) == 1
     assert len(faults.job_dirs(lab.user, lab.home, req.job_key)) == 1
-    cell.note("the restarted app attached to the download still running on the board; one GET, finished")
+    told = said_by_app(second, jobs.ATTACHED[m.DOWNLOAD_SCRIPT])
+    cell.note(f"the restarted app said: {told} One GET, finished")
 
 
 def _driver_spec(lab: Lab, port: int | None = None, known_hosts: Path | None = None) -> dict[str, object]:
@@ -364,7 +383,8 @@ def test_quantize_cut(lab: Lab, line: Line, slow_tool: str, f16_source: str, cel
     assert report.fired.is_set() and line.proxy.accepted >= 2  # type: ignore[attr-defined]
     assert model.quantization == "Q4_0"
     assert len(faults.job_dirs(lab.user, lab.home, key)) == 1
-    cell.note("re-attached to the quantize job after reconnecting; one job, Q4_0 output")
+    told = said(report.events, "Reconnected to the board")  # type: ignore[attr-defined]
+    cell.note(f"the app said: {told} One job, Q4_0 output")
 
 
 @pytest.mark.cell("quantize", "connection stalled")
@@ -404,7 +424,9 @@ def test_quantize_app_kill(lab: Lab, slow_tool: str, f16_source: str, cell: Cell
     first = faults.AppProcess("quantize", spec)
     first.wait_for(lambda e: e.get("step") in ("check", "quantize"))
     first.kill9()
-    out = faults.AppProcess("quantize", spec).result()
+    second = faults.AppProcess("quantize", spec)
+    out = second.result()
     assert out["kind"] == "result", out
     assert len(faults.job_dirs(lab.user, lab.home, key)) == 1
-    cell.note("the restarted app attached to the quantize job still running; one job, finished")
+    told = said_by_app(second, jobs.ATTACHED[m.QUANTIZE_SCRIPT])
+    cell.note(f"the restarted app said: {told} One job, finished")
