@@ -61,6 +61,25 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     _SECRETS_SCAN.start()
+    _register_lan_keys()
+
+
+def _register_lan_keys() -> None:
+    """Every LAN API key the app makes or reads in any test joins the session scan's known secrets (not only
+    the one tests/reliability/test_secrets.py registers): `server.start` and `find` get it from here."""
+    from rubikpi_studio.core import server
+
+    made = server.lan_api_key
+    if getattr(made, "registers_keys", False):
+        return
+
+    def registering(board: Board, *, create: bool = True) -> str | None:
+        key = made(board, create=create)
+        secretscan.register("LAN API key", key)
+        return key
+
+    registering.registers_keys = True  # type: ignore[attr-defined]
+    server.lan_api_key = registering
 
 
 @pytest.hookimpl(wrapper=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 import rig
-from rig import models
+from rig import models, secretscan
 from rig.llama_server import find_llama_server, free_port, llama_server_missing_reason
 
 from rubikpi_studio.core import server
@@ -310,6 +310,7 @@ def test_disconnect_keeps_serving_and_reconnect_adopts(
 
 def test_lan_mode_needs_the_key(board: Board, board_account: rig.RigAccount) -> None:
     key = "test-lan-key-" + os.urandom(6).hex()
+    secretscan.register("LAN API key", key)
     s = spec(board_account, lan=True)
     handle = server.start(board, s, api_key=key)
     assert handle.host == "0.0.0.0" and handle.lan_url() == f"http://127.0.0.1:{s.port}"

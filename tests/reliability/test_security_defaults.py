@@ -26,7 +26,7 @@ import pytest
 import requests
 import rig
 from reliability_lab import MODEL_NAME, Lab, Line
-from rig import faults
+from rig import faults, secretscan
 from rig import models as rig_models
 from rig.hf_server import HfServer
 from rig.llama_server import free_port
@@ -100,6 +100,8 @@ def test_lan_mode_answers_only_with_the_key(board: Board, keyring_backend: objec
     handle = server.start(board, spec)
     key = handle.api_key
     assert key and handle.is_lan
+    # The key the app made is a known secret for the end-of-session scan (tests/conftest.py registers it).
+    assert key in secretscan.known_secrets().secrets
     assert _listeners(spec.port) <= {"0.0.0.0", "*"}, _listeners(spec.port)
     host = _external_ipv4() or "127.0.0.1"
     url = f"http://{host}:{spec.port}/v1/models"
