@@ -2470,6 +2470,36 @@
         <translation>已重新连接开发板；从中断处继续跟进同一任务。</translation>
     </message>
     <message>
+        <location line="+4" />
+        <source>Re-attached to the download already running on the board; it goes on from there.</source>
+        <translation>已重新接上开发板上正在进行的下载；它会从当前进度继续。</translation>
+    </message>
+    <message>
+        <location line="+3" />
+        <source>Re-attached to the quantization already running on the board; it goes on from there.</source>
+        <translation>已重新接上开发板上正在进行的量化；它会从当前进度继续。</translation>
+    </message>
+    <message>
+        <location line="+3" />
+        <source>Re-attached to the setup already running on the board; it goes on from there.</source>
+        <translation>已重新接上开发板上正在进行的安装配置；它会从当前进度继续。</translation>
+    </message>
+    <message>
+        <location line="+3" />
+        <source>Re-attached to the benchmark already running on the board; it goes on from there.</source>
+        <translation>已重新接上开发板上正在进行的基准测试；它会从当前进度继续。</translation>
+    </message>
+    <message>
+        <location line="+3" />
+        <source>Re-attached to the server already starting on the board.</source>
+        <translation>已重新接上开发板上正在启动的服务器。</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>Re-attached to the job already running on the board; it goes on from there.</source>
+        <translation>已重新接上开发板上正在运行的任务；它会从当前进度继续。</translation>
+    </message>
+    <message>
         <location line="+3" />
         <source>Requantizing %1 to %2: quality suffers.</source>
         <translation>正在将 %1 再次量化为 %2：质量会下降。</translation>
@@ -2483,6 +2513,11 @@
         <location line="+2" />
         <source>the GPU run used no GPU backend (backends: %1)</source>
         <translation>GPU 测试没有使用 GPU 后端（后端：%1）</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>Resuming the upload: the board already has %1 of %2 bytes.</source>
+        <translation>继续上传：开发板上已有 %1 / %2 字节。</translation>
     </message>
     <message>
         <location line="+4" />
@@ -2515,7 +2550,7 @@
         <translation>已上传</translation>
     </message>
     <message>
-        <location line="-24" />
+        <location line="-44" />
         <source>%1: %2 (%3/%4)</source>
         <translation>%1：%2（%3/%4）</translation>
     </message>
