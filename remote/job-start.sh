@@ -11,6 +11,14 @@ shift 5
 
 mkdir -p "$jobs_dir/by-key"
 lock="$jobs_dir/by-key/$key"
+# One start per key at a time: two starts at once (a second click, the CLI beside the app, a reconnect racing
+# a retry) would both find no running job and launch two. The lock is held until the runner's process group
+# exists (see the end), and the runner does not inherit it.
+exec 9>"$jobs_dir/by-key/.$key.flock"
+if ! flock -w 30 9; then
+  echo "@rps1 failed job E_JOB_BUSY another start of this job has not finished after 30 s." >&2
+  exit 3
+fi
 if [ -e "$lock" ]; then
   other=$(cat "$lock" 2>/dev/null || true)
   if [ -n "$other" ] && [ ! -e "$jobs_dir/$other/status" ] && [ -s "$jobs_dir/$other/pid" ] &&
@@ -52,7 +60,7 @@ setsid bash -c '
   printf "%s\n" "$rc" >"$dir/status.tmp" && mv "$dir/status.tmp" "$dir/status"
   [ "$(cat "$lock" 2>/dev/null)" = "${dir##*/}" ] && rm -f "$lock"
   exit 0
-' rps-job "$dir" "$lock" "$script" "$@" </dev/null >/dev/null 2>&1 &
+' rps-job "$dir" "$lock" "$script" "$@" </dev/null >/dev/null 2>&1 9>&- &
 pid=$!
 printf '%s\n' "$pid" >"$dir/pid"
 # The runner gets its own process group only once the forked child has run setsid, which on a busy board can

@@ -9,6 +9,8 @@ gap is made certain by a copy of the scripts whose runner waits 0.5 s before `se
 from __future__ import annotations
 
 import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import rig
@@ -23,7 +25,7 @@ def _slow_runner_scripts(dest: Path) -> Path:
     path = dest / "job-start.sh"
     text = path.read_text()
     start = "setsid bash -c '\n"
-    end = '\' rps-job "$dir" "$lock" "$script" "$@" </dev/null >/dev/null 2>&1 &\n'
+    end = '\' rps-job "$dir" "$lock" "$script" "$@" </dev/null >/dev/null 2>&1 9>&- &\n'
     assert text.count(start) == 1 and text.count(end) == 1
     text = text.replace(start, "{ sleep 0.5; exec setsid bash -c '\n").replace(end, end[:-3] + "; } &\n")
     path.write_text(text)
@@ -63,3 +65,31 @@ def test_a_second_start_with_the_same_key_attaches_and_says_so(
             assert [(e.kind, e.message) for e in second] == [(WARN, jobs.ATTACHED_OTHER)]
         finally:
             jobs.stop(board, job)
+
+
+def test_two_starts_at_once_make_one_job(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path, tmp_path: Path
+) -> None:
+    """Two starts with the same key at the same moment (a second click, the CLI beside the app) run one job.
+
+    With the slow runner, the first start's job has no process group for 0.5 s; without job-start.sh's lock
+    the second start found no running job in that gap and launched another."""
+    remote = _slow_runner_scripts(tmp_path / "remote")
+    (remote / "wait-a-while.sh").write_text("#!/usr/bin/env bash\nsleep 30\n")
+    store = jobs.ScriptStore(remote)
+    with faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
+        store.push(board)  # pushed once up front: the race under test is job-start.sh's, not the push's
+        barrier = threading.Barrier(2)
+
+        def start() -> jobs.Job:
+            barrier.wait()
+            return jobs.start(board, store, "wait-a-while.sh", key="only-once")
+
+        with ThreadPoolExecutor(2) as pool:
+            started = [f.result(timeout=60) for f in [pool.submit(start), pool.submit(start)]]
+        try:
+            assert started[0].id == started[1].id, "two jobs were started for one key"
+            listing = board.run(["ls", f"{board.home()}/{jobs.STATE_DIR}"]).stdout.split()
+            assert len([d for d in listing if d != "by-key"]) == 1, listing
+        finally:
+            jobs.stop(board, started[0])
