@@ -20,6 +20,15 @@ rps_step bench Benchmark
 [[ -r $model ]] || rps_fail bench E_NO_MODEL "model file not found: $model"
 mkdir -p "$out" || rps_fail bench E_REMOTE "cannot create $out"
 rm -f "$out"/*.json "$out"/*.err
+# What this job measures, for an app that attaches to it later (a second start while it runs, a restart, a
+# CLI run beside the GUI): it reads the results from this folder and keeps these settings with them.
+rps_info bench out "$out"
+rps_info bench model "$model"
+rps_info bench modes "$modes"
+rps_info bench repetitions "$reps"
+rps_info bench n_prompt "$n_prompt"
+rps_info bench n_gen "$n_gen"
+rps_info bench args "${extra[*]}"
 
 version=$("$bench" --version 2>&1 | grep -m1 '^version:' || true)
 [[ -n $version ]] && rps_info bench version "$version"

@@ -392,8 +392,13 @@ def run(
     allow_server: bool = False,
     scripts: jobs.ScriptStore | None = None,
     history: History | None = None,
+    reconnect: jobs.ReconnectFn | None = None,
 ) -> BenchRun:
     """Run the benchmark on the board and return its results (also added to `history` when given).
+
+    When a benchmark already runs on the board (started by another front end, or before a restart), this
+    follows that job and returns its results and settings, noted as such. `reconnect` returns a fresh Board
+    after a dropped connection: the job goes on on the board and is followed on to its end.
 
     Raises ServerRunning while a llama-server runs (unless `allow_server`), NoLlamaBench, RemoteFailed when
     llama-bench produced nothing, Cancelled."""
@@ -420,8 +425,11 @@ def run(
         note = f"llama-server was running during the benchmark ({len(servers)} process(es))"
         bench.notes.append(note)
         report(Event(WARN, step=JOB_KEY, message=note, code="E_SERVER_RUNNING"))
+    told: dict[str, str] = {}  # what the job says it works on: out, model, modes, repetitions, ...
 
     def collect(ev: Event) -> None:
+        if ev.kind == INFO and ev.step == JOB_KEY:
+            told.update({k: str(v) for k, v in ev.data.items()})
         if ev.kind == INFO and "version" in ev.data:
             bench.version = str(ev.data["version"])
         if ev.kind == INFO and ev.data.get("gpu_backend") == "none":
@@ -440,16 +448,37 @@ def run(
         str(spec.n_gen),
         *spec.llama_bench_args(),
     ]
-    job = jobs.run(
-        board, scripts or jobs.ScriptStore(), SCRIPT, args, key=JOB_KEY, report=collect, cancel=cancel
-    )
-    bench.job = job.id
-    for mode in spec.modes:
-        try:
-            text = board.read_bytes(f"{out_dir}/{mode}.json").decode("utf-8", "replace")
-        except FileNotFoundError:
-            continue
-        bench.results.extend(parse_bench_json(text, mode))
+    # Connections `reconnect` opens while the job is followed are ours to close; the caller's Board is theirs.
+    with jobs.OwnedReconnects(reconnect) as reconnects:
+        job = jobs.start(board, scripts or jobs.ScriptStore(), SCRIPT, args, key=JOB_KEY)
+        bench.job = job.id
+        if job.attached:
+            # Another run (a dropped connection's, an app restarted, a CLI run beside the GUI) started it:
+            # its model, settings and output folder are the ones that count, not this call's.
+            note = "a benchmark was already running on the board: these are its results and settings"
+            bench.notes.append(note)
+            report(Event(WARN, step=JOB_KEY, message=note, data={"job": job.id}))
+        job = jobs.follow_reconnecting(board, job, collect, cancel=cancel, reconnect=reconnects.fn)
+        board = reconnects.live(board)
+        modes: Sequence[str] = spec.modes
+        if job.attached:
+            if "out" not in told:
+                raise RemoteFailed(
+                    "The benchmark that was already running on the board did not say where it wrote its "
+                    "results; run the benchmark again.",
+                    code="E_BENCH_FAILED",
+                    log="\n".join(job.log_tail(30)),
+                )
+            bench.model = told.get("model", bench.model)
+            bench.settings = _settings_told(told)
+            modes = [m for m in told.get("modes", "").split(",") if m in MODES]
+        out_dir = told.get("out", out_dir)
+        for mode in modes:
+            try:
+                text = board.read_bytes(f"{out_dir}/{mode}.json").decode("utf-8", "replace")
+            except FileNotFoundError:
+                continue
+            bench.results.extend(parse_bench_json(text, mode))
     if not bench.results:
         failure = job.last_failure()
         raise RemoteFailed(
@@ -457,7 +486,7 @@ def run(
             code=failure.code if failure else "E_BENCH_FAILED",
             log="\n".join(job.log_tail(30)),
         )
-    if "gpu" in spec.modes and bench.gpu_backend is None:
+    if "gpu" in modes and bench.gpu_backend is None:
         gpu_rows = [r for r in bench.results if r.mode == "gpu"]
         bench.gpu_backend = any(r.uses_gpu for r in gpu_rows) if gpu_rows else False
         if gpu_rows and not bench.gpu_backend:
@@ -467,6 +496,25 @@ def run(
     if history is not None:
         history.add(bench)
     return bench
+
+
+def _settings_told(told: dict[str, str]) -> dict[str, Any]:
+    """`BenchSpec.settings` of a job, from the info events bench-run.sh prints (`args` is
+    `BenchSpec.llama_bench_args()`: `-t N`, then `-b N`, then the extra flags)."""
+    rest = told.get("args", "").split()
+    picked: dict[str, int | None] = {"-t": None, "-b": None}
+    for flag in picked:
+        if len(rest) >= 2 and rest[0] == flag and _as_int(rest[1]) is not None:
+            picked[flag] = _as_int(rest[1])
+            rest = rest[2:]
+    return {
+        "repetitions": _as_int(told.get("repetitions")),
+        "n_prompt": _as_int(told.get("n_prompt")),
+        "n_gen": _as_int(told.get("n_gen")),
+        "threads": picked["-t"],
+        "batch": picked["-b"],
+        "extra": rest,
+    }
 
 
 # --- history --------------------------------------------------------------------------------------------
@@ -483,8 +531,11 @@ class History:
         self._lock = threading.Lock()
 
     def add(self, run: BenchRun) -> None:
+        """Keep `run`; a job already kept for this board (two front ends followed one job) is kept once."""
         line = json.dumps(run.to_dict(), ensure_ascii=False, sort_keys=True)
         with self._lock:
+            if run.job and any(r.job == run.job for r in self.runs(board=run.board)):
+                return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as fh:
                 fh.write(line + "\n")

@@ -60,6 +60,9 @@ class Job:
     status: int | None = None  # exit status once finished
     events: list[Event] = field(default_factory=list, repr=False)  # what the app has seen, for summaries
     pending: bytes = field(default=b"", repr=False)
+    # `start` found a job with this key already running and attached to it: its arguments are not the ones
+    # this start was given, so what it works on must come from its own events.
+    attached: bool = False
 
     @property
     def finished(self) -> bool:
@@ -201,7 +204,7 @@ def start(
                     scripts.forget(board)  # the next attempt puts our copy back
                 raise RemoteFailed(ev.message, result=result, code=ev.code)
         raise RemoteFailed(f"Could not start {script} on the board:\n{result.tail()}", result=result)
-    job = Job(id=words[1], key=key, dir=f"{jobs_dir}/{words[1]}")
+    job = Job(id=words[1], key=key, dir=f"{jobs_dir}/{words[1]}", attached=words[0] == "running")
     log.info("job %s %s (%s)", words[0], job.id, key)
     if words[0] == "running":
         report(Event(WARN, step=key, message=ATTACHED.get(script, ATTACHED_OTHER), data={"job": job.id}))

@@ -13,8 +13,9 @@ import os
 import shlex
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ import rig
 from rig import faults, models
 
 from rubikpi_studio.core import bench, monitor
-from rubikpi_studio.core.events import FINISHED, PROGRESS, Event
+from rubikpi_studio.core.events import FINISHED, PROGRESS, WARN, Event
 from rubikpi_studio.core.probe import probe
 from rubikpi_studio.core.ssh import Board
 
@@ -139,6 +140,129 @@ def smollm2_size_in_json(r: bench.BenchResult) -> int:
     size = Path(r.model_filename).stat().st_size
     assert r.model_size is not None and 0.9 * size < r.model_size <= size
     return r.model_size
+
+
+def _bench_job_dirs(account: rig.RigAccount) -> set[str]:
+    """Every bench job ever started on the rig account (to prove a run started none of its own)."""
+    out = rig.run_as(
+        account.user, "grep -lx bench ~/.local/state/rubikpi-studio/jobs/*/key 2>/dev/null; true"
+    )
+    return set(out.stdout.split())
+
+
+def _first_progress(events: list[Event], seen: threading.Event) -> Callable[[Event], None]:
+    def report(ev: Event) -> None:
+        events.append(ev)
+        if ev.kind == PROGRESS and ev.message.startswith("cpu:"):
+            seen.set()
+
+    return report
+
+
+def test_a_second_run_while_one_runs_gets_that_jobs_results_and_settings(
+    board: Board,
+    rig_sshd: rig.RigSshd,
+    rig_account: rig.RigAccount,
+    tmp_known_hosts: Path,
+    board_llama_bench: str,
+    smollm2_on_board: str,
+    studio_home: Path,
+) -> None:
+    """A second start of a benchmark (a CLI run beside the GUI, an app restarted mid-run) attaches to the job
+    that runs and reads ITS output folder and settings, not a new folder the old job never writes."""
+    history = bench.History()
+    first_spec = bench.BenchSpec(
+        model=smollm2_on_board, modes=("cpu",), repetitions=2, n_prompt=16, n_gen=4, threads=2
+    )
+    first_events: list[Event] = []
+    running = threading.Event()
+    got: dict[str, bench.BenchRun | BaseException] = {}
+
+    def first() -> None:
+        try:
+            got["first"] = bench.run(
+                board,
+                first_spec,
+                report=_first_progress(first_events, running),
+                llama_bench=board_llama_bench,
+                history=history,
+            )
+        except BaseException as exc:  # handed to the test thread below
+            got["first"] = exc
+
+    jobs_before = _bench_job_dirs(rig_account)
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert running.wait(120), "the first run's llama-bench started"
+        # other settings, another connection: what the board runs decides, and the second run says so
+        second_spec = bench.BenchSpec(model="elsewhere/other.gguf", repetitions=3, n_prompt=8, n_gen=2)
+        second_events: list[Event] = []
+        with faults.connect(rig_account, rig_sshd.port, tmp_known_hosts) as other:
+            second = bench.run(
+                other,
+                second_spec,
+                report=second_events.append,
+                llama_bench=board_llama_bench,
+                history=history,
+            )
+    finally:
+        thread.join(300)
+    first_run = got["first"]
+    assert isinstance(first_run, bench.BenchRun), first_run
+    assert len(_bench_job_dirs(rig_account) - jobs_before) == 1, "one job on the board, not two"
+    assert second.job == first_run.job
+    assert {r.test for r in second.results} == {"pp16", "tg4"}
+    assert second.results == first_run.results, "the same numbers, read from the job's own output folder"
+    assert second.model == first_run.model == smollm2_on_board
+    assert second.settings == first_run.settings == first_spec.settings
+    assert any(e.kind == WARN and "already running" in e.message for e in second_events)
+    assert any("already running" in n for n in second.notes)
+    assert not any("already running" in n for n in first_run.notes)
+    assert [r.job for r in history.runs()] == [first_run.job], "the job is kept in the history once"
+
+
+def test_a_cut_connection_mid_run_still_yields_the_results(
+    rig_sshd: rig.RigSshd,
+    rig_account: rig.RigAccount,
+    tmp_path: Path,
+    board_llama_bench: str,
+    smollm2_on_board: str,
+    studio_home: Path,
+) -> None:
+    kh = tmp_path / "kh"
+    spec = bench.BenchSpec(model=smollm2_on_board, modes=("cpu",), repetitions=2, n_prompt=16, n_gen=4)
+    reconnects: list[Board] = []
+    events: list[Event] = []
+    cut = threading.Event()
+    jobs_before = _bench_job_dirs(rig_account)
+    with rig.FaultProxy(rig_sshd.port) as proxy:
+        rig_sshd.write_known_hosts(kh, proxy.port, rig_sshd.port)
+
+        def report(ev: Event) -> None:
+            events.append(ev)
+            if not cut.is_set() and ev.kind == PROGRESS and ev.message.startswith("cpu:"):
+                cut.set()
+                assert proxy.cut() == 1
+
+        def reconnect() -> Board:
+            b = faults.connect(rig_account, rig_sshd.port, kh)  # straight to sshd: the proxy's link is gone
+            reconnects.append(b)
+            return b
+
+        with faults.connect(rig_account, proxy.port, kh) as board:
+            run = bench.run(board, spec, report=report, llama_bench=board_llama_bench, reconnect=reconnect)
+            assert not board.is_alive
+    assert cut.is_set() and reconnects, "the link was cut during the run and the app reconnected"
+    assert not any(b.is_alive for b in reconnects), "bench.run closes the connections it reconnected with"
+    assert any(e.kind == WARN and e.code == "E_UNREACHABLE" for e in events)
+    assert {r.test for r in run.results} == {"pp16", "tg4"}
+    assert all(len(r.samples_ts) == 2 for r in run.results)
+    assert events[-1].kind == FINISHED and events[-1].data["status"] == 0
+    started = _bench_job_dirs(rig_account) - jobs_before
+    assert started == {f"{rig_account.home}/.local/state/rubikpi-studio/jobs/{run.job}/key"}, (
+        "the run followed its one job on, not a second one after the reconnect"
+    )
 
 
 def test_refuses_while_llama_server_runs(board: Board, fake_server: int, smollm2_on_board: str) -> None:
