@@ -299,6 +299,37 @@ def test_monitor_samples_the_rig_board(board: Board, fake_server: int) -> None:
     assert second.server_rss_kb is not None and second.server_rss_kb > 0
 
 
+def test_monitor_costs_one_round_trip_per_sample(
+    board: Board, fake_server: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's "one round trip per sample": every Board.quick call and every channel opened on the real
+    transport is counted around 5 samples (with a llama-server to find, so the /proc scan runs too)."""
+    mon = monitor.Monitor(board)
+    mon.sample()  # the first call opens the board's quick shell; the samples after it reuse it
+    quick_calls: list[str] = []
+    channels: list[object] = []
+    quick, open_session = board.quick, board.transport.open_session
+
+    def counted_quick(command: str, **kw: float) -> object:
+        quick_calls.append(command)
+        return quick(command, **kw)
+
+    def counted_open_session(*a: object, **kw: object) -> object:
+        channels.append(a)
+        return open_session(*a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(board, "quick", counted_quick)
+    monkeypatch.setattr(board.transport, "open_session", counted_open_session)
+    samples = []
+    for _ in range(5):
+        time.sleep(0.05)
+        samples.append(mon.sample())
+    assert len(quick_calls) == 5, quick_calls
+    assert channels == [], "no new SSH channel per sample"
+    assert all(s.server_pid == fake_server and s.server_rss_kb for s in samples)
+    assert all(s.mem_total_kb for s in samples)
+
+
 def test_monitor_run_counts_and_cancels(board: Board) -> None:
     got: list[monitor.Sample] = []
     n = monitor.run(board, got.append, interval=0.05, count=3)
