@@ -171,6 +171,54 @@ def test_refuses_while_llama_server_runs(
         qrun(asyncio.sleep(1.0))
 
 
+def test_model_box_lists_the_boards_models_on_connect(
+    qtbot: QtBot,
+    qrun: Callable[[Any], Any],
+    rig_sshd: rig.RigSshd,
+    fresh_account: rig.RigAccount,
+    tmp_known_hosts: Path,
+    studio_home: Path,
+) -> None:
+    """A first run needs no path typed by hand: the box offers the board's models (as the Server page
+    lists them: text models, not projectors or unfinished downloads) and the models of earlier runs."""
+    from rig import models as rig_models
+
+    target = Target(
+        rig_sshd.host, rig_sshd.port, fresh_account.user, identity=str(fresh_account.key_path),
+        look_for_keys=False, use_agent=False,
+    )  # fmt: skip
+    with Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[])) as board:
+        folder = f"{board.home()}/dev/llm/models"
+        board.makedirs(folder)
+        board.put_file(rig_models.tiny_f16_path(), f"{folder}/tiny-f16.gguf")
+        board.put_file(rig_models.tiny_mmproj_path(), f"{folder}/mmproj-tiny-f16.gguf")
+        board.write_text(f"{folder}/half.gguf.part", "GGUF")
+        earlier = f"{board.home()}/elsewhere/benched-before.gguf"
+        bench.History().add(bench.BenchRun(board=bench.board_id(board), model=earlier, started=1.0))
+
+        studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+        qtbot.addWidget(studio.window)
+        window = studio.window
+        window.show()
+        page = window.page("benchmark")
+        assert isinstance(page, BenchmarkPage)
+        assert page.model_combo.count() == 0  # no board yet
+        try:
+            page.context.state.set_connection(ConnectionState.CONNECTED, board)
+
+            def items() -> list[str]:
+                return [page.model_combo.itemText(i) for i in range(page.model_combo.count())]
+
+            qrun(until(lambda: len(items()) == 2, timeout=30, what="the board's models listed"))
+            assert items() == [f"{folder}/tiny-f16.gguf", earlier]
+            assert page.model_combo.currentText() == earlier, "the model of the last run stays chosen"
+        finally:
+            page.context.state.set_connection(ConnectionState.DISCONNECTED)
+            qrun(until(lambda: not page._sampling, timeout=10, what="the last sample"))
+            qrun(asyncio.sleep(1.0))  # other pages' reactions to the connection change
+        assert page.model_combo.count() == 0, "the board's models go with the board"
+
+
 def test_sparkline_keeps_missing_values_missing(qtbot: QtBot) -> None:
     plot = Sparkline(title="GPU", unit=" %")
     qtbot.addWidget(plot)

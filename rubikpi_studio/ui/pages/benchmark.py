@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rubikpi_studio.core import bench, monitor
+from rubikpi_studio.core import bench, models, monitor
 from rubikpi_studio.core.errors import Cancelled, StudioError
 from rubikpi_studio.core.events import PROGRESS, WARN, CancelToken, Event
 from rubikpi_studio.core.ssh import Board
@@ -54,6 +54,13 @@ def mode_label(mode: str) -> str:
     return QCoreApplication.translate("BenchmarkPage", MODE_LABELS[mode]) if mode in MODE_LABELS else mode
 
 
+def _text_models(board: Board) -> list[str]:
+    """Paths of the finished, non-projector GGUF files in the board's models folder."""
+    folder = models.models_dir(board, create=False)
+    found = models.list_models(board, directory=folder)
+    return [m.path for m in found if m.info is not None and not m.partial and not m.is_projector]
+
+
 @register_page
 class BenchmarkPage(Page):
     name = "benchmark"
@@ -75,6 +82,7 @@ class BenchmarkPage(Page):
         self._monitor_board: object | None = None
         self._sampling = False
         self.samples_taken = 0
+        self.board_models: list[str] = []  # the board's models (not projectors), listed on connect
         self.last_sample: monitor.Sample | None = None
 
         # --- benchmark controls
@@ -265,11 +273,14 @@ class BenchmarkPage(Page):
         return b if isinstance(b, Board) else None
 
     def _on_state_connection_changed(self, state: ConnectionState) -> None:
+        self.board_models = []
         if state is not ConnectionState.CONNECTED:
             self._monitor = None
             self._monitor_board = None
             for plot in self.plots:
                 plot.clear()
+        elif self.board is not None:
+            self._list_board_models()
         self._fill_models()
         self._fill_history()
         self._update_buttons()
@@ -282,14 +293,33 @@ class BenchmarkPage(Page):
         for w in (self.model_combo, self.reps_spin, self.cpu_only_check, self.allow_server_check):
             w.setEnabled(not running)
 
+    @widget_slot()
+    async def _list_board_models(self) -> None:
+        """The models in the board's models folder (as the Server page lists them), so a first run needs no
+        path typed by hand. A board without the folder lists none; the folder is not created for it."""
+        board = self.board
+        if board is None:
+            return
+        try:
+            found = await run_in_thread(_text_models, board)
+        except StudioError as exc:
+            log.warning("could not list the board's models: %s", exc.message)
+            return
+        if self.board is board:
+            self.board_models = found
+            self._fill_models()
+
     def _fill_models(self) -> None:
+        """The board's models, then the models of earlier runs on this board (paths on the board)."""
         current = self.model_combo.currentText()
         board = self.board
-        models = self.history.models(bench.board_id(board)) if board is not None else []
+        used = self.history.models(bench.board_id(board)) if board is not None else []
+        names = list(dict.fromkeys([*self.board_models, *used]))
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
-        self.model_combo.addItems(models)
-        self.model_combo.setCurrentText(current or (models[-1] if models else ""))
+        self.model_combo.addItems(names)
+        default = used[-1] if used else (names[0] if names else "")
+        self.model_combo.setCurrentText(current or default)
         self.model_combo.blockSignals(False)
 
     # ------------------------------------------------------------------ benchmark
