@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 import rig
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
 from pytestqt.qtbot import QtBot
+from rig import fake_adreno
 from rig.waiting import until
 
 from rubikpi_studio.core import bench
@@ -103,9 +106,9 @@ def test_benchmark_and_monitor(
         assert "no GPU backend" in page.warning_label.text() and page.warning_label.isVisible()
         assert page.progress.value() == 1000
         if os.environ.get("RPS_SCREENSHOTS"):
-            await until(lambda: page.samples_taken >= 8, timeout=20, what="a few more samples")
+            # a minute of the board at one sample a second, the llama-bench run above in it
+            await until(lambda: page.samples_taken >= 60, timeout=90, what="a minute of samples")
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            window.grab().save(str(SCREENSHOTS / "benchmark-page.png"))
             page.monitor_box.grab().save(str(SCREENSHOTS / "monitor-panel.png"))
 
         # hidden page: no sampling
@@ -130,6 +133,73 @@ def test_benchmark_and_monitor(
     qrun(scenario())
     state.set_connection(ConnectionState.DISCONNECTED)
     qrun(until(lambda: not page._sampling, timeout=10, what="the last sample"))
+
+
+def with_caption(image: QImage, text: str) -> QImage:
+    """`image` with a caption strip under it (what a screenshot shows that the app itself does not say)."""
+    strip = 30
+    out = QImage(image.width(), image.height() + strip, QImage.Format.Format_RGB32)
+    out.fill(QColor("#fff7d6"))
+    painter = QPainter(out)
+    painter.drawImage(0, 0, image)
+    painter.setPen(QColor("#5a4a00"))
+    rect = QRect(12, image.height(), image.width() - 24, strip)
+    painter.drawText(rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), text)
+    painter.end()
+    return out
+
+
+def test_gpu_versus_cpu_chart_from_the_fake_adreno_llama_bench(
+    qtbot: QtBot, qrun: Callable[[Any], Any], board: Board, studio_home: Path
+) -> None:
+    """The GPU path the rig cannot run for real, through the page: the fake Adreno llama-bench
+    (tests/rig/fake_adreno.py, the manual's Qwen2-1.5B Q4_0 figures) gives GPU and CPU bars and a speed-up."""
+    fake = fake_adreno.install(board)
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    window = studio.window
+    window.resize(1180, 820)
+    window.show()
+    page = window.page("benchmark")
+    assert isinstance(page, BenchmarkPage)
+    page.llama_bench_path = fake.llama_bench
+    state = page.context.state
+    state.set_board_name("rubikpi")
+    state.set_connection(ConnectionState.CONNECTED, board)
+    window.show_page("benchmark")
+
+    async def scenario() -> None:
+        page.model_combo.setCurrentText(fake.model)
+        page.run_button.click()
+        await until(lambda: not page.run_button.isEnabled(), timeout=5, what="run started")
+        await until(lambda: page.run_button.isEnabled(), timeout=120, what="run finished")
+        run = page.last_run
+        assert run is not None, page.status_label.text()
+        assert run.gpu_backend is True
+        assert [g.label for g in page.chart.groups] == ["pp128", "tg64"]
+        assert [[b.label for b in g.bars] for g in page.chart.groups] == [["GPU", "CPU"], ["GPU", "CPU"]]
+        tg_gpu, tg_cpu = page.chart.groups[1].bars
+        assert (tg_gpu.mean, tg_cpu.mean) == pytest.approx(fake_adreno.TG, rel=1e-3)
+        assert all(len(b.samples) == 3 and b.spread > 0 for g in page.chart.groups for b in g.bars)
+        assert "Generation on the GPU: 1.34× the CPU." in page.status_label.text()
+        assert page.results_table.rowCount() == 4 and not page.warning_label.isVisible()
+        assert page.history_table.item(0, 4).text() == "1.34×"
+        assert [c for c in fake.calls(board) if "-ngl 99 -fa off" in c], "the GPU settings reached the fake"
+        if os.environ.get("RPS_SCREENSHOTS"):
+            await until(lambda: page.samples_taken >= 10, timeout=30, what="some monitor samples")
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            caption = (
+                "GPU numbers from a FAKE Adreno device: a stand-in llama-bench replaying the manual's "
+                "Qwen2-1.5B Q4_0 figures (the test rig has no GPU). The monitor shows the rig board."
+            )
+            with_caption(window.grab().toImage(), caption).save(str(SCREENSHOTS / "benchmark-page.png"))
+
+        # disconnect on the loop: the pages' reactions (a sample in flight, their own remote calls) end here
+        state.set_connection(ConnectionState.DISCONNECTED)
+        await until(lambda: not page._sampling, timeout=10, what="the last sample")
+        await asyncio.sleep(1.0)
+
+    qrun(scenario())
 
 
 def test_refuses_while_llama_server_runs(

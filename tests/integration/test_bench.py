@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import rig
-from rig import faults, models
+from rig import fake_adreno, faults, models
 
 from rubikpi_studio.core import bench, monitor
 from rubikpi_studio.core.events import FINISHED, PROGRESS, WARN, Event
@@ -263,6 +263,43 @@ def test_a_cut_connection_mid_run_still_yields_the_results(
     assert started == {f"{rig_account.home}/.local/state/rubikpi-studio/jobs/{run.job}/key"}, (
         "the run followed its one job on, not a second one after the reconnect"
     )
+
+
+def test_gpu_and_cpu_with_the_fake_adreno_llama_bench(board: Board, studio_home: Path) -> None:
+    """The GPU path the rig cannot run for real: a fake Adreno llama-bench (tests/rig/fake_adreno.py) that
+    lists an OpenCL Adreno device and prints llama-bench JSON with the manual's figures."""
+    fake = fake_adreno.install(board)
+    events: list[Event] = []
+    run = bench.run(
+        board,
+        bench.BenchSpec(model=fake.model, repetitions=3),
+        report=events.append,
+        llama_bench=fake.llama_bench,
+        history=bench.History(),
+    )
+    # the manual's GPU settings reach the (fake) GPU run, -ngl 0 the CPU run, both with the same test
+    runs = [c for c in fake.calls(board) if c.startswith("-m ")]
+    common = f"-m {fake.model} -o json --progress -r 3 -p 128 -n 64"
+    assert runs == [f"{common} -ngl 99 -fa off", f"{common} -ngl 0"]
+    info = [e.data["gpu"] for e in events if "gpu" in e.data]
+    assert info and info[0].startswith(f"GPUOpenCL: {fake_adreno.DEVICE}")
+
+    assert run.gpu_backend is True and not run.notes
+    assert {(r.mode, r.test) for r in run.results} == {
+        ("gpu", "pp128"), ("gpu", "tg64"), ("cpu", "pp128"), ("cpu", "tg64"),
+    }  # fmt: skip
+    for r in run.results:
+        assert r.uses_gpu is (r.mode == "gpu") and len(r.samples_ts) == 3 and r.stddev_ts > 0
+        assert r.backends == ("OpenCL" if r.mode == "gpu" else "CPU")
+    gpu_tg = run.result("gpu", "tg")
+    assert gpu_tg is not None and gpu_tg.n_gpu_layers == 99 and gpu_tg.flash_attn == 0
+    assert run.speedup("tg") == pytest.approx(fake_adreno.TG[0] / fake_adreno.TG[1], rel=1e-3)  # 1.34x
+    assert run.speedup("pp") == pytest.approx(fake_adreno.PP[0] / fake_adreno.PP[1], rel=1e-3)
+    assert run.to_dict()["speedup"]["tg"] == run.speedup("tg")
+    # progress: the GPU run fills the first half, the CPU run the second
+    fractions = [(e.fraction or 0, e.message) for e in events if e.kind == PROGRESS]
+    assert all(f <= 0.5 for f, m in fractions if m.startswith("gpu:"))
+    assert all(f >= 0.5 for f, m in fractions if m.startswith("cpu:"))
 
 
 def test_refuses_while_llama_server_runs(board: Board, fake_server: int, smollm2_on_board: str) -> None:
