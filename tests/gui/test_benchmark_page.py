@@ -19,7 +19,7 @@ from pytestqt.qtbot import QtBot
 from rig import fake_adreno
 from rig.waiting import until
 
-from rubikpi_studio.core import bench
+from rubikpi_studio.core import bench, monitor
 from rubikpi_studio.core.ssh import Board, KnownHosts, Target
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
@@ -287,6 +287,23 @@ def test_model_box_lists_the_boards_models_on_connect(
             qrun(until(lambda: not page._sampling, timeout=10, what="the last sample"))
             qrun(asyncio.sleep(1.0))  # other pages' reactions to the connection change
         assert page.model_combo.count() == 0, "the board's models go with the board"
+
+
+def test_temperatures_label_shows_the_gpu_sensor(qtbot: QtBot, studio_home: Path) -> None:
+    """The kgsl `temp` reading (recorded-elsewhere QCS6490 sampler output, tests/data/kgsl/README.md) is
+    shown first, before the hottest thermal zones; without it only the zones show."""
+    data = Path(__file__).resolve().parents[1] / "data" / "kgsl"
+    reading = monitor.parse_reading((data / "qcs6490-kgsl-thermal-sampler-output.txt").read_text())
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    page = studio.window.page("benchmark")
+    assert isinstance(page, BenchmarkPage)
+    page._show_sample(monitor.derive(reading, None, at=1.0))
+    text = page.temps_label.text()
+    assert text.startswith("Adreno GPU 52.3 °C, ") and "gpuss0-thermal 52.3 °C" in text
+    reading.gpu_temp_c = None
+    page._show_sample(monitor.derive(reading, None, at=2.0))
+    assert "Adreno GPU" not in page.temps_label.text() and "gpuss0-thermal" in page.temps_label.text()
 
 
 def test_sparkline_keeps_missing_values_missing(qtbot: QtBot) -> None:

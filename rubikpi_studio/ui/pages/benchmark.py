@@ -562,11 +562,18 @@ class BenchmarkPage(Page):
                 percent=s.cpu_percent, cores=cores
             )
         )
-        if s.temperatures:
-            shown = sorted(s.temperatures.items(), key=lambda kv: -(kv[1] or -1000))[:6]
-            self.temps_label.setText(
-                ", ".join(f"{name} {'—' if v is None else f'{v:.1f} °C'}" for name, v in shown)
+        # The GPU's own sensor (kgsl `temp`) first, then the hottest thermal zones.
+        parts = []
+        if s.gpu_temp_c is not None:
+            parts.append(
+                QCoreApplication.translate("BenchmarkPage", "Adreno GPU {temp:.1f} °C").format(
+                    temp=s.gpu_temp_c
+                )
             )
+        shown = sorted(s.temperatures.items(), key=lambda kv: -(kv[1] or -1000))[:6]
+        parts += [f"{name} {'—' if v is None else f'{v:.1f} °C'}" for name, v in shown]
+        if parts:
+            self.temps_label.setText(", ".join(parts))
         else:
             self.temps_label.setText(
                 QCoreApplication.translate("BenchmarkPage", "The board reports no temperature sensors.")
