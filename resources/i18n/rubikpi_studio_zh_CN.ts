@@ -13,7 +13,7 @@
         <translation>CPU</translation>
     </message>
     <message>
-        <location line="+142" />
+        <location line="+150" />
         <source>GPU versus CPU (llama-bench)</source>
         <translation>GPU 与 CPU 对比（llama-bench）</translation>
     </message>
@@ -173,7 +173,7 @@
         <translation>在 GPU 和 CPU 上测量提示词处理（pp）和生成（tg）速度。</translation>
     </message>
     <message>
-        <location line="+59" />
+        <location line="+81" />
         <source>Running llama-bench on the board…</source>
         <translation>正在开发板上运行 llama-bench…</translation>
     </message>
@@ -253,7 +253,12 @@
         <translation>{cores} 个核心共 {percent:.0f} %</translation>
     </message>
     <message>
-        <location line="+11" />
+        <location line="+8" />
+        <source>Adreno GPU {temp:.1f} °C</source>
+        <translation>Adreno GPU 温度 {temp:.1f} °C</translation>
+    </message>
+    <message>
+        <location line="+10" />
         <source>The board reports no temperature sensors.</source>
         <translation>开发板未报告温度传感器。</translation>
     </message>
@@ -1534,7 +1539,7 @@
     </message>
     <message>
         <location line="+1" />
-        <location filename="../../rubikpi_studio/ui/pages/benchmark.py" line="-482" />
+        <location filename="../../rubikpi_studio/ui/pages/benchmark.py" line="-512" />
         <source>Benchmark</source>
         <translation>性能测试</translation>
     </message>
