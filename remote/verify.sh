@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Check the current build: `llama-cli --version` and `--list-devices` → info events (version, build number,
-# commit, backend, device, whether the GPU is used); with RPS_MODEL set, a short smoke test that generates a
-# few tokens (full GPU offload on an OpenCL build) and reports the offloaded layers and speed.
+# commit, backend, device, gpu = the Adreno's name or none, gpu_used = yes|no); with RPS_MODEL set, a short
+# smoke test that generates a few tokens (full GPU offload on an OpenCL build) and reports the offloaded
+# layers and speed. A smoke test that offloads no layer sets gpu_used=no.
 #
 # Parameters (environment): RPS_LLM_DIR, RPS_MODEL (optional path of a .gguf on the board),
 #   RPS_SMOKE_TOKENS (default 8).
@@ -42,17 +43,38 @@ backend=CPU
 [[ $opencl == ON ]] && backend=OpenCL
 rps_info verify backend "$backend"
 
+# Drivers name the GPU "QUALCOMM Adreno(TM) 635/643" or only "QUALCOMM ...": both are the Adreno.
+is_adreno() { [[ $1 =~ [Aa]dreno|QUALCOMM|[Qq]ualcomm ]]; }
 devices_out=$("$BIN/llama-cli" --list-devices 2>&1 </dev/null) || true
 printf '%s\n' "$devices_out"
 gpu_device=''
+listed=no
 while IFS= read -r line; do
+  [[ $line == 'Available devices:'* ]] && listed=yes
   # `  GPUOpenCL: QUALCOMM Adreno(TM) 643 (3788 MiB, 2764 MiB free)`
-  if [[ $line =~ ^\ +([A-Za-z0-9_]+):\ (.*)$ ]]; then
-    rps_info verify device "${BASH_REMATCH[1]}: ${BASH_REMATCH[2]}"
-    if [[ ${BASH_REMATCH[2]} =~ [Aa]dreno|QUALCOMM|Qualcomm ]]; then gpu_device=${BASH_REMATCH[2]}; fi
+  if [[ $listed == yes && $line =~ ^\ +([A-Za-z0-9_]+):\ (.*)$ ]]; then
+    name=${BASH_REMATCH[2]}  # is_adreno's own match overwrites BASH_REMATCH
+    rps_info verify device "${BASH_REMATCH[1]}: $name"
+    if [[ -z $gpu_device ]] && is_adreno "$name"; then gpu_device=$name; fi
   fi
 done <<<"$devices_out"
+if [[ $listed == no ]]; then
+  # A tree without --list-devices: b6362 prints the device it selected on --version (the manual's step 5:
+  # `ggml_opencl: device: 'QUALCOMM Adreno(TM) 635 (OpenCL 3.0 Adreno(TM) 635)'`). Where --list-devices
+  # works it is the truth, since a device ggml_opencl names there may still be dropped as unsupported.
+  device_re="ggml_opencl: device: '(.*) \((.*)\)'"
+  while IFS= read -r line; do
+    if [[ $line =~ $device_re ]]; then name=${BASH_REMATCH[1]}; else continue; fi
+    if is_adreno "$name"; then
+      gpu_device=$name
+      rps_info verify device "GPUOpenCL: $gpu_device"
+      break
+    fi
+  done <<<"$version_out"
+fi
+gpu_used=no
 if [[ -n $gpu_device ]]; then
+  gpu_used=yes
   rps_info verify gpu "$gpu_device"
 elif [[ $backend == OpenCL ]]; then
   rps_warn verify "built with OpenCL, but llama.cpp found no Adreno GPU: models will run on the CPU"
@@ -74,10 +96,19 @@ if [[ -n ${RPS_MODEL:-} ]]; then
   printf '%s\n' "$smoke"
   if [[ $smoke =~ offloaded\ ([0-9]+)/([0-9]+)\ layers\ to\ GPU ]]; then
     rps_info verify offloaded "${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+    if [[ $gpu_used == yes && ${BASH_REMATCH[1]} == 0 ]]; then
+      gpu_used=no
+      rps_warn verify "the GPU is there, but the test run offloaded 0/${BASH_REMATCH[2]} layers to it: \
+models run on the CPU"
+    fi
   fi
   # b6362 prints llama_perf_context_print, newer llama-completion common_perf_print.
   if [[ $smoke =~ (llama_perf_context_print|common_perf_print):\ +eval\ time\ =[^\(]*\([^,]*,\ +([0-9.]+)\ tokens\ per\ second ]]; then
     rps_info verify eval_tokens_per_second "${BASH_REMATCH[2]}"
   fi
 fi
-rps_done verify "llama.cpp $backend${gpu_device:+ on $gpu_device}"
+# The answer to "is the GPU really used?", apart from the device's name (which varies by driver).
+rps_info verify gpu_used "$gpu_used"
+used_device=''
+[[ $gpu_used == yes ]] && used_device=$gpu_device
+rps_done verify "llama.cpp $backend${used_device:+ on $used_device}"

@@ -95,18 +95,63 @@ class SetupResult:
         return self.info.get("backend", "")
 
     @property
+    def gpu(self) -> str:
+        """The Adreno's name as llama.cpp reported it (drivers vary: "QUALCOMM Adreno(TM) 635", "QUALCOMM");
+        empty when there is none."""
+        name = self.info.get("gpu", "").strip()
+        return "" if name.lower() in ("", "none", "no") else name
+
+    @property
+    def offloaded(self) -> tuple[int, int] | None:
+        """Layers the smoke test put on the GPU, out of all (when it ran and llama.cpp said)."""
+        m = re.fullmatch(r"(\d+)/(\d+)", self.info.get("offloaded", ""))
+        return (int(m.group(1)), int(m.group(2))) if m else None
+
+    @property
     def gpu_used(self) -> bool:
-        return self.info.get("gpu", "") in ("yes", "true", "1")
+        """Whether llama.cpp really runs on the GPU: it found an Adreno device and the smoke test, if it ran,
+        offloaded layers to it. verify.sh says so as gpu_used=yes|no; `gpu` is only the device's name."""
+        if not self.gpu:
+            return False
+        offloaded = self.offloaded
+        if offloaded is not None and offloaded[0] == 0:
+            return False
+        return self.info.get("gpu_used", "yes") == "yes"
+
+    @property
+    def gpu_reason(self) -> str:
+        """Why the GPU is not used, as a stable code the UIs translate ("" when it is used): cpu_build (built
+        without OpenCL), no_device (OpenCL, but llama.cpp found no Adreno), not_offloaded (no layer went to
+        it)."""
+        if self.gpu_used:
+            return ""
+        if self.backend != "OpenCL":
+            return "cpu_build"
+        if not self.gpu:
+            return "no_device"
+        return "not_offloaded"
+
+    @property
+    def version_label(self) -> str:
+        """ "b6362" where the build number is known, else the version string."""
+        build = self.info.get("build_number", "")
+        return f"b{build}" if build and build != "0" else self.info.get("version", "")
 
     def summary(self) -> str:
-        version = self.info.get("version", "")
-        build = self.info.get("build_number", "")
-        name = f"llama.cpp b{build}" if build and build != "0" else f"llama.cpp {version}".strip()
+        name = f"llama.cpp {self.version_label}".strip()
         backend = self.backend or "CPU"
+        offloaded = self.offloaded
         if self.gpu_used:
-            gpu = f"GPU: {self.info.get('device', 'Adreno')}"
+            layers = f", {offloaded[0]}/{offloaded[1]} layers offloaded" if offloaded else ""
+            gpu = f"GPU: {self.gpu}{layers}"
         else:
-            gpu = "GPU: not used (" + (self.info.get("device") or "no Adreno OpenCL device") + ")"
+            why = {
+                "cpu_build": "built for the CPU",
+                "no_device": "llama.cpp found no Adreno OpenCL device",
+                "not_offloaded": f"{self.gpu} is there, but the test run offloaded "
+                f"{self.info.get('offloaded', '0')} layers to it",
+            }[self.gpu_reason]
+            gpu = f"GPU: not used ({why})"
         return f"{name} built with {backend}; {gpu}."
 
 

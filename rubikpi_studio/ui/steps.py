@@ -142,6 +142,9 @@ _NOTE_SOURCES: tuple[tuple[str, str], ...] = (
         (r"built with OpenCL, but llama\.cpp found no Adreno GPU: models will run on the CPU",
          QT_TRANSLATE_NOOP("Steps", "built with OpenCL, but llama.cpp found no Adreno GPU: models will "
                            "run on the CPU")),
+        (r"the GPU is there, but the test run offloaded 0/(\d+) layers to it: models run on the CPU",
+         QT_TRANSLATE_NOOP("Steps", "the GPU is there, but the test run offloaded 0/%1 layers to it: models "
+                           "run on the CPU")),
         # path.sh
         (r"(.+) already has a llama\.cpp block",
          QT_TRANSLATE_NOOP("Steps", "%1 already has a llama.cpp block")),

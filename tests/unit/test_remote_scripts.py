@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from rubikpi_studio.core.events import Event
+from rubikpi_studio.core.jobs import Job
 from rubikpi_studio.core.protocol import parse_line
+from rubikpi_studio.core.setup import SetupResult
 
 ROOT = Path(__file__).resolve().parents[2]
 REMOTE = ROOT / "remote"
@@ -519,3 +521,109 @@ def test_setup_wrong_sudo_password_fails_as_deps(tmp_path: Path) -> None:
     failed = of_kind(events(proc.stdout.decode()), "failed")[-1]
     assert (failed.step, failed.code) == ("deps", "E_SUDO")
     assert "wrong-one" not in proc.stdout.decode() + proc.stderr.decode()
+
+
+# --- verify.sh on a fake Adreno board ------------------------------------------------------------------
+# No Adreno GPU here: a stand-in llama-cli replays recorded output. Its `--version` prints the manual's
+# `ggml_opencl` lines (b6362 on a RUBIK Pi 3) before a b6362-style version line; `--list-devices` prints the
+# format in reference/board-and-llama-cpp-facts.md; a smoke run prints the manual's GPU perf lines.
+
+_ADRENO_DEVICES = "Available devices:\n  GPUOpenCL: QUALCOMM Adreno(TM) 635 (3788 MiB, 2764 MiB free)\n"
+
+
+def _fake_adreno_build(
+    home: Path, *, devices: str = _ADRENO_DEVICES, smoke: str = "", opencl: bool = True
+) -> Path:
+    """A build folder whose llama-cli is a FAKE ADRENO stand-in (recorded output, no GPU).
+
+    Returns the file where the stand-in writes the smoke run's arguments."""
+    bindir = home / "dev/llm/llama.cpp/build/bin"
+    bindir.mkdir(parents=True)
+    (bindir.parent / "CMakeCache.txt").write_text(f"GGML_OPENCL:BOOL={'ON' if opencl else 'OFF'}\n")
+    version = (LOGS / "manual-llama-cli-version-opencl.txt").read_text() if opencl else ""
+    version += "version: 6362 (f6da8cb8)\nbuilt with cc (Ubuntu 13.3.0) 13.3.0 for aarch64-linux-gnu\n"
+    (home / "version.txt").write_text(version)
+    (home / "devices.txt").write_text(devices)
+    (home / "smoke.txt").write_text(smoke)
+    (home / "model.gguf").write_bytes(b"GGUF")
+    args_log = home / "smoke-args.txt"
+    fake = bindir / "llama-cli"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'case "$1" in\n  --version) cat {home / "version.txt"} >&2 ;;\n'
+        f"  --list-devices) cat {home / 'devices.txt'} ;;\n"
+        f'  *) echo "$@" > {args_log}; cat {home / "smoke.txt"} >&2 ;;\nesac\n'
+    )
+    fake.chmod(0o755)
+    return args_log
+
+
+def _setup_result(infos: dict[str, str]) -> SetupResult:
+    return SetupResult(Job(id="j", key="setup", dir="/tmp/j", status=0), infos, [], [])
+
+
+def _verify_infos(evs: list[Event]) -> dict[str, str]:
+    return {k: str(v) for e in of_kind(evs, "info") if e.step == "verify" for k, v in e.data.items()}
+
+
+def test_verify_on_a_fake_adreno_reports_the_gpu_as_used(tmp_path: Path) -> None:
+    smoke = (LOGS / "manual-llama-cli-version-opencl.txt").read_text()
+    smoke += (LOGS / "manual-llama-cli-gpu-perf.txt").read_text()
+    args_log = _fake_adreno_build(tmp_path, smoke=smoke)
+    rc, evs, out = run_script("verify.sh", tmp_path, env={"RPS_MODEL": str(tmp_path / "model.gguf")})
+    assert rc == 0, out
+    infos = _verify_infos(evs)
+    assert infos["backend"] == "OpenCL"
+    assert infos["build_number"] == "6362"
+    assert infos["gpu"].startswith("QUALCOMM Adreno(TM) 635")
+    assert infos["offloaded"] == "29/29"
+    assert infos["eval_tokens_per_second"] == "9.61"
+    assert infos["gpu_used"] == "yes"
+    assert "-ngl 99" in args_log.read_text()  # full offload for the smoke test
+    assert not of_kind(evs, "warn")
+    assert _setup_result(infos).gpu_used
+
+
+def test_verify_on_a_fake_adreno_without_list_devices_reads_the_version_lines(tmp_path: Path) -> None:
+    """b6362 prints the `ggml_opencl: device:` lines on --version (the manual's step 5); use them too."""
+    _fake_adreno_build(tmp_path, devices="error: invalid argument: --list-devices\n")
+    rc, evs, out = run_script("verify.sh", tmp_path)
+    assert rc == 0, out
+    infos = _verify_infos(evs)
+    assert infos["gpu"] == "QUALCOMM Adreno(TM) 635"
+    assert infos["gpu_used"] == "yes"
+
+
+def test_verify_counts_a_device_named_only_qualcomm(tmp_path: Path) -> None:
+    _fake_adreno_build(
+        tmp_path, devices="Available devices:\n  GPUOpenCL: QUALCOMM (3788 MiB, 2764 MiB free)\n"
+    )
+    (tmp_path / "version.txt").write_text("version: 6362 (f6da8cb8)\n")
+    rc, evs, out = run_script("verify.sh", tmp_path)
+    assert rc == 0, out
+    infos = _verify_infos(evs)
+    assert infos["gpu"].startswith("QUALCOMM")
+    assert infos["gpu_used"] == "yes"
+
+
+def test_verify_smoke_test_with_no_layer_offloaded_says_the_gpu_is_not_used(tmp_path: Path) -> None:
+    smoke = (LOGS / "manual-llama-cli-gpu-perf.txt").read_text().replace("offloaded 29/29", "offloaded 0/29")
+    _fake_adreno_build(tmp_path, smoke=smoke)
+    rc, evs, out = run_script("verify.sh", tmp_path, env={"RPS_MODEL": str(tmp_path / "model.gguf")})
+    assert rc == 0, out
+    infos = _verify_infos(evs)
+    assert infos["offloaded"] == "0/29"
+    assert infos["gpu_used"] == "no"
+    assert any("0/29" in e.message for e in of_kind(evs, "warn"))
+    assert not _setup_result(infos).gpu_used
+
+
+def test_verify_cpu_build_with_no_device(tmp_path: Path) -> None:
+    _fake_adreno_build(
+        tmp_path, devices=(LOGS / "llama-cli-list-devices-b11434-cpu.txt").read_text(), opencl=False
+    )
+    rc, evs, out = run_script("verify.sh", tmp_path)
+    assert rc == 0, out
+    infos = _verify_infos(evs)
+    assert infos["backend"] == "CPU"
+    assert (infos["gpu"], infos["gpu_used"]) == ("none", "no")

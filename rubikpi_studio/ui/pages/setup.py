@@ -262,19 +262,32 @@ class SetupPage(Page):
                 self._update_buttons()
 
     def _summary(self, result: core_setup.SetupResult) -> str:
-        info = result.info
-        build = info.get("build_number", "")
-        version = f"b{build}" if build and build != "0" else info.get("version", "")
+        version = result.version_label
         if result.gpu_used:
+            device = result.gpu
+            if offloaded := result.offloaded:
+                device = QCoreApplication.translate(
+                    "SetupPage", "{device}, {n}/{total} layers offloaded"
+                ).format(device=device, n=offloaded[0], total=offloaded[1])
             return QCoreApplication.translate(
                 "SetupPage", "llama.cpp {version} is ready, built with {backend}. GPU: {device}."
-            ).format(version=version, backend=result.backend or "OpenCL", device=info.get("device", "Adreno"))
+            ).format(version=version, backend=result.backend or "OpenCL", device=device)
         return QCoreApplication.translate(
-            "SetupPage", "llama.cpp {version} is ready, built with {backend}. The GPU is not used: {why}"
-        ).format(
-            version=version,
-            backend=result.backend or "CPU",
-            why=info.get("gpu_reason")
-            or info.get("device")
-            or QCoreApplication.translate("SetupPage", "no Adreno OpenCL device"),
-        )
+            "SetupPage", "llama.cpp {version} is ready, built with {backend}. The GPU is not used: {why}."
+        ).format(version=version, backend=result.backend or "CPU", why=gpu_reason_text(result))
+
+
+# Why the GPU is not used (SetupResult.gpu_reason), said plainly; the wizard's outcome says it too.
+GPU_REASONS = {
+    "cpu_build": QT_TRANSLATE_NOOP("SetupPage", "llama.cpp was built for the CPU (no OpenCL)"),
+    "no_device": QT_TRANSLATE_NOOP("SetupPage", "llama.cpp found no Adreno OpenCL device"),
+    "not_offloaded": QT_TRANSLATE_NOOP(
+        "SetupPage", "{device} is there, but the test run offloaded {offloaded} layers to it"
+    ),
+}
+
+
+def gpu_reason_text(result: core_setup.SetupResult) -> str:
+    """Why `result` does not use the GPU, in the user's language."""
+    text = QCoreApplication.translate("SetupPage", GPU_REASONS[result.gpu_reason or "no_device"])
+    return text.format(device=result.gpu, offloaded=result.info.get("offloaded", "0"))

@@ -21,7 +21,7 @@ from rubikpi_studio.core.probe import probe
 
 from ..bridge import run_in_thread
 from ..i18n import QT_TRANSLATE_NOOP, describe_error
-from ..pages.setup import STEP_TITLES
+from ..pages.setup import STEP_TITLES, gpu_reason_text
 from .base import Detached, JobFollow, Step, spawn, wrap
 
 if TYPE_CHECKING:
@@ -185,16 +185,13 @@ class SetupStep(Step):
             self.wizard.go_next()
 
     def _summary(self, result: core_setup.SetupResult) -> str:
-        info = result.info
-        build = info.get("build_number", "")
-        version = f"b{build}" if build and build != "0" else info.get("version", "")
         if result.gpu_used:
             return QCoreApplication.translate(
                 "Wizard", "llama.cpp {version} is ready and uses the GPU ({device})."
-            ).format(version=version, device=info.get("device", "Adreno"))
+            ).format(version=result.version_label, device=result.gpu)
         return QCoreApplication.translate(
-            "Wizard", "llama.cpp {version} is ready; it runs on the CPU (no Adreno OpenCL driver)."
-        ).format(version=version)
+            "Wizard", "llama.cpp {version} is ready; it runs on the CPU: {why}."
+        ).format(version=result.version_label, why=gpu_reason_text(result))
 
     async def advance(self) -> bool:
         if self.done:
