@@ -99,6 +99,43 @@ def test_ninja_progress_ignores_lookalikes() -> None:
     assert [(e.fraction, e.message) for e in of_kind(events(out), "progress")] == [(0.5, "compiling (5/10)")]
 
 
+# --- cmake -----------------------------------------------------------------------------------------------
+# build.sh prints cmake's configure output as it is: no converter, so every line is a log line.
+
+
+def test_cmake_configure_output_is_only_log_lines() -> None:
+    recorded = (LOGS / "cmake-configure-llama-cpp-cpu.txt").read_text()
+    lines = recorded.splitlines()
+    assert lines[0].startswith("-- The C compiler identification")
+    assert lines[-1].startswith("-- Build files have been written to:")
+    evs = [parse_line(line) for line in lines]
+    assert all(e is not None and e.kind == "log" for e in evs)
+    # Unchanged, trailing spaces too (cmake pads some `-- Found ...` lines), and in order.
+    assert [e.message for e in evs if e is not None] == lines
+    assert any(line.endswith(" ") for line in lines)
+
+
+def test_cmake_configure_output_between_build_events(tmp_path: Path) -> None:
+    """As build.sh prints a build step: its events around cmake's lines, read back by the app's parser."""
+    log = LOGS / "cmake-configure-llama-cpp-cpu.txt"
+    recorded = log.read_text()
+    script = tmp_path / "configure.sh"
+    script.write_text(
+        f"rps_step build Build llama.cpp\nrps_info build jobs 2\ncat {log}\n"
+        "rps_progress build 0.5 'compiling (1/2)'\n"
+    )
+    rc, out = run_bash(f"source {script}")
+    assert rc == 0
+    evs = events(out)
+    assert [e.kind for e in evs if e.kind != "log"] == ["step", "info", "progress"]
+    assert [e.message for e in of_kind(evs, "log")] == recorded.splitlines()
+    # Nothing in cmake's output looks like ninja's [n/m] either, were it piped through the converter.
+    rc, out = run_bash("rps_ninja_progress build", stdin=recorded.encode())
+    assert rc == 0
+    assert not of_kind(events(out), "progress")
+    assert [e.message for e in of_kind(events(out), "log")] == recorded.splitlines()
+
+
 # --- git -------------------------------------------------------------------------------------------------
 
 
