@@ -7,7 +7,7 @@ import getpass
 import sys
 from typing import Any
 
-from ..core import setup
+from ..core import jobs, setup
 from ..core.errors import SudoFailed
 from ..core.events import CancelToken
 from .common import Output, add_connection_args, connect
@@ -53,11 +53,18 @@ def run(args: argparse.Namespace, out: Output) -> int:
     if args.sudo_password_stdin:
         sudo_password = sys.stdin.readline().rstrip("\r\n")
     cancel = CancelToken()
+    # A dropped connection does not end the command: it reconnects and follows the same job on.
+    reconnect = jobs.reconnector(board)
     try:
         for _attempt in range(2):
             try:
                 result = setup.run_setup(
-                    board, spec, sudo_password=sudo_password, report=out.event, cancel=cancel
+                    board,
+                    spec,
+                    sudo_password=sudo_password,
+                    report=out.event,
+                    cancel=cancel,
+                    reconnect=reconnect,
                 )
                 break
             except SudoFailed as exc:
@@ -76,6 +83,13 @@ def run(args: argparse.Namespace, out: Output) -> int:
         print(result.summary())
 
     out.result(
-        {"ok": True, "summary": result.summary(), "info": result.info, "skipped": result.skipped}, human
+        {
+            "ok": True,
+            "summary": result.summary(),
+            "info": result.info,
+            "skipped": result.skipped,
+            "job": result.job.id,
+        },
+        human,
     )
     return 0

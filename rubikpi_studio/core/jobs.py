@@ -25,7 +25,7 @@ from . import appdirs
 from .errors import Cancelled, RemoteFailed, StudioError, Unreachable, UsageError
 from .events import FAILED, FINISHED, LOG, STEP_START, WARN, CancelToken, Event, Reporter, ignore
 from .protocol import parse_line
-from .ssh import Board
+from .ssh import Board, KnownHosts
 
 log = logging.getLogger(__name__)
 
@@ -395,6 +395,18 @@ def follow_reconnecting(
                     message="Reconnected to the board; following the same job on from where it was.",
                 )
             )
+
+
+def reconnector(board: Board, known_hosts: KnownHosts | None = None) -> ReconnectFn:
+    """A `reconnect` for `run`/`follow_reconnecting`: a new connection to the same board with the login it
+    was opened with (its Target keeps the password or key) and the same pinned host keys (`known_hosts`,
+    default the ones it was opened with). No questions are asked: a host key that changed during the drop
+    is refused (HostKeyMismatch)."""
+    target = board.target
+    known = known_hosts or board.known_hosts
+    if known is None:
+        raise UsageError("reconnector needs the known hosts the board was connected with")
+    return lambda: Board.connect(target, known)
 
 
 def reconnect_with_backoff(reconnect: ReconnectFn, cancel: CancelToken | None) -> Board:

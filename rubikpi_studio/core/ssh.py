@@ -315,6 +315,8 @@ class Board:
         self._quick: paramiko.Channel | None = None
         self._quick_buf = bytearray()
         self._forwards: list[Forward] = []
+        # The pinned keys it was opened with: a reconnect after a drop checks the host key against the same.
+        self.known_hosts: KnownHosts | None = None
 
     # ---------------------------------------------------------------- connecting
     @classmethod
@@ -375,6 +377,7 @@ class Board:
             _authenticate(transport, target)
             transport.set_keepalive(15)
             board = cls(target, transport)
+            board.known_hosts = known_hosts
             board._check_account()
             return board
         except BaseException:

@@ -74,3 +74,44 @@ def test_setup_page_runs_the_job_shows_progress_and_cancels(
     finally:
         board.close()
     assert page.start_button.isEnabled()
+
+
+def test_setup_page_rides_out_a_cut_connection(
+    qtbot: QtBot, qrun: Callable[[Any], Any], built_board: Any, tmp_path: Path
+) -> None:
+    """The link drops while the page follows the setup job: the page reconnects and follows the same job to
+    its outcome, instead of ending in an error."""
+    bb = built_board
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    page = studio.window.page("setup")
+    assert isinstance(page, SetupPage)
+    cuts: list[int] = []
+    seen: list[Any] = []
+    with rig.FaultProxy(bb.sshd.port) as proxy:
+        kh = bb.sshd.write_known_hosts(tmp_path / "known_hosts", proxy.port, bb.sshd.port)
+        board = faults.connect(bb.account, proxy.port, kh)
+
+        def on_events(events: list[Any]) -> None:
+            seen.extend(events)
+            if not cuts and any(e.kind == "step" and e.step == "preflight" for e in events):
+                cuts.append(proxy.cut())
+
+        page.bridge.events_ready.connect(on_events)
+
+        async def scenario() -> Any:
+            studio.state.set_board_name("rig")
+            studio.state.set_connection(ConnectionState.CONNECTED, board)
+            return await page.run_setup(rig_setup_spec())
+
+        try:
+            result = qrun(scenario())
+        finally:
+            board.close()
+    assert cuts and cuts[0] > 0, "the connection was cut while the job ran"
+    assert result is not None, page.outcome.text()
+    assert result.job.status == 0
+    assert page.outcome.text().startswith("llama.cpp b11434 is ready"), page.outcome.text()
+    warnings = [e.message for e in seen if e.kind == "warn"]
+    assert any("reconnecting" in w for w in warnings), warnings
+    assert page.start_button.isEnabled()

@@ -255,9 +255,8 @@ def test_bad_spec_is_refused_before_anything_runs() -> None:
     assert next(s for s, _ in STEPS) == "preflight"
 
 
-def test_cli_setup_on_a_built_board(built_board: Any) -> None:
-    bb = built_board
-    cmd = [
+def cli_setup_cmd(bb: Any, port: int, known_hosts: Path, *extra: str) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "rubikpi_studio",
@@ -265,23 +264,69 @@ def test_cli_setup_on_a_built_board(built_board: Any) -> None:
         "setup",
         "127.0.0.1",
         "--port",
-        str(bb.sshd.port),
+        str(port),
         "--user",
         bb.account.user,
         "--identity",
         str(bb.account.key_path),
         "--known-hosts",
-        str(bb.known_hosts),
+        str(known_hosts),
         "--cpu-only",
         "--ref",
         rig_source().commit,
         "--repo",
         str(rig_source().repo),
-        "--json",
+        *extra,
     ]
+
+
+def test_cli_setup_on_a_built_board(built_board: Any) -> None:
+    bb = built_board
+    cmd = cli_setup_cmd(bb, bb.sshd.port, bb.known_hosts, "--json")
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     kinds = {(e.get("kind"), e.get("step")) for e in lines}
     assert ("skip", "build") in kinds and ("skip", "deps") in kinds
     assert lines[-1].get("ok") is True and "llama.cpp b11434" in lines[-1]["summary"]
+
+
+def test_cli_setup_rides_out_a_cut_connection(built_board: Any, tmp_path: Path) -> None:
+    """The CLI's connection is cut while the setup job runs: it reconnects and follows the same job to the end
+    instead of failing with "unreachable"."""
+    bb = built_board
+    kh = tmp_path / "known_hosts"
+    with rig.FaultProxy(bb.sshd.port) as proxy:
+        bb.sshd.write_known_hosts(kh, proxy.port, bb.sshd.port)
+        cmd = cli_setup_cmd(bb, proxy.port, kh, "--json")
+        lines: list[dict[str, Any]] = []
+        cut = False
+        with subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        ) as proc:
+            timer = threading.Timer(600, proc.kill)
+            timer.start()
+            try:
+                assert proc.stdout is not None and proc.stderr is not None
+                for raw in proc.stdout:
+                    if not raw.startswith("{"):
+                        continue
+                    lines.append(json.loads(raw))
+                    if not cut and lines[-1].get("kind") == "step" and lines[-1].get("step") == "preflight":
+                        cut = proxy.cut() > 0
+                stderr = proc.stderr.read()
+                proc.wait(timeout=60)
+            finally:
+                timer.cancel()
+    assert cut, "the connection was cut while the job ran"
+    assert proc.returncode == 0, json.dumps(lines[-5:]) + stderr[-2000:]
+    warnings = [e.get("message", "") for e in lines if e.get("kind") == "warn"]
+    assert any("reconnecting" in w for w in warnings), warnings
+    assert any(w.startswith("Reconnected") for w in warnings), warnings
+    result = lines[-1]
+    assert result.get("ok") is True and "llama.cpp b11434" in result["summary"]
+    log = rig.run_as(
+        bb.account.user, ["cat", f"{bb.account.home}/.local/state/rubikpi-studio/jobs/{result['job']}/log"]
+    )
+    assert log.stdout.count("@rps1 step preflight ") == 1, "one job, followed on after the cut, not restarted"
+    assert log.stdout.count("@rps1 step verify ") == 1

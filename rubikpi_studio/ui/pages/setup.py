@@ -213,6 +213,8 @@ class SetupPage(Page):
                         report=self.bridge,
                         cancel=self.cancel,
                         detach=self.detach,
+                        # A dropped connection: reconnect and follow the same job on, not an error.
+                        reconnect=jobs.reconnector(board),
                     )
                     break
                 except SudoFailed as exc:

@@ -131,6 +131,7 @@ class SetupStep(Step):
                     sudo_password=password,
                     report=JobFollow(self.bridge, self.wizard.closed),
                     cancel=self.wizard.cancel,
+                    reconnect=jobs.reconnector(board),
                 ),
                 job=True,
             )
