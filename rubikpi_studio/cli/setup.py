@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
 from ..core import jobs, setup
@@ -58,14 +63,15 @@ def run(args: argparse.Namespace, out: Output) -> int:
     try:
         for _attempt in range(2):
             try:
-                result = setup.run_setup(
-                    board,
-                    spec,
-                    sudo_password=sudo_password,
-                    report=out.event,
-                    cancel=cancel,
-                    reconnect=reconnect,
-                )
+                with _ctrl_c_stops_the_job(cancel):
+                    result = setup.run_setup(
+                        board,
+                        spec,
+                        sudo_password=sudo_password,
+                        report=out.event,
+                        cancel=cancel,
+                        reconnect=reconnect,
+                    )
                 break
             except SudoFailed as exc:
                 if exc.reason != "needed" or not sys.stdin.isatty() or out.as_json:
@@ -74,7 +80,11 @@ def run(args: argparse.Namespace, out: Output) -> int:
         else:  # pragma: no cover - the loop either breaks or raises
             return 1
     except KeyboardInterrupt:
-        cancel.cancel()
+        print(
+            "Stopped following the setup; it may still be running on the board. Run the same "
+            "`setup` command again to re-attach to it, then Ctrl-C once to stop it.",
+            file=sys.stderr,
+        )
         raise
     finally:
         board.close()
@@ -93,3 +103,28 @@ def run(args: argparse.Namespace, out: Output) -> int:
         human,
     )
     return 0
+
+
+@contextlib.contextmanager
+def _ctrl_c_stops_the_job(cancel: CancelToken) -> Iterator[None]:
+    """Ctrl-C cancels: the follow loop then stops the job's whole process group on the board and run_setup
+    raises Cancelled. A second Ctrl-C leaves at once (KeyboardInterrupt), the job possibly still running."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigint(_signum: int, _frame: FrameType | None) -> None:
+        if cancel.is_cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+        print(
+            "Stopping the setup on the board... (Ctrl-C again to leave it running there)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

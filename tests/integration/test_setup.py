@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -330,3 +332,43 @@ def test_cli_setup_rides_out_a_cut_connection(built_board: Any, tmp_path: Path) 
     )
     assert log.stdout.count("@rps1 step preflight ") == 1, "one job, followed on after the cut, not restarted"
     assert log.stdout.count("@rps1 step verify ") == 1
+
+
+def test_cli_ctrl_c_stops_the_build_on_the_board(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    """Ctrl-C (SIGINT) in `rubikpi-studio setup` mid-build stops the job's processes on the board, not only
+    the command on the PC."""
+    bb = SimpleNamespace(account=fresh_account)
+    cmd = cli_setup_cmd(bb, rig_sshd.port, tmp_known_hosts, "--json")
+    lines: list[dict[str, Any]] = []
+    interrupted = False
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT) as proc:
+        timer = threading.Timer(900, proc.kill)
+        timer.start()
+        try:
+            assert proc.stdout is not None and proc.stderr is not None
+            for raw in proc.stdout:
+                if not raw.startswith("{"):
+                    continue
+                lines.append(json.loads(raw))
+                ev = lines[-1]
+                if not interrupted and ev.get("kind") == "progress" and ev.get("step") == "build":
+                    proc.send_signal(signal.SIGINT)
+                    interrupted = True
+            stderr = proc.stderr.read()
+            proc.wait(timeout=60)
+        finally:
+            timer.cancel()
+    assert interrupted, "the build was under way when Ctrl-C came"
+    # First the board: nothing of the job is left (without the fix the build went on there).
+    left = processes_of(fresh_account)
+    assert not [
+        p for p in left if any(w in p for w in ("ninja", "cc1plus", "cmake", "setup.sh", "build.sh"))
+    ], left
+    with connect(rig_sshd, fresh_account, tmp_known_hosts) as board:
+        assert jobs.find_running(board, "setup") is None
+    assert proc.returncode == 130, json.dumps(lines[-5:]) + stderr[-2000:]
+    assert "Stopping the setup on the board" in stderr
+    assert lines[-1].get("code") == "E_CANCELLED" and "nothing is left running" in lines[-1]["message"]
+    assert "Traceback" not in stderr
