@@ -67,6 +67,7 @@ def test_setup_page_runs_the_job_shows_progress_and_cancels(
         result = await fut
         assert result is None
         assert "cancelled" in page.outcome.text()
+        assert page.start_button.text() == "Retry"
 
     try:
         qrun(scenario())
@@ -115,3 +116,35 @@ def test_setup_page_rides_out_a_cut_connection(
     warnings = [e.message for e in seen if e.kind == "warn"]
     assert any("reconnecting" in w for w in warnings), warnings
     assert page.start_button.isEnabled()
+
+
+def test_start_button_reads_retry_after_a_failure(
+    qtbot: QtBot, qrun: Callable[[Any], Any], built_board: Any
+) -> None:
+    bb = built_board
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    page = studio.window.page("setup")
+    assert isinstance(page, SetupPage)
+    board = bb.connect()
+    failing = rig_setup_spec(steps=("preflight",), extra_env={"RPS_NEED_DISK_MB": "900000000"})
+
+    async def scenario() -> None:
+        studio.state.set_board_name("rig")
+        studio.state.set_connection(ConnectionState.CONNECTED, board)
+        assert page.start_button.text() == "Set up the board"
+        assert await page.run_setup(failing) is None
+        assert "need 900000000 MB" in page.outcome.text()
+        assert page.start_button.text() == "Retry" and page.start_button.isEnabled()
+        assert studio.translations.apply("zh_CN")
+        assert page.start_button.text() == "重试"
+        studio.translations.apply("en")
+        assert page.start_button.text() == "Retry"
+        assert await page.run_setup(rig_setup_spec(steps=("preflight",))) is not None
+        assert page.start_button.text() == "Set up the board"
+
+    try:
+        qrun(scenario())
+    finally:
+        studio.translations.apply("en")
+        board.close()

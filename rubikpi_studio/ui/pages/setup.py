@@ -63,6 +63,7 @@ class SetupPage(Page):
         self.destroyed.connect(lambda *_a, token=self.detach: token.cancel())
         self.result: core_setup.SetupResult | None = None
         self.running = False
+        self.can_retry = False  # the last run failed or was cancelled: the start button reads "Retry"
         self._sudo_password: str | None = None
 
         self.heading = QLabel()
@@ -136,7 +137,11 @@ class SetupPage(Page):
                 "runs on the board: you may close the app, it carries on and the app finds it again.",
             )
         )
-        self.start_button.setText(QCoreApplication.translate("SetupPage", "Set up the board"))
+        self.start_button.setText(
+            QCoreApplication.translate("SetupPage", "Retry")
+            if self.can_retry
+            else QCoreApplication.translate("SetupPage", "Set up the board")
+        )
         self.cpu_check.setText(QCoreApplication.translate("SetupPage", "CPU only (no OpenCL)"))
         self.path_check.setText(QCoreApplication.translate("SetupPage", "Add to the board's PATH"))
         self.ref_label.setText(QCoreApplication.translate("SetupPage", "llama.cpp version (commit or tag):"))
@@ -236,12 +241,14 @@ class SetupPage(Page):
             self.bridge.flush()
             if self.result is not None:
                 self.outcome.setText(self._summary(self.result))
+            self._set_can_retry(False)
             return self.result
         except Cancelled as exc:
             if exc.data.get("detached") or not isValid(self):
                 return None  # the page is going away; the job carries on on the board
             self.bridge.flush()
             self.outcome.setText(QCoreApplication.translate("SetupPage", "The setup was cancelled."))
+            self._set_can_retry(True)
             return None
         except StudioError as exc:
             if not isValid(self):
@@ -255,6 +262,7 @@ class SetupPage(Page):
             )
             if tail:
                 self.log_pane.append_lines(str(tail).splitlines())
+            self._set_can_retry(True)
             show_error(self, exc)
             return None
         finally:
@@ -262,6 +270,10 @@ class SetupPage(Page):
             self.cancel = None
             if isValid(self):  # the window may have closed while the job was followed
                 self._update_buttons()
+
+    def _set_can_retry(self, can_retry: bool) -> None:
+        self.can_retry = can_retry
+        self.retranslate()
 
     def _summary(self, result: core_setup.SetupResult) -> str:
         version = result.version_label
