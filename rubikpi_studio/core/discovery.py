@@ -627,13 +627,11 @@ def fetch_host_key(address: str, port: int = SSH_PORT, timeout: float = 10.0) ->
         sock = socket.create_connection((address, port), timeout=timeout)
     except OSError as exc:
         raise Unreachable(f"Cannot reach {address}:{port}: {exc}", reason="network") from None
+    from .ssh import handshake
+
     transport = paramiko.Transport(sock)
     try:
-        transport.start_client(timeout=timeout)
+        handshake(transport, f"{address}:{port}", timeout)
         return transport.get_remote_server_key()
-    except (paramiko.SSHException, EOFError, OSError) as exc:
-        raise Unreachable(
-            f"{address}:{port} did not answer as an SSH server ({exc}).", reason="not_ssh"
-        ) from None
     finally:
         transport.close()

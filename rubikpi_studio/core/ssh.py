@@ -341,14 +341,7 @@ class Board:
         )
         try:
             _tune(transport)
-            try:
-                transport.start_client(timeout=target.timeout)
-            except (paramiko.SSHException, EOFError, OSError) as exc:
-                raise Unreachable(
-                    f"{target.hostname}:{target.port} did not answer as an SSH server ({exc}).",
-                    reason="not_ssh",
-                    hint="Check the port: SSH normally listens on 22.",
-                ) from None
+            handshake(transport, f"{target.hostname}:{target.port}", target.timeout)
             key = transport.get_remote_server_key()
             status, pinned = known_hosts.check(target.key_id, key)
             if status == "mismatch":
@@ -1046,6 +1039,35 @@ def _dial(target: Target, cancel: CancelToken | None) -> socket.socket:
     raise Unreachable(f"Cannot reach {host}:{target.port}: {last}", reason="network")
 
 
+def handshake(transport: paramiko.Transport, where: str, timeout: float) -> None:
+    """Run the SSH key exchange on `transport` within `timeout` seconds, or raise Unreachable.
+
+    reason "not_ssh" when the peer answered with something that is not SSH (or closed), "timeout" when it
+    accepted the TCP connection but did not complete the handshake in time (a silent port, a stuck server).
+    """
+    # paramiko's own waits (15 s for the banner, 15 s for the key exchange) would keep its thread reading a
+    # silent socket long after we gave up: hold them to ours.
+    transport.banner_timeout = timeout
+    transport.handshake_timeout = timeout
+    try:
+        transport.start_client(timeout=timeout)
+    except (paramiko.SSHException, EOFError, OSError) as exc:
+        raise Unreachable(
+            f"{where} is not an SSH server ({exc or type(exc).__name__}).",
+            reason="not_ssh",
+            hint="Check the port: SSH normally listens on 22.",
+        ) from None
+    # WORKAROUND(https://github.com/paramiko/paramiko/pull/2327): start_client returns without a word when
+    # its timeout passes; the next call then fails with a bare SSHException("No existing session").
+    if not (transport.is_active() and transport.initial_kex_done):
+        said = "answered as SSH but" if transport.remote_version else "accepted the connection but"
+        raise Unreachable(
+            f"{where} timed out: it {said} did not complete the SSH handshake within {timeout:g} s.",
+            reason="timeout",
+            hint="Is this the board's SSH port? A busy or stuck board can also do this; try again.",
+        )
+
+
 def _tune(transport: paramiko.Transport) -> None:
     opts = transport.get_security_options()
     available = list(opts.ciphers)
@@ -1160,7 +1182,7 @@ def change_expired_password(
     transport = paramiko.Transport(sock)
     try:
         _tune(transport)
-        transport.start_client(timeout=target.timeout)
+        handshake(transport, f"{target.hostname}:{target.port}", target.timeout)
         status, _ = known_hosts.check(target.key_id, transport.get_remote_server_key())
         if status != "ok":
             raise HostKeyMismatch("The host key is not the pinned one; refusing to send the password.")

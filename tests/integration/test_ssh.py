@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import paramiko
@@ -176,6 +178,58 @@ def test_not_an_ssh_server(tmp_path: Path) -> None:
         Board.connect(Target("127.0.0.1", port, "x", password="x", timeout=5), known(tmp_path / "kh"))
     server.close()
     assert info.value.reason == "not_ssh"
+
+
+@contextlib.contextmanager
+def fake_listener(greeting: bytes = b"") -> Iterator[int]:
+    """A real TCP listener on 127.0.0.1 that is not an SSH server: it accepts, sends `greeting` (nothing for a
+    silent port) and holds every connection open until the test ends. Yields its port."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            held.append(conn)
+            with contextlib.suppress(OSError):
+                conn.sendall(greeting)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        with contextlib.suppress(OSError):
+            server.shutdown(socket.SHUT_RDWR)
+        server.close()
+        thread.join(timeout=5)
+        for conn in held:
+            conn.close()
+
+
+def test_silent_port_times_out_typed(tmp_path: Path) -> None:
+    """A port that accepts TCP but never says a word: paramiko's start_client returns quietly at its timeout
+    and the next call raised a bare SSHException("No existing session"). Now: Unreachable("timeout")."""
+    with fake_listener() as port:
+        t0 = time.monotonic()
+        with pytest.raises(Unreachable) as info:
+            Board.connect(Target("127.0.0.1", port, "x", password="x", timeout=1.5), known(tmp_path / "kh"))
+        elapsed = time.monotonic() - t0
+    assert info.value.reason == "timeout"
+    assert "timed out" in info.value.message and "1.5 s" in info.value.message
+    assert elapsed < 6, "the connect timeout holds for the handshake too"
+    assert not (tmp_path / "kh").exists()
+
+
+def test_text_that_is_not_ssh_is_not_ssh(tmp_path: Path) -> None:
+    """A server that answers with text (an HTTP or SMTP greeting) and keeps the connection open."""
+    with fake_listener(b"220 mail.example ESMTP ready\r\n") as port, pytest.raises(Unreachable) as info:
+        Board.connect(Target("127.0.0.1", port, "x", password="x", timeout=8), known(tmp_path / "kh"))
+    assert info.value.reason == "not_ssh"
+    assert "is not an SSH server" in info.value.message
 
 
 def test_name_not_found(tmp_path: Path) -> None:
