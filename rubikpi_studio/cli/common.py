@@ -149,9 +149,23 @@ def connect(args: argparse.Namespace, out: Output) -> Board:
     raise AuthFailed("Too many attempts.", reason="password")
 
 
+def _not_paramiko(record: logging.LogRecord) -> bool:
+    return record.name != "paramiko" and not record.name.startswith("paramiko.")
+
+
+def setup_logging() -> None:
+    """Warnings on stderr, but none of paramiko's: its transport thread logs every failed handshake with a
+    full traceback at ERROR, and the CLI already reports that failure as one typed error. Only this stderr
+    handler filters it: paramiko's logger keeps its level, so a log file handler still gets its records."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_not_paramiko)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+
+
 def run_command(args: argparse.Namespace) -> int:
     out = Output(getattr(args, "json", False))
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging()
     try:
         with link_errors_typed():
             result: int = args.func(args, out)

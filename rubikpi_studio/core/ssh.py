@@ -1045,10 +1045,11 @@ def handshake(transport: paramiko.Transport, where: str, timeout: float) -> None
     reason "not_ssh" when the peer answered with something that is not SSH (or closed), "timeout" when it
     accepted the TCP connection but did not complete the handshake in time (a silent port, a stuck server).
     """
-    # paramiko's own waits (15 s for the banner, 15 s for the key exchange) would keep its thread reading a
-    # silent socket long after we gave up: hold them to ours.
-    transport.banner_timeout = timeout
-    transport.handshake_timeout = timeout
+    # paramiko's own waits (15 s for the banner, 15 s for the key exchange) must outlast ours: when its thread
+    # gives up first, a slow or silent server reads as "Error reading SSH protocol banner", i.e. not SSH.
+    # The caller closes the transport when this raises, which ends that thread.
+    transport.banner_timeout = timeout + 5
+    transport.handshake_timeout = timeout + 5
     try:
         transport.start_client(timeout=timeout)
     except (paramiko.SSHException, EOFError, OSError) as exc:

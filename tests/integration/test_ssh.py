@@ -340,6 +340,31 @@ def test_cli_exit_codes_for_reachability(
     assert "CPU cores" in good.stdout
 
 
+def test_cli_unreachable_says_why_without_a_traceback(tmp_path: Path) -> None:
+    """Every way of not reaching a board ends in exit 3 and one clear message: paramiko logs its own thread's
+    traceback at ERROR, which the CLI must not print (about 20 lines on a non-SSH port)."""
+    kh = str(tmp_path / "kh")
+    with fake_listener(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n") as port:
+        http = cli(
+            "probe", "127.0.0.1", "--port", str(port), "--known-hosts", kh, "--password-stdin", stdin="x\n"
+        )
+    assert http.returncode == 3, http.stderr
+    assert "is not an SSH server" in http.stderr
+    assert "Traceback" not in http.stderr and "paramiko" not in http.stderr, http.stderr
+    with fake_listener() as port:
+        silent = cli("probe", "127.0.0.1", "--port", str(port), "--timeout", "1.5", "--known-hosts", kh)
+    assert silent.returncode == 3, silent.stderr
+    assert "timed out" in silent.stderr and "No existing session" not in silent.stderr
+    assert "Traceback" not in silent.stderr, silent.stderr
+    name = cli("probe", "no-such-board.invalid", "--known-hosts", kh)
+    assert name.returncode == 3, name.stderr
+    assert "'no-such-board.invalid' was not found" in name.stderr
+    assert "Traceback" not in name.stderr
+    as_json = cli("probe", "no-such-board.invalid", "--known-hosts", kh, "--json")
+    assert as_json.returncode == 3
+    assert '"code": "E_UNREACHABLE"' in as_json.stdout and '"reason": "name"' in as_json.stdout
+
+
 def test_cancel_long_command_kills_it_on_the_board(board: Board, rig_account: rig.RigAccount) -> None:
     cancel = CancelToken()
     marker = f"rps-cancel-{os.getpid()}"
