@@ -31,6 +31,11 @@ def add_connection_args(parser: argparse.ArgumentParser) -> None:
         "--password-stdin", action="store_true", help="read the login password from the first line of stdin"
     )
     parser.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        help="read the passphrase of the --identity key from the next line of stdin",
+    )
+    parser.add_argument(
         "--accept-new-host-key", action="store_true", help="pin the board's host key if none is pinned yet"
     )
     parser.add_argument(
@@ -100,14 +105,19 @@ def _ask_yes_no(question: str) -> bool:
 def connect(args: argparse.Namespace, out: Output) -> Board:
     """Connect as the options say; interactive questions only on a terminal."""
     password: str | None = None
+    passphrase: str | None = None
+    # With both options the password is the first line and the passphrase the second.
     if getattr(args, "password_stdin", False):
         password = sys.stdin.readline().rstrip("\r\n")
+    if getattr(args, "passphrase_stdin", False):
+        passphrase = sys.stdin.readline().rstrip("\r\n")
     target = Target(
         host=args.host,
         port=args.port,
         user=args.user,
         identity=args.identity,
         password=password,
+        passphrase=passphrase,
         timeout=args.timeout,
     ).resolve()
     ident = f"{target.user}@{target.key_id}"
@@ -118,6 +128,7 @@ def connect(args: argparse.Namespace, out: Output) -> Board:
                 target.password = secrets.get("password", ident)
     known = KnownHosts(args.known_hosts or appdirs.known_hosts_path())
     accept = bool(args.accept_new_host_key)
+    last_reason = "password"
     for _attempt in range(3):
         try:
             return Board.connect(target, known, accept_new_host_key=accept)
@@ -134,9 +145,21 @@ def connect(args: argparse.Namespace, out: Output) -> Board:
                 raise
             accept = True
         except AuthFailed as exc:
-            if exc.reason not in ("password_needed", "password") or not sys.stdin.isatty() or out.as_json:
+            interactive = sys.stdin.isatty() and not out.as_json
+            if exc.reason in ("passphrase_needed", "passphrase"):
+                if not interactive:
+                    exc.hint = (
+                        exc.hint or "Give it with --passphrase-stdin, or run on a terminal to be asked."
+                    )
+                    raise
+                if exc.reason == "passphrase":
+                    print("Wrong passphrase.", file=sys.stderr)
+                last_reason = "passphrase"
+                target.passphrase = getpass.getpass(f"Passphrase for {exc.data.get('key', 'the key')}: ")
+            elif exc.reason in ("password_needed", "password") and interactive:
+                target.password = getpass.getpass(f"Password for {ident}: ")
+            else:
                 raise
-            target.password = getpass.getpass(f"Password for {ident}: ")
         except PasswordExpired:
             if not sys.stdin.isatty() or out.as_json or target.password is None:
                 raise
@@ -146,7 +169,7 @@ def connect(args: argparse.Namespace, out: Output) -> Board:
                 raise AuthFailed("The two new passwords differ.", reason="new_password") from None
             change_expired_password(target, known, new)
             target.password = new
-    raise AuthFailed("Too many attempts.", reason="password")
+    raise AuthFailed("Too many attempts.", reason=last_reason)
 
 
 def _not_paramiko(record: logging.LogRecord) -> bool:

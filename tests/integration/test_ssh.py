@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -363,6 +364,91 @@ def test_cli_unreachable_says_why_without_a_traceback(tmp_path: Path) -> None:
     as_json = cli("probe", "no-such-board.invalid", "--known-hosts", kh, "--json")
     assert as_json.returncode == 3
     assert '"code": "E_UNREACHABLE"' in as_json.stdout and '"reason": "name"' in as_json.stdout
+
+
+def cli_on_terminal(
+    *args: str, answers: list[tuple[str, str]], timeout: float = 90
+) -> tuple[int | None, str]:
+    """Run the CLI with a pseudo-terminal as stdin/stdout/stderr and answer its prompts in order (`answers`:
+    (prompt text, line to type); a prompt counts only when shown after the previous answer, since getpass
+    flushes what was typed before it asks). Returns the exit status (None: killed at the timeout) and
+    everything the terminal showed."""
+    master, slave = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rubikpi_studio", "--cli", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=ROOT,
+        start_new_session=True,  # no controlling terminal: getpass falls back to the pty on stdin
+    )
+    os.close(slave)
+    seen = b""
+    since = 0  # where the next prompt is looked for
+    pending = list(answers)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child closed its end
+                break
+            seen += chunk
+            if pending and pending[0][0].encode() in seen[since:]:
+                os.write(master, pending.pop(0)[1].encode() + b"\n")
+                since = len(seen)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        return proc.poll(), seen.decode(errors="replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+
+
+def test_cli_key_passphrase_asked_on_terminal_or_read_from_stdin(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    """An encrypted key (made with ssh-keygen by the rig) given with --identity: the CLI asks for its
+    passphrase on a terminal, takes it from --passphrase-stdin, and says what to do when it can do neither."""
+    base = [
+        "probe",
+        "127.0.0.1",
+        "--port",
+        str(rig_sshd.port),
+        "--user",
+        rig_account.user,
+        "--identity",
+        str(rig_account.passphrase_key_path),
+        "--known-hosts",
+        str(tmp_known_hosts),
+    ]
+    secret = rig_account.passphrase
+    code, screen = cli_on_terminal(*base, answers=[("Passphrase for", secret)])
+    assert code == 0, screen
+    assert f"Passphrase for {rig_account.passphrase_key_path}: " in screen
+    assert "CPU cores" in screen
+    assert secret not in screen, "getpass does not echo"
+    code, screen = cli_on_terminal(
+        *base, answers=[("Passphrase for", "not the passphrase"), ("Passphrase for", secret)]
+    )
+    assert code == 0, screen
+    assert screen.count("Passphrase for") == 2 and "Wrong passphrase." in screen and "CPU cores" in screen
+    piped = cli(*base, "--passphrase-stdin", "--json", stdin=secret + "\n")
+    assert piped.returncode == 0, piped.stderr
+    assert '"cpu_cores"' in piped.stdout
+    wrong = cli(*base, "--passphrase-stdin", stdin="not the passphrase\n")
+    assert wrong.returncode == 3 and "passphrase" in wrong.stderr and "wrong" in wrong.stderr
+    none = cli(*base)  # no terminal, no option
+    assert none.returncode == 3
+    assert "protected by a passphrase" in none.stderr and "--passphrase-stdin" in none.stderr
+    assert secret not in piped.stdout + piped.stderr + wrong.stderr + none.stderr
 
 
 def test_cancel_long_command_kills_it_on_the_board(board: Board, rig_account: rig.RigAccount) -> None:
