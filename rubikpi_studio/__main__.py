@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-CLI_COMMANDS = frozenset({"probe", "setup", "models", "serve", "chat", "bench", "monitor"})
+CLI_COMMANDS = frozenset({"probe", "key", "setup", "models", "serve", "chat", "bench", "monitor"})
 
 
 def wants_cli(argv: list[str]) -> bool:

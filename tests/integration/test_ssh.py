@@ -19,6 +19,8 @@ import pytest
 import rig
 from rig import faults
 
+from rubikpi_studio.__main__ import CLI_COMMANDS as entry_commands
+from rubikpi_studio.cli import COMMANDS as cli_commands
 from rubikpi_studio.core import appdirs
 from rubikpi_studio.core.errors import (
     AuthFailed,
@@ -570,6 +572,41 @@ def test_switch_password_login_to_key(
     )
     with Board.connect(target, known(tmp_known_hosts)) as b:
         assert b.quick("whoami").stdout.strip() == fresh_account.user
+
+
+def test_cli_key_switches_a_password_login_to_a_key(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path, tmp_path: Path
+) -> None:
+    conn = ["127.0.0.1", "--port", str(rig_sshd.port), "--user", fresh_account.user]
+    conn += ["--known-hosts", str(tmp_known_hosts)]
+    key_file = tmp_path / "keys" / "id_board"
+    first = cli(
+        "key", *conn, "--password-stdin", "--key-file", str(key_file), stdin=fresh_account.password + "\n"
+    )
+    assert first.returncode == 0, first.stderr
+    assert f"--identity {key_file}" in first.stdout and "Made the key" in first.stdout
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    made = key_file.read_bytes()
+    again = cli(
+        "key",
+        *conn,
+        "--password-stdin",
+        "--key-file",
+        str(key_file),
+        "--json",
+        stdin=fresh_account.password + "\n",
+    )
+    assert again.returncode == 0, again.stderr
+    assert '"made": false' in again.stdout and '"verified": true' in again.stdout
+    assert key_file.read_bytes() == made, "an existing key is reused, never overwritten"
+    blob = Path(f"{key_file}.pub").read_text().split()[1]
+    listed = rig.run_as(fresh_account.user, "cat ~/.ssh/authorized_keys").stdout
+    assert listed.count(blob) == 1
+    probed = cli("probe", *conn, "--identity", str(key_file))  # no password anywhere
+    assert probed.returncode == 0, probed.stderr
+    # `rubikpi-studio key ...` reaches the CLI without --cli, like every command the CLI has
+    assert set(cli_commands) == entry_commands and "key" in entry_commands
+    assert fresh_account.password not in first.stdout + first.stderr + again.stdout
 
 
 def test_ssh_config_alias(
