@@ -823,6 +823,10 @@ class Board:
         offset = part.stat().st_size if resume and part.exists() else 0
         if offset > size:
             offset = 0
+        if offset:
+            with file_op("download", remote):
+                if not _same_tail(sftp, remote, part, offset):
+                    offset = 0
         got = 0
         try:
             with sftp.open(remote, "rb") as src, open(part, "r+b" if offset else "wb") as dst:
@@ -983,10 +987,11 @@ class _Meter:
         )
 
 
-def _same_tail(sftp: paramiko.SFTPClient, part: str, local: Path, offset: int) -> bool:
-    """Resume only when the partial remote file ends with the same bytes as the local file at that offset."""
+def _same_tail(sftp: paramiko.SFTPClient, remote: str, local: Path, offset: int) -> bool:
+    """Resume only when the remote and the local file hold the same bytes just before `offset`: the partial
+    file (remote for an upload, local for a download) is then a true start of the whole one."""
     n = min(offset, 64 * 1024)
-    with sftp.open(part, "rb") as fh:
+    with sftp.open(remote, "rb") as fh:
         fh.seek(offset - n)
         remote_tail = fh.read(n)
     with open(local, "rb") as fh:

@@ -528,6 +528,105 @@ def test_interrupted_upload_resumes(
     rig.run_as(rig_account.user, f"rm -f {remote}")
 
 
+def test_interrupted_download_resumes(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_path: Path
+) -> None:
+    """The download's half of the resume story: a cut leaves `<local>.part`; the next get_file fetches only
+    the rest, with progress, and the result is the board's file byte for byte."""
+    remote = f"{rig_account.home}/download-test.bin"
+    rig.run_as(rig_account.user, f"head -c {48 << 20} /dev/urandom > {remote}")
+    local = tmp_path / "download-test.bin"
+    part = tmp_path / "download-test.bin.part"
+    kh = tmp_path / "kh"
+    with rig.FaultProxy(rig_sshd.port) as proxy:
+        rig_sshd.write_known_hosts(kh, proxy.port, rig_sshd.port)
+        b = faults.connect(rig_account, proxy.port, kh)
+        expected = b.run(["sha256sum", remote]).stdout.split()[0]
+        proxy.set_rate(8 << 20)  # slow enough to cut in the middle
+
+        def report(ev: Event) -> None:
+            if ev.data.get("bytes", 0) > (12 << 20):
+                proxy.cut()
+
+        with pytest.raises(Unreachable) as info:
+            b.get_file(remote, local, report=report)
+        assert info.value.reason == "dropped"
+        b.close()
+    partial = part.stat().st_size
+    assert 0 < partial < 48 << 20 and not local.exists()
+    events: list[Event] = []
+    with Board.connect(key_target(rig_sshd, rig_account), known(kh)) as b2:
+        got = b2.get_file(remote, local, report=events.append)
+    assert got == (48 << 20) - partial, "only the remainder is fetched"
+    assert hashlib.sha256(local.read_bytes()).hexdigest() == expected
+    assert not part.exists()
+    assert events and events[0].data["bytes"] > partial and events[-1].fraction == 1.0
+    rig.run_as(rig_account.user, f"rm -f {remote}")
+
+
+def test_download_resume_checks_the_partial_tail(
+    board: Board, rig_account: rig.RigAccount, tmp_path: Path
+) -> None:
+    """A `.part` that is not the start of the board's file (another file of the same name, a corrupt write) is
+    not continued: the download starts over, as an upload does when the board's partial file differs."""
+    data = os.urandom(3 << 20)
+    board.write_text("tail-check.bin", "")  # make sure the home is writable and the name free
+    with board.sftp().open("tail-check.bin", "wb") as fh:
+        fh.write(data)
+    local = tmp_path / "tail-check.bin"
+    part = tmp_path / "tail-check.bin.part"
+    part.write_bytes(data[: 1 << 20] + b"x")  # right length so far, wrong last byte
+    got = board.get_file("tail-check.bin", local)
+    assert got == len(data), "a partial file whose tail differs is fetched again from the start"
+    assert local.read_bytes() == data
+    part.write_bytes(data[: 1 << 20])  # a true prefix is continued
+    got = board.get_file("tail-check.bin", local)
+    assert got == len(data) - (1 << 20)
+    assert local.read_bytes() == data
+    board.run(["rm", "-f", "tail-check.bin"])
+
+
+def test_refused_key_is_auth_failed_key(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path, tmp_path: Path
+) -> None:
+    """A key the account does not list in authorized_keys: AuthFailed(reason="key"), and the CLI says so."""
+    stranger = tmp_path / "id_stranger"
+    generate_key_pair(stranger)
+    target = Target(
+        rig_sshd.host,
+        rig_sshd.port,
+        rig_account.user,
+        identity=str(stranger),
+        look_for_keys=False,
+        use_agent=False,
+    )
+    with pytest.raises(AuthFailed) as info:
+        Board.connect(target, known(tmp_known_hosts))
+    assert info.value.reason == "key" and info.value.exit_code == 3
+    refused = cli(
+        "probe",
+        "127.0.0.1",
+        "--port",
+        str(rig_sshd.port),
+        "--user",
+        rig_account.user,
+        "--identity",
+        str(stranger),
+        "--known-hosts",
+        str(tmp_known_hosts),
+    )
+    assert refused.returncode == 3
+    assert "refused the key" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_nagle_is_off_on_the_board_socket(board: Board) -> None:
+    """paramiko leaves Nagle on, which adds ~40 ms to each small request/answer round trip."""
+    sock = board.transport.sock
+    assert isinstance(sock, socket.socket)
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) != 0
+
+
 def test_download_and_forward(board: Board, rig_sshd: rig.RigSshd, tmp_path: Path) -> None:
     board.write_text("hello.txt", "hello board\n")
     got = tmp_path / "hello.txt"
