@@ -307,7 +307,11 @@ class SignInStep(Step):
         self.repeat_edit.setObjectName("repeatPasswordEdit")
         self.repeat_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.remember_check = QCheckBox()
-        self.remember_check.setChecked(True)
+        self.remember_check.setObjectName("rememberCheck")
+        self.remember_check.setChecked(False)  # storing a password is the user's choice, never the default
+        self.keyring_note = _wrap(QLabel())
+        self.keyring_note.setObjectName("keyringNote")
+        self.keyring_note.setVisible(False)
         self.expired_note = _wrap(QLabel())
         self.error = _wrap(QLabel())
         self.error.setObjectName("signinError")
@@ -325,6 +329,7 @@ class SignInStep(Step):
         layout.addWidget(self.fingerprint_note)
         layout.addLayout(self.form)
         layout.addWidget(self.remember_check)
+        layout.addWidget(self.keyring_note)
         layout.addWidget(self.error)
         layout.addStretch(1)
         self._show_expired(False)
@@ -356,6 +361,11 @@ class SignInStep(Step):
         self.remember_check.setText(
             QCoreApplication.translate("Wizard", "Remember the password in the system keyring")
         )
+        self.keyring_note.setText(
+            QCoreApplication.translate(
+                "Wizard", "No system keyring is available, so the app will ask for the password each time."
+            )
+        )
 
     def enter(self) -> None:
         host, key = self.data.host, self.data.host_key
@@ -370,8 +380,12 @@ class SignInStep(Step):
         if key is not None and self.wizard.known_hosts.check(key_id, key)[0] == "mismatch":
             # Say it before a password is typed; signing in is refused anyway (and sends no password).
             self.show_text(self.error, lambda: error_text("E_HOSTKEY_CHANGED"))
-        usable, _why = secrets.status()
-        self.remember_check.setVisible(usable)
+        usable, why = secrets.status()
+        # Without a keyring the box stays in sight, greyed out, with the reason beside it: a box that just
+        # vanished would leave the user wondering why the password is asked for again next time.
+        self.remember_check.setEnabled(usable)
+        self.remember_check.setToolTip(why)
+        self.keyring_note.setVisible(not usable)
         if not usable:
             self.remember_check.setChecked(False)
         self.password_edit.setFocus()
