@@ -150,14 +150,15 @@ def test_send_streams_saves_and_shows_numbers(
     assert shown.regenerate_button.isVisible() and not shown.continue_button.isVisible()
     assert page.conversation_list.count() == 1
 
-    # Regenerate replaces the answer; Edit puts the question back and removes it with what followed.
+    # Regenerate replaces the answer; Edit puts the question back (and deletes nothing until it is sent).
     qrun(page.regenerate(answer.id))
     msgs = store.messages(page.conversation_id)
     assert [m.role for m in msgs] == ["user", "assistant"] and msgs[1].created > answer.created
     assert msgs[1].status == STATUS_COMPLETE
     page.view.messages[0].edit_button.click()
     assert page.input.toPlainText() == "Name three colours.\nShort answer please."
-    assert store.messages(page.conversation_id) == []
+    assert store.messages(page.conversation_id) == msgs
+    page.cancel_edit()
 
     # search, rename, export
     page.search_edit.setText("zzz-nothing")
@@ -171,6 +172,65 @@ def test_send_streams_saves_and_shows_numbers(
     out = studio_home / "export.md"
     page.export_conversation(page.conversation_id, out)
     assert out.read_text().startswith("# Colours")
+
+
+def test_edit_deletes_nothing_until_the_edited_message_is_sent(
+    chat: tuple[app_module.Studio, ChatPage],
+    text_server: LlamaServer,
+    qtbot: QtBot,
+    qrun: Callable[[Any], Any],
+) -> None:
+    _studio, page = chat
+    qrun(page.set_endpoint(ServerEndpoint(text_server.base_url)))
+    store = page.open_store()
+    cid = store.create_conversation(params={"max_tokens": 8, "temperature": 0})
+    for question, reply in (("First question", "First answer"), ("Second question", "Second answer")):
+        store.add_message(cid, "user", question)
+        store.finish_message(store.begin_assistant_message(cid), status=STATUS_COMPLETE, content=reply)
+    other = store.create_conversation()
+    store.add_message(other, "user", "Elsewhere")
+    history = store.messages(cid)
+    page.show_conversation(cid)
+
+    def shown() -> list[str]:
+        return [w.message.text for w in page.view.messages]
+
+    def intact() -> None:
+        assert store.messages(cid) == history
+        assert shown() == [m.content for m in history]
+
+    # Abandon with Esc: the history stays and the draft that was in the input comes back.
+    page.input.setPlainText("a draft")
+    page.view.messages[0].edit_button.click()
+    assert page.input.toPlainText() == "First question" and page.editing_box.isVisible()
+    intact()
+    qtbot.keyClick(page.input, Qt.Key.Key_Escape)
+    assert page.editing_from is None and not page.editing_box.isVisible()
+    assert page.input.toPlainText() == "a draft"
+    intact()
+
+    # Abandon by clearing the input and going to another conversation.
+    page.view.messages[2].edit_button.click()
+    page.input.clear()
+    intact()
+    page.show_conversation(other)
+    assert page.editing_from is None
+    page.show_conversation(cid)
+    intact()
+
+    # Edit and send: the edited message and what followed are replaced, what came before stays.
+    page.view.messages[2].edit_button.click()
+    page.input.setPlainText("Second question, edited")
+    qtbot.keyClick(page.input, Qt.Key.Key_Return)
+    qrun(until(lambda: page.is_streaming, what="streaming"))
+    qrun(until(lambda: not page.is_streaming, timeout=60, what="answer finished"))
+    msgs = store.messages(cid)
+    assert msgs[:2] == history[:2]
+    assert [m.role for m in msgs[2:]] == ["user", "assistant"]
+    assert msgs[2].content == "Second question, edited" and msgs[2].id > history[-1].id
+    assert msgs[3].status == STATUS_COMPLETE
+    assert shown()[:3] == ["First question", "First answer", "Second question, edited"]
+    assert page.editing_from is None and not page.editing_box.isVisible()
 
 
 def test_stop_with_esc_ends_the_request(

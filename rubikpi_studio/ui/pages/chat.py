@@ -180,6 +180,10 @@ class ChatPage(Page):
         self._streaming_id: int | None = None
         self._notice_code = ""
         self._filling = False
+        # Edit-and-resend: the message being edited, and what the input held before Edit (given back when the
+        # edit is abandoned). Nothing is deleted until the edited message is sent.
+        self.editing_from: int | None = None
+        self._draft: tuple[str, list[bytes]] = ("", [])
 
         # -- conversations (left)
         self.search_edit = QLineEdit()
@@ -236,6 +240,17 @@ class ChatPage(Page):
         self.live_label = QLabel()
         self.live_label.setObjectName("liveRate")
         self.live_label.setProperty(I18N_SKIP, True)
+        self.editing_label = QLabel()
+        self.editing_label.setObjectName("chatEditing")
+        self.editing_label.setWordWrap(True)
+        self.cancel_edit_button = QToolButton()
+        self.cancel_edit_button.clicked.connect(self.cancel_edit)
+        self.editing_box = QWidget()
+        editing_row = QHBoxLayout(self.editing_box)
+        editing_row.setContentsMargins(0, 0, 0, 0)
+        editing_row.addWidget(self.editing_label, 1)
+        editing_row.addWidget(self.cancel_edit_button)
+        self.editing_box.hide()
         self.attachments_box = QWidget()
         self.attachments_row = QHBoxLayout(self.attachments_box)
         self.attachments_row.setContentsMargins(0, 0, 0, 0)
@@ -243,7 +258,7 @@ class ChatPage(Page):
         self.input = ChatInput()
         self.input.setMaximumHeight(110)
         self.input.send_requested.connect(self._on_send_requested)
-        self.input.stop_requested.connect(self.stop)
+        self.input.stop_requested.connect(self._on_escape)
         self.input.images_received.connect(self.add_images)
         self.attach_button = QPushButton()
         self.attach_button.clicked.connect(self._on_attach_button_clicked)
@@ -268,6 +283,7 @@ class ChatPage(Page):
         mid.addWidget(self.view, 1)
         mid.addWidget(self.live_label)
         mid.addWidget(self.notice_label)
+        mid.addWidget(self.editing_box)
         mid.addWidget(self.attachments_box)
         mid.addLayout(input_row)
 
@@ -317,7 +333,7 @@ class ChatPage(Page):
         self.view_timer.timeout.connect(self._on_view_timer_timeout)
         self.stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.stop_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.stop_shortcut.activated.connect(self.stop)
+        self.stop_shortcut.activated.connect(self._on_escape)
         self.setAcceptDrops(True)
 
         context.state.server_changed.connect(self._on_state_server_changed)
@@ -347,6 +363,13 @@ class ChatPage(Page):
         self.stop_button.setToolTip(QCoreApplication.translate("ChatPage", "Stop the answer (Esc)"))
         self.attach_button.setText(QCoreApplication.translate("ChatPage", "Image…"))
         self.settings_box.setTitle(QCoreApplication.translate("ChatPage", "This conversation"))
+        self.editing_label.setText(
+            QCoreApplication.translate(
+                "ChatPage",
+                "Editing an earlier message: sending replaces it and everything after it. Esc cancels.",
+            )
+        )
+        self.cancel_edit_button.setText(QCoreApplication.translate("ChatPage", "Cancel edit"))
         labels = [
             QCoreApplication.translate("ChatPage", "System prompt"),
             QCoreApplication.translate("ChatPage", "Temperature"),
@@ -594,6 +617,7 @@ class ChatPage(Page):
         self._fill_list()
 
     def new_conversation(self) -> None:
+        self.cancel_edit()
         self.conversation_id = None
         self.view.clear()
         self._show_notice("")
@@ -603,6 +627,7 @@ class ChatPage(Page):
         self.input.setFocus()
 
     def show_conversation(self, cid: int) -> None:
+        self.cancel_edit()
         store = self.open_store()
         conv = store.get_conversation(cid)
         self.conversation_id = cid
@@ -788,6 +813,11 @@ class ChatPage(Page):
             return
         store = self.open_store()
         try:
+            if self.editing_from is not None and self.conversation_id is not None:
+                # Edit-and-resend: only now does the edited message (and what followed it) go.
+                store.delete_messages_from(self.conversation_id, self.editing_from)
+                self._end_edit()
+                self._reload_messages()
             if self.conversation_id is None:
                 p = self.params()
                 self.conversation_id = store.create_conversation(
@@ -816,16 +846,44 @@ class ChatPage(Page):
         await self._answer()
 
     def edit_message(self, message_id: int) -> None:
-        """Put a user message back into the input box; it and everything after it are removed."""
+        """Put a user message back into the input box to change and resend it.
+
+        Nothing is deleted here: sending replaces the message and everything after it (`send`), while Esc,
+        Cancel edit or another conversation gives up the edit and gives the input back what it held before.
+        """
         if self.is_streaming or self.conversation_id is None or self.store is None:
             return
         m = self.store.get_message(message_id)
-        self.store.delete_messages_from(self.conversation_id, message_id)
+        if self.editing_from is None:
+            self._draft = (self.input.toPlainText(), list(self.attachments))
+        self.editing_from = message_id
         self.input.setPlainText(m.content)
         self.attachments = [img.data for img in m.images]
         self._show_attachments()
-        self._reload_messages()
+        self.editing_box.show()
         self.input.setFocus()
+
+    def cancel_edit(self) -> None:
+        """Give up an edit: the history stays as it is and the input gets its earlier draft back."""
+        if self.editing_from is None:
+            return
+        text, images = self._draft
+        self._end_edit()
+        self.input.setPlainText(text)
+        self.attachments = images
+        self._show_attachments()
+
+    def _end_edit(self) -> None:
+        self.editing_from = None
+        self._draft = ("", [])
+        self.editing_box.hide()
+
+    def _on_escape(self) -> None:
+        """Esc stops the answer while one streams, else gives up an edit."""
+        if self.is_streaming:
+            self.stop()
+        else:
+            self.cancel_edit()
 
     @widget_slot(int)
     async def _on_continue_requested(self, message_id: int) -> None:
