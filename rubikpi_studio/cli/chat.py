@@ -5,7 +5,8 @@ forward; `--url URL` talks to a server directly (e.g. one shared on the LAN; `--
 The answer goes to stdout as it arrives; the numbers (tokens, speed, time to first token) go to stderr, so
 `chat ... > answer.txt` keeps only the answer. `--json` prints one JSON object per delta and a final result.
 Images (`--image FILE`, repeatable) are refused before sending when the served model does not take images,
-and scaled down on this computer when Qt is available (else sent as they are).
+and scaled down on this computer when Qt is available (else sent as they are): over SSH to the projector's
+own image size (read from its GGUF header on the board), with --url to 512 px.
 """
 
 from __future__ import annotations
@@ -82,12 +83,13 @@ def register(sub: Any) -> None:
     parser.parse_known_args = intermixed  # type: ignore[method-assign,assignment]
 
 
-def _encoder() -> ImageEncoder:
+def _encoder(image_size: int | None = None) -> ImageEncoder:
+    """Scales images down to `image_size` (the projector's, when known) or the default 512 px."""
     try:
-        from ..ui.qt_imaging import QtImageEncoder  # PySide6 is optional for the CLI
+        from ..ui.qt_imaging import DEFAULT_MAX_SIDE, QtImageEncoder  # PySide6 is optional for the CLI
     except ImportError:
         return PassthroughEncoder()
-    return QtImageEncoder()
+    return QtImageEncoder(image_size or DEFAULT_MAX_SIDE)
 
 
 @contextmanager
@@ -154,7 +156,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
     if args.url:
         with ServerEndpoint(args.url, api_key) as endpoint:
-            return _chat(endpoint, messages, params, out)
+            return _chat(endpoint, messages, params, out, _encoder())
     with connect(args, out) as board:
         handle = core_server.find(board, api_key=api_key)
         if handle is None:
@@ -163,13 +165,20 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 hint=f"Start one: rubikpi-studio serve start {args.host} MODEL",
             )
         try:
+            image_size = handle.vision_image_size() if images else None
             with handle.endpoint() as endpoint:
-                return _chat(endpoint, messages, params, out)
+                return _chat(endpoint, messages, params, out, _encoder(image_size))
         finally:
             handle.close_tunnel()
 
 
-def _chat(endpoint: ServerEndpoint, messages: list[ChatMessage], params: ChatParams, out: Output) -> int:
+def _chat(
+    endpoint: ServerEndpoint,
+    messages: list[ChatMessage],
+    params: ChatParams,
+    out: Output,
+    encoder: ImageEncoder,
+) -> int:
     try:
         info = probe_server(endpoint)
         check_vision(info, messages)  # before sending: the server would answer HTTP 500
@@ -188,9 +197,7 @@ def _chat(endpoint: ServerEndpoint, messages: list[ChatMessage], params: ChatPar
     token = CancelToken()
     try:
         with _cancel_on_interrupt(token):
-            result = stream_chat(
-                endpoint, messages, params, on_delta=on_delta, cancel=token, encoder=_encoder()
-            )
+            result = stream_chat(endpoint, messages, params, on_delta=on_delta, cancel=token, encoder=encoder)
     except ServerUnreachable as exc:
         _report_error(exc, out)
         return EXIT_UNREACHABLE
@@ -208,6 +215,9 @@ def _chat(endpoint: ServerEndpoint, messages: list[ChatMessage], params: ChatPar
             "usage": result.usage.to_dict() if result.usage else None,
             "timings": result.timings.to_dict() if result.timings else None,
         }
+        if any(m.images for m in messages):
+            # The bound the images were scaled down to (the projector's image size when it was read).
+            data["image_max_side"] = getattr(encoder, "max_side", None)
         print(json.dumps({"result": data}, ensure_ascii=False, sort_keys=True), flush=True)
     else:
         if not result.content.endswith("\n"):

@@ -231,6 +231,14 @@ class GgufInfo:
     def expected_file_size(self) -> int:
         return self.data_offset + self.data_size
 
+    @property
+    def vision_image_size(self) -> int | None:
+        """A vision projector's input size in pixels (`clip.vision.image_size`): what it resizes images to."""
+        if not self.is_vision_projector:
+            return None
+        size = _int_or_none(self.metadata.get("clip.vision.image_size"))
+        return size if size is not None and size > 0 else None
+
 
 def ggml_type_name(type_id: int) -> str:
     return GGML_TYPES.get(type_id, (f"TYPE_{type_id}", 0, 0))[0]

@@ -398,6 +398,7 @@ class ServerHandle:
     load: LoadStatus = field(default_factory=LoadStatus)
     plan_reason: str = ""
     forward: Forward | None = field(default=None, repr=False)
+    mmproj: str = ""  # the vision projector's path on the board ("" for a text-only server)
 
     @property
     def is_managed(self) -> bool:
@@ -420,6 +421,26 @@ class ServerHandle:
 
     def endpoint(self) -> ServerEndpoint:
         return ServerEndpoint(self.open_tunnel(), self.api_key, connect_timeout=5.0)
+
+    @property
+    def projector(self) -> str:
+        return self.mmproj or (self.spec.mmproj if self.spec is not None else "")
+
+    def vision_image_size(self) -> int | None:
+        """The served projector's image size in pixels (`clip.vision.image_size` in its GGUF header, read over
+        SFTP): larger images only cost transfer and board time, so the chat scales them down to this. None for
+        a text-only server or a projector whose header cannot be read (the caller keeps its default)."""
+        path = self.projector
+        if not path:
+            return None
+        if path.startswith("~"):
+            path = expand_home(path, self.board.home())
+        try:
+            info, _size = _read_info(self.board, path, what="vision projector")
+        except StudioError as exc:
+            log.info("vision projector %s not read: %s", path, exc.message)
+            return None
+        return info.vision_image_size if info is not None else None
 
     def lan_url(self) -> str:
         """The URL other devices use (the board's address as this app reaches it)."""
@@ -687,6 +708,9 @@ def find(board: Board, *, api_key: str | None = None) -> ServerHandle | None:
         facts = parse_server_argv(argv[1:])
         if pid_in_job(board, pid):
             continue
+        mmproj = str(facts["mmproj"])
+        if mmproj and not mmproj.startswith("/"):
+            mmproj = f"/proc/{pid}/cwd/{mmproj}"  # relative to where the user started it
         return ServerHandle(
             board,
             int(facts["port"]),
@@ -695,6 +719,7 @@ def find(board: Board, *, api_key: str | None = None) -> ServerHandle | None:
             pid=pid,
             api_key=api_key,
             needs_api_key=bool(facts["api_key"]),
+            mmproj=mmproj,
         )
     return None
 

@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+import rig
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QFileDialog, QLabel
 from pytestqt.qtbot import QtBot
-from rig import models
+from rig import faults, models
 from rig.faultproxy import FaultProxy
-from rig.llama_server import LlamaServer, find_llama_server, llama_server_missing_reason
+from rig.llama_server import LlamaServer, find_llama_server, free_port, llama_server_missing_reason
 from rig.waiting import until
 
 from rubikpi_studio.core.chat import ServerEndpoint, fetch_slots, stream_chat
@@ -31,6 +33,7 @@ from rubikpi_studio.core.store import STATUS_COMPLETE, STATUS_INTERRUPTED, STATU
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
 from rubikpi_studio.ui.chat_view import CodeBlock
+from rubikpi_studio.ui.pages.base import ConnectionState
 from rubikpi_studio.ui.pages.chat import HISTORY_FILE, ChatPage
 from rubikpi_studio.ui.qt_imaging import image_to_bytes, load_image
 
@@ -310,6 +313,70 @@ def test_image_scaled_and_accepted_by_vision_server(
     page.show_conversation(first.id)
     thumbs = [w for w in page.view.messages[0].findChildren(QLabel) if w.objectName() == "thumbnail"]
     assert thumbs and not thumbs[0].pixmap().isNull()
+
+
+def test_board_server_images_are_scaled_to_its_projectors_size(
+    chat: tuple[app_module.Studio, ChatPage],
+    llama_bin: Path,
+    rig_sshd: rig.RigSshd,
+    fresh_account: rig.RigAccount,
+    tmp_known_hosts: Path,
+    tmp_path: Path,
+    qrun: Callable[[Any], Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A vision server started by hand on the rig board: the page adopts it when the board connects, reads the
+    projector's image size (32 px) from its GGUF header over SFTP, and an image attached through the file
+    dialog is sent at that size."""
+    studio, page = chat
+    port = free_port()
+    start = (
+        f"setsid nohup {llama_bin} -m {models.smollm2_path()} --mmproj {models.tiny_mmproj_path(576)} "
+        f"--host 127.0.0.1 --port {port} -c 1024 -np 1 --no-warmup -t 2 > ~/llama.log 2>&1 < /dev/null &"
+        " echo started"
+    )
+    assert "started" in rig.run_as(fresh_account.user, start).stdout
+    big = tmp_path / "photo.png"
+    big.write_bytes(picture(1200, 800))
+    # The OS file dialog is the one thing replaced: it "returns" the chosen file.
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *_a, **_k: ([str(big)], ""))
+    board = faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
+
+    def healthy() -> bool:
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    async def scenario() -> None:
+        await until(healthy, timeout=60, what="llama-server on the board")
+        studio.state.set_board_name("Rig board")
+        studio.state.set_connection(ConnectionState.CONNECTED, board)
+        await until(lambda: page.has_vision, timeout=60, what="the board's vision server adopted")
+        assert page.encoder.max_side == models.MMPROJ_IMAGE_SIZE
+        page.attach_button.click()
+        assert len(page.attachments) == 1 and page.attachments_box.isVisible()
+        page.max_tokens_spin.setValue(4)
+        page.input.setPlainText("Describe the picture.")
+        await page.send()
+
+    try:
+        qrun(scenario())
+    finally:
+        page.close_store()
+        if page.endpoint is not None:
+            page.endpoint.close()
+            page.endpoint = None
+        studio.state.set_connection(ConnectionState.DISCONNECTED)
+        board.close()
+        rig.run_as(fresh_account.user, 'pkill -u "$(id -u)" -x llama-server; true')
+    store = page.open_store()
+    assert page.conversation_id is not None
+    user, answer = store.messages(page.conversation_id)
+    assert answer.status == STATUS_COMPLETE, answer.error
+    sent = load_image(user.images[0].data)
+    assert (sent.width(), sent.height()) == (32, 21)  # the projector's 32 px, aspect kept
+    page.close_store()
 
 
 def test_text_only_server_refuses_an_image_before_sending(

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +38,21 @@ def llama_bin() -> Path:
 def text_server(llama_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
     with LlamaServer(llama_bin, models.smollm2_path(), log_dir=tmp_path_factory.mktemp("llama")) as srv:
         yield srv
+
+
+def make_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A real PNG (8-bit RGB), written with zlib: no image library needed."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + bytes(rgb) * width
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
 
 
 def cli(*args: str, stdin: str = "", timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -114,33 +131,74 @@ def _wait_health(port: int, timeout: float = 60) -> None:
     raise AssertionError("llama-server on the board did not become ready")
 
 
-def test_chat_over_ssh_adopts_the_boards_server(
-    llama_bin: Path, rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path
-) -> None:
+def _start_on_board(account: rig.RigAccount, llama_bin: Path, *, cwd: str = "~", extra: str = "") -> int:
+    """Start llama-server by hand as the board user (as the manual does); returns its port once healthy."""
     port = free_port()
     model = models.smollm2_path()
     start = (
-        f"cd ~; setsid nohup {llama_bin} -m {model} --host 127.0.0.1 --port {port} -c 1024 -np 1 "
-        f"--no-warmup -t 2 > ~/llama.log 2>&1 < /dev/null & echo started"
+        f"cd {cwd}; setsid nohup {llama_bin} -m {model} --host 127.0.0.1 --port {port} -c 1024 -np 1 "
+        f"--no-warmup -t 2 {extra} > ~/llama.log 2>&1 < /dev/null & echo started"
     )
-    assert "started" in rig.run_as(fresh_account.user, start).stdout
+    assert "started" in rig.run_as(account.user, start).stdout
+    _wait_health(port)
+    return port
+
+
+def _ssh_args(sshd: rig.RigSshd, account: rig.RigAccount, known_hosts: Path) -> list[str]:
+    return [
+        sshd.host,
+        "--port",
+        str(sshd.port),
+        "--user",
+        account.user,
+        "--identity",
+        str(account.key_path),
+        "--known-hosts",
+        str(known_hosts),
+    ]
+
+
+def test_chat_over_ssh_adopts_the_boards_server(
+    llama_bin: Path, rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
     try:
-        _wait_health(port)
-        r = cli(
-            rig_sshd.host,
-            "--port",
-            str(rig_sshd.port),
-            "--user",
-            fresh_account.user,
-            "--identity",
-            str(fresh_account.key_path),
-            "--known-hosts",
-            str(tmp_known_hosts),
-            "--max-tokens",
-            "16",
-            "Say hello.",
-        )
+        _start_on_board(fresh_account, llama_bin)
+        r = cli(*_ssh_args(rig_sshd, fresh_account, tmp_known_hosts), "--max-tokens", "16", "Say hello.")
         assert r.returncode == 0, r.stderr
         assert r.stdout.strip() and "tokens/s" in r.stderr
     finally:
         rig.run_as(fresh_account.user, 'pkill -u "$(id -u)" -x llama-server; true')
+
+
+def test_chat_image_over_ssh_is_scaled_to_the_projectors_size_and_counted(
+    llama_bin: Path,
+    rig_sshd: rig.RigSshd,
+    fresh_account: rig.RigAccount,
+    tmp_known_hosts: Path,
+    tmp_path: Path,
+) -> None:
+    """The board's server was started by hand with a projector given relative to its working folder; the CLI
+    reads the projector's image size (32 px) from its header over SFTP and scales the image to it."""
+    mmproj = models.tiny_mmproj_path(576)
+    big = tmp_path / "big.png"
+    big.write_bytes(make_png(1200, 800, (200, 80, 40)))
+    ssh = _ssh_args(rig_sshd, fresh_account, tmp_known_hosts)
+    try:
+        _start_on_board(fresh_account, llama_bin, cwd=str(mmproj.parent), extra=f"--mmproj {mmproj.name}")
+
+        def ask(*extra: str) -> dict[str, object]:
+            r = cli(*ssh, "--json", "--max-tokens", "4", "--temperature", "0", *extra, "Describe it.")
+            assert r.returncode == 0, r.stderr
+            result = json.loads(r.stdout.splitlines()[-1])["result"]
+            assert isinstance(result, dict)
+            return result
+
+        with_image, without = ask("--image", str(big)), ask()
+    finally:
+        rig.run_as(fresh_account.user, 'pkill -u "$(id -u)" -x llama-server; true')
+    assert with_image["image_max_side"] == models.MMPROJ_IMAGE_SIZE
+    assert "image_max_side" not in without
+    image_tokens = (models.MMPROJ_IMAGE_SIZE // models.MMPROJ_PATCH_SIZE) ** 2
+    usage_with, usage_without = with_image["usage"], without["usage"]
+    assert isinstance(usage_with, dict) and isinstance(usage_without, dict)
+    assert usage_with["prompt_tokens"] - usage_without["prompt_tokens"] == image_tokens

@@ -74,7 +74,7 @@ from rubikpi_studio.core.store import (
 from ..bridge import run_in_thread, show_error, widget_slot
 from ..chat_view import AnswerStats, ChatInput, ChatView, MessageWidget, ViewMessage, images_from_mime
 from ..i18n import QT_TRANSLATE_NOOP
-from ..qt_imaging import QtImageEncoder, thumbnail
+from ..qt_imaging import DEFAULT_MAX_SIDE, QtImageEncoder, thumbnail
 from ..widgets import I18N_SKIP
 from .base import Page, PageContext, ServerState, register_page
 
@@ -499,11 +499,17 @@ class ChatPage(Page):
             self._on_state_server_changed(ServerState.RUNNING)
 
     # ------------------------------------------------------------------ the server
-    async def set_endpoint(self, endpoint: ServerEndpoint | None, *, from_board: bool = False) -> None:
-        """Chat with `endpoint` from now on (None: no server). Probes it for model and vision."""
+    async def set_endpoint(
+        self, endpoint: ServerEndpoint | None, *, from_board: bool = False, image_size: int | None = None
+    ) -> None:
+        """Chat with `endpoint` from now on (None: no server). Probes it for model and vision.
+
+        `image_size`: the vision projector's input size (read from its GGUF header on the board; the server's
+        API does not report it); attached images are scaled down to it, else to DEFAULT_MAX_SIDE."""
         if self.endpoint is not None and self.endpoint is not endpoint:
             self.endpoint.close()
         self.endpoint = endpoint
+        self.encoder = QtImageEncoder(image_size or DEFAULT_MAX_SIDE)
         self._endpoint_from_board = from_board and endpoint is not None
         self.server_info = None
         self.server_error = ""
@@ -524,6 +530,7 @@ class ChatPage(Page):
                 if handle is None:
                     return
                 url = await run_in_thread(handle.open_tunnel)
+                image_size = await run_in_thread(handle.vision_image_size)
             except StudioError as exc:
                 self.server_error = exc.message
                 self._show_server()
@@ -531,7 +538,9 @@ class ChatPage(Page):
             if self._handle is not None and self._handle is not handle:
                 self._handle.close_tunnel()
             self._handle = handle
-            await self.set_endpoint(ServerEndpoint(url, handle.api_key), from_board=True)
+            await self.set_endpoint(
+                ServerEndpoint(url, handle.api_key), from_board=True, image_size=image_size
+            )
         elif self._endpoint_from_board:
             if self._handle is not None:
                 self._handle.close_tunnel()
