@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -267,6 +268,83 @@ def test_stop_with_esc_ends_the_request(
     widget = page.view.messages[-1]
     assert widget.message.text == answer.content
     assert "stopped" in widget.status_label.text() and widget.continue_button.isVisible()
+
+
+def test_first_text_is_drawn_at_once_not_on_the_ui_timer(
+    chat: tuple[app_module.Studio, ChatPage],
+    text_server: LlamaServer,
+    qrun: Callable[[Any], Any],
+) -> None:
+    """With the 30 Hz view timer made an hour long, the answer's first text is still on screen while the
+    answer streams: it is drawn when it arrives. (Later text waits for the timer, as designed.)"""
+    _studio, page = chat
+    page.stream_fn = LONG
+    page.view_timer.setInterval(3_600_000)
+    seen: list[str] = []
+
+    async def scenario() -> None:
+        await page.set_endpoint(ServerEndpoint(text_server.base_url))
+        page.input.setPlainText("Tell me a very long story.")
+        sending = asyncio.ensure_future(page.send())
+        await until(lambda: page.is_streaming, what="streaming")
+        answer = page.view.messages[-1]
+        assert answer.message.role == "assistant" and answer.message.text == ""
+        await until(lambda: bool(answer.message.text), timeout=60, what="first text drawn")
+        assert page.is_streaming
+        seen.append(answer.message.text)
+        page.stop()
+        await sending
+
+    qrun(scenario())
+    assert page.store is not None and page.conversation_id is not None
+    answer = page.store.messages(page.conversation_id)[-1]
+    assert seen[0] and answer.content.startswith(seen[0])
+
+
+def test_live_rate_while_streaming_and_scrolling_up_is_not_yanked_down(
+    chat: tuple[app_module.Studio, ChatPage],
+    text_server: LlamaServer,
+    qrun: Callable[[Any], Any],
+) -> None:
+    _studio, page = chat
+    page.stream_fn = LONG
+    store = page.open_store()
+    cid = store.create_conversation()
+    store.add_message(cid, "user", "\n".join(f"line {i} of an earlier, long message" for i in range(120)))
+    store.finish_message(store.begin_assistant_message(cid), status=STATUS_COMPLETE, content="Noted.")
+    page.show_conversation(cid)
+    bar = page.view.verticalScrollBar()
+    lives: list[str] = []
+
+    async def scenario() -> None:
+        await page.set_endpoint(ServerEndpoint(text_server.base_url))
+        page.input.setPlainText("Tell me a very long story.")
+        sending = asyncio.ensure_future(page.send())
+        await until(lambda: len(page._streaming_text) > 10, timeout=120, what="some text")
+        await until(lambda: "tokens/s" in page.live_label.text(), what="live rate")
+        lives.append(page.live_label.text())
+        # At the bottom, the view follows the answer.
+        assert page.view.follow and bar.value() == bar.maximum() > 0
+        # The user scrolls up: the answer keeps growing, the view stays where the user put it.
+        bar.setValue(bar.maximum() // 3)
+        held = bar.value()
+        grown_from = bar.maximum()
+        await until(lambda: bar.maximum() > grown_from + 40, timeout=120, what="the answer grew")
+        assert bar.value() == held and not page.view.follow
+        lives.append(page.live_label.text())
+        # Back at the bottom, following resumes.
+        bar.setValue(bar.maximum())
+        grown_from = bar.maximum()
+        await until(lambda: bar.maximum() > grown_from + 40, timeout=120, what="the answer grew again")
+        await until(lambda: bar.value() == bar.maximum(), timeout=2, what="followed")
+        page.stop()
+        await sending
+
+    qrun(scenario())
+    for live in lives:
+        assert re.fullmatch(r"\d+ tokens · \d+\.\d tokens/s", live), live
+    assert int(lives[1].split()[0]) > int(lives[0].split()[0])  # the count moves while it streams
+    assert page.live_label.text() == ""  # gone once the answer has ended
 
 
 def test_image_scaled_and_accepted_by_vision_server(

@@ -5,9 +5,10 @@ it (`core.server.find`), opens its own SSH port forward and probes `/props` + `/
 callers may hand it any `ServerEndpoint` with `set_endpoint()`. Whether the model takes images comes from
 that probe, before the attach button is enabled.
 
-Streaming: `stream_chat` runs on a worker thread. Each delta goes to the store (buffered, committed every
-~0.1 s) and into a small locked buffer; a 30 Hz timer on the UI thread takes what is there and re-renders
-only the segments of the answer that changed (see chat_view). Stop cancels the token, which shuts the socket
+Streaming: `stream_chat` runs on a worker thread. Each delta goes into a small locked buffer and to the store
+(buffered, committed every ~0.1 s); a 30 Hz timer on the UI thread takes what is there and re-renders only
+the segments of the answer that changed (see chat_view). The first text is drawn at once (a queued signal),
+not on the next tick. Stop cancels the token, which shuts the socket
 down at once. When the stream ends the conversation is re-read from the store, so what stays on screen is
 what was saved.
 """
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -161,6 +162,10 @@ class ChatPage(Page):
     order = 50
     icon = "chat"
     needs_board = True
+
+    # Emitted from the worker thread on an answer's first text (queued to the UI thread): drawn at once
+    # instead of on the next 30 Hz tick, so the first token is on screen as soon as it arrives.
+    first_text_arrived = Signal()
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -331,6 +336,7 @@ class ChatPage(Page):
         self.view_timer = QTimer(self)
         self.view_timer.setInterval(1000 // UI_RATE_HZ)
         self.view_timer.timeout.connect(self._on_view_timer_timeout)
+        self.first_text_arrived.connect(self._on_view_timer_timeout, Qt.ConnectionType.QueuedConnection)
         self.stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.stop_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.stop_shortcut.activated.connect(self._on_escape)
@@ -942,9 +948,14 @@ class ChatPage(Page):
         self._update_controls()
         self.view_timer.start()
 
+        first = [True]
+
         def on_delta(delta: ChatDelta) -> None:  # worker thread
-            store.append_delta(msg_id, delta.text, is_reasoning=delta.is_reasoning)
             buffer.push(delta)
+            if first[0] and delta.text and not delta.is_reasoning:
+                first[0] = False
+                self.first_text_arrived.emit()
+            store.append_delta(msg_id, delta.text, is_reasoning=delta.is_reasoning)
 
         try:
             result = await run_in_thread(
