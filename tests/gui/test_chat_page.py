@@ -20,9 +20,19 @@ from typing import Any
 import pytest
 import requests
 import rig
-from PySide6.QtCore import QMimeData, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QFileDialog, QLabel
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QFontDatabase,
+    QGuiApplication,
+    QImage,
+    QPainter,
+    QTextDocument,
+    QTextTable,
+)
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 from pytestqt.qtbot import QtBot
 from rig import faults, models
 from rig.faultproxy import FaultProxy
@@ -455,6 +465,79 @@ def test_board_server_images_are_scaled_to_its_projectors_size(
     sent = load_image(user.images[0].data)
     assert (sent.width(), sent.height()) == (32, 21)  # the projector's 32 px, aspect kept
     page.close_store()
+
+
+def test_drop_of_an_image_file_attaches_it(
+    chat: tuple[app_module.Studio, ChatPage],
+    vision_server: LlamaServer,
+    tmp_path: Path,
+    qrun: Callable[[Any], Any],
+) -> None:
+    """A file dragged from a file manager arrives as a file URL: an image is attached, other files are not."""
+    _studio, page = chat
+    qrun(page.set_endpoint(ServerEndpoint(vision_server.base_url)))
+    image = tmp_path / "photo.png"
+    image.write_bytes(picture(300, 200))
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not an image")
+
+    def drop(*files: Path) -> bool:
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
+        pos = QPointF(page.view.rect().center())
+        buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime, buttons, mods)
+        QApplication.sendEvent(page, enter)
+        accepted = enter.isAccepted()
+        QApplication.sendEvent(page, QDropEvent(pos, Qt.DropAction.CopyAction, mime, buttons, mods))
+        return accepted
+
+    assert drop(notes)  # a URL may be dropped; it is looked at on drop
+    assert page.attachments == [] and not page.attachments_box.isVisible()
+    assert drop(image, notes)
+    assert page.attachments == [image.read_bytes()]
+    assert page.attachments_box.isVisible()
+    thumbs = [w for w in page.attachments_box.findChildren(QLabel) if w.objectName() == "attachment"]
+    assert len(thumbs) == 1 and not thumbs[0].pixmap().isNull()
+
+
+def test_code_block_copy_and_markdown_rendering(
+    chat: tuple[app_module.Studio, ChatPage],
+) -> None:
+    """No server needed: an answer saved earlier is shown with its list, table and code block; Copy on the
+    code block puts exactly the code on the clipboard, Copy on the message the whole Markdown."""
+    _studio, page = chat
+    code = 'def greet(name):\n    return f"Hello, {name}!"'
+    text = (
+        "Steps:\n\n1. define it\n2. call it\n\n| arg | meaning |\n|---|---|\n| name | who |\n\n"
+        f"```python\n{code}\n```\n\nDone."
+    )
+    store = page.open_store()
+    cid = store.create_conversation()
+    store.add_message(cid, "user", "Show me a greeting function.")
+    store.finish_message(store.begin_assistant_message(cid), status=STATUS_COMPLETE, content=text)
+    page.show_conversation(cid)
+    answer = page.view.messages[-1]
+    blocks = answer.findChildren(CodeBlock)
+    assert len(blocks) == 1 and blocks[0].language.text() == "python"
+    assert blocks[0].code.text() == code
+    assert (
+        blocks[0].code.font().family()
+        == QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
+    )
+    prose = [w for w in answer.findChildren(QLabel) if w.textFormat() == Qt.TextFormat.MarkdownText]
+    assert [w.text() for w in prose] == [text.split("\n\n```")[0], "Done."]
+    # Qt's Markdown renders the list and the table as such (not as literal pipes and digits).
+    doc = QTextDocument()
+    doc.setMarkdown(prose[0].text())
+    assert "|" not in doc.toPlainText() and doc.toPlainText().count("\n") >= 5
+    assert any(isinstance(f, QTextTable) for f in doc.rootFrame().childFrames())
+    clipboard = QGuiApplication.clipboard()
+    clipboard.clear()
+    blocks[0].copy_button.click()
+    assert clipboard.text() == code
+    answer.copy_button.click()
+    assert clipboard.text() == text
 
 
 def test_text_only_server_refuses_an_image_before_sending(
