@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import os
 import re
 import time
@@ -88,6 +89,19 @@ def picture(width: int, height: int) -> bytes:
     p.drawEllipse(width // 4, height // 4, width // 2, height // 2)
     p.end()
     return image_to_bytes(image, "PNG")
+
+
+def chat_request_bodies(raw: bytes) -> list[dict[str, Any]]:
+    """The JSON bodies of the POST /v1/chat/completions requests in bytes a client sent (HTTP/1.1)."""
+    bodies = []
+    while (start := raw.find(b"POST /v1/chat/completions ")) >= 0:
+        head_end = raw.index(b"\r\n\r\n", start)
+        head = raw[start:head_end].decode("latin-1").lower()
+        length = int(head.split("content-length:", 1)[1].split("\r\n", 1)[0])
+        body = raw[head_end + 4 : head_end + 4 + length]
+        bodies.append(json.loads(body))
+        raw = raw[head_end + 4 + length :]
+    return bodies
 
 
 @pytest.fixture
@@ -570,7 +584,7 @@ def test_dropped_connection_marks_interrupted_and_continue_completes(
     qrun: Callable[[Any], Any],
 ) -> None:
     _studio, page = chat
-    with FaultProxy(text_server.port) as proxy:
+    with FaultProxy(text_server.port, record=True) as proxy:
         page.stream_fn = LONG
 
         async def scenario() -> None:
@@ -594,12 +608,18 @@ def test_dropped_connection_marks_interrupted_and_continue_completes(
 
         page.stream_fn = functools.partial(stream_chat, extra={"max_tokens": 16})
         partial = answer.content
+        proxy.take_sent()
         widget.continue_button.click()
         qrun(until(lambda: page.is_streaming, what="continuing"))
         qrun(until(lambda: not page.is_streaming, what="continued"))
         done = store.get_message(answer.id)
         assert done.status == STATUS_COMPLETE and done.content.startswith(partial)
         assert len(done.content) > len(partial)
+        # On the wire: the request asked the server to go on from the partial answer (its last message).
+        sent = chat_request_bodies(proxy.take_sent())
+        assert len(sent) == 1
+        assert [m["role"] for m in sent[0]["messages"]] == ["user", "assistant"]
+        assert sent[0]["messages"][-1]["content"] == partial
 
 
 @pytest.mark.skipif(not os.environ.get("RPS_SCREENSHOTS"), reason="set RPS_SCREENSHOTS=1 to refresh docs")

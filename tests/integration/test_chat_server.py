@@ -5,6 +5,8 @@ Skips only when no llama-server binary exists (see rig/llama_server.py for where
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import struct
 import threading
 import time
@@ -312,18 +314,35 @@ def test_through_the_tunnel_stream_store_and_stop(tunnel_endpoint: ServerEndpoin
     store.add_message(cid, "user", "Say hello.")
     mid = store.begin_assistant_message(cid)
     shown: list[str] = []
+    mid_stream: list[tuple[str, str, str]] = []  # (shown so far, committed content, committed status)
+
+    def committed() -> tuple[str, str]:
+        # What another process would read from the file now: only committed transactions.
+        with contextlib.closing(sqlite3.connect(f"file:{store.path}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT content, status FROM messages WHERE id = ?", (mid,)).fetchone()
+        return str(row[0]), str(row[1])
 
     def on_delta(d: ChatDelta) -> None:
         shown.append(d.text)
         store.append_delta(mid, d.text)
+        if d.n_tokens == 8:
+            # A pause in the stream: the background flusher commits the buffered tail within ~0.1 s.
+            time.sleep(3 * store.flush_interval)
+            mid_stream.append(("".join(shown), *committed()))
 
     result = stream_chat(
         tunnel_endpoint,
         [ChatMessage("user", "Say hello.")],
-        ChatParams(max_tokens=16, seed=7),
+        ChatParams(max_tokens=16, seed=7, temperature=0),
+        extra={"ignore_eos": True},
         on_delta=on_delta,
         cancel=CancelToken(),
     )
+    # Saved while streaming, before anything finishes the message: the file already holds what was shown.
+    ((so_far, saved, status),) = mid_stream
+    assert saved == so_far and status == "streaming"
+    store.flush()
+    assert committed() == ("".join(shown), "streaming")
     store.finish_with_result(mid, result)
     msg = store.get_message(mid)
     assert msg.content == "".join(shown) == result.content and msg.status == STATUS_COMPLETE

@@ -8,6 +8,9 @@ link; the sockets stay open. `cut()` ends every current connection (RST by defau
     with FaultProxy(sshd.port) as proxy:
         client.connect("127.0.0.1", proxy.port)
         proxy.stall(); ...; proxy.resume(); proxy.cut()
+
+`FaultProxy(port, record=True)` also keeps every byte the clients sent (`take_sent()`), for tests that check
+what went over the wire (e.g. an HTTP request body).
 """
 
 from __future__ import annotations
@@ -56,8 +59,10 @@ class _Link:
 
 
 class FaultProxy:
-    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1", *, record: bool = False) -> None:
         self.target = (target_host, target_port)
+        self.record = record
+        self._sent = bytearray()  # client → target bytes, when recording
         self.port = 0
         self.bytes_up = 0  # client → target
         self.bytes_down = 0  # target → client
@@ -115,6 +120,12 @@ class FaultProxy:
         if bytes_per_second is not None and bytes_per_second <= 0:
             raise ValueError("rate must be positive or None")
         self._rate = bytes_per_second
+
+    def take_sent(self) -> bytes:
+        """The bytes clients sent since the last call (with record=True), in the order they were forwarded."""
+        with self._lock:
+            out, self._sent = bytes(self._sent), bytearray()
+        return out
 
     @property
     def connections(self) -> int:
@@ -186,6 +197,8 @@ class FaultProxy:
                 with self._lock:
                     if up:
                         self.bytes_up += len(data)
+                        if self.record:
+                            self._sent += data
                     else:
                         self.bytes_down += len(data)
                 if rate is not None:
