@@ -101,6 +101,7 @@ def test_smollm2(smollm2: Path) -> None:
     assert info.context_length == 8192
     assert info.vocab_size == 49152
     assert not info.is_vision_projector and info.projector_type is None and info.projection_width is None
+    assert info.vision_image_size is None
     assert info.tensor_count == 272
     # llama-quantize kept token_embd at Q8_0: a real example of a file that is not pure.
     assert info.other_matrix_types == ("Q8_0",)
@@ -134,6 +135,7 @@ def test_tiny_mmproj(width: int, tiny: Path, smollm2: Path) -> None:
     assert info.projection_width == width
     assert info.embedding_length == 64 and info.block_count == 2  # the vision tower's own
     assert info.metadata["clip.vision.image_mean"] == [0.5, 0.5, 0.5]
+    assert info.vision_image_size == models.MMPROJ_IMAGE_SIZE == 32  # what the chat scales images to
     assert not info.needs_pure_requant
     tiny_info, smol_info = read_gguf_info(tiny), read_gguf_info(smollm2)
     assert pairs_with(info, tiny_info) is (width == 64)
