@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from ..core import models as core
 from ..core import secrets
+from ..core import server as core_server
 from ..core.catalogue import (
     DEFAULT_ENDPOINT,
     CatalogueModel,
@@ -195,7 +196,7 @@ def run_catalogue(args: argparse.Namespace, out: Output) -> int:
 
 def run_list(args: argparse.Namespace, out: Output) -> int:
     with connect(args, out) as board:
-        listed = core.list_models(board)
+        listed = core.list_models(board, served=core_server.served_paths(board))
         folder = core.models_dir(board)
 
     def human() -> None:
@@ -286,6 +287,7 @@ def run_pull(args: argparse.Namespace, out: Output) -> int:
                         qtype=qtype,
                         pure=pure,
                         delete_source=args.delete_source,
+                        served=core_server.served_paths(board),
                         report=out.event,
                         cancel=cancel,
                     )
@@ -316,6 +318,7 @@ def run_quantize(args: argparse.Namespace, out: Output) -> int:
                 output=args.output,
                 overwrite=args.overwrite,
                 delete_source=args.delete_source,
+                served=core_server.served_paths(board),
                 report=out.event,
                 cancel=cancel,
             )
@@ -339,8 +342,9 @@ def run_rm(args: argparse.Namespace, out: Output) -> int:
     if not args.yes and not _confirm(f"Delete {', '.join(args.files)} from the board?"):
         raise UsageError("Nothing deleted.", hint="Add --yes to delete without asking.")
     with connect(args, out) as board:
+        served = core_server.served_paths(board)
         for name in args.files:
-            core.delete(board, name)
+            core.delete(board, name, served=served)
             out.event(Event("done", step="delete", message=name))
     out.result({"deleted": list(args.files)}, lambda: None)
     return 0
@@ -351,7 +355,13 @@ def run_push(args: argparse.Namespace, out: Output) -> int:
 
         def up(cancel: CancelToken) -> core.BoardModel:
             return core.push(
-                board, args.local, name=args.name, overwrite=args.overwrite, report=out.event, cancel=cancel
+                board,
+                args.local,
+                name=args.name,
+                overwrite=args.overwrite,
+                served=core_server.served_paths(board) if args.overwrite else (),
+                report=out.event,
+                cancel=cancel,
             )
 
         result = _cancellable(out, up)

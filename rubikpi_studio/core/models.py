@@ -9,8 +9,8 @@ Every long operation has the shape `op(board, spec, *, report, cancel) -> result
 (E_NO_SPACE), `HfAuthRequired` (E_HF_AUTH), `NeedsRequantize` (E_REQUANTIZE), `ProjectorNotQuantized`
 (E_PROJECTOR), `ModelInUse` (E_IN_USE), `NoQuantizeTool` (E_NO_LLAMA), `DownloadFailed`, `QuantizeFailed`.
 
-"Being served" is not known here: the server module passes the paths it serves (`served=`) to `list_models`,
-`delete` and `quantize(delete_source=True)`.
+"Being served" is not known here: the front ends pass `server.served_paths(board)` (`served=`) to
+`list_models`, `delete`, `quantize` and `push(overwrite=True)`, which refuse to delete or replace those files.
 """
 
 from __future__ import annotations
@@ -122,6 +122,9 @@ class ModelInUse(StudioError):
     """The model is being served."""
 
     code = "E_IN_USE"
+
+
+STOP_SERVER_HINT = "Stop the server first: on the Server page, or with `rubikpi-studio serve stop HOST`."
 
 
 class ModelExists(UsageError):
@@ -675,10 +678,14 @@ def quantize(
     )
     served_paths = {posixpath.normpath(p) for p in served}
     if delete_source and posixpath.normpath(plan.source) in served_paths:
-        raise ModelInUse(f"{posixpath.basename(plan.source)} is being served; stop the server first.")
+        raise ModelInUse(
+            f"{posixpath.basename(plan.source)} is being served; stop the server before deleting it.",
+            hint=STOP_SERVER_HINT,
+        )
     if posixpath.normpath(plan.output) in served_paths:
         raise ModelInUse(
-            f"{posixpath.basename(plan.output)} is being served; stop the server before replacing it."
+            f"{posixpath.basename(plan.output)} is being served; stop the server before replacing it.",
+            hint=STOP_SERVER_HINT,
         )
     tool = quantize_bin or find_quantize_tool(board)
     if tool is None:
@@ -734,7 +741,7 @@ def delete(board: Board, path: str, *, served: Collection[str] = (), directory: 
     if full in {posixpath.normpath(p) for p in served}:
         raise ModelInUse(
             f"{posixpath.basename(full)} is being served; stop the server before deleting it.",
-            hint="The Server page (or `rubikpi-studio serve stop`) stops it.",
+            hint=STOP_SERVER_HINT,
         )
     sftp = board.sftp()
     try:
@@ -779,7 +786,9 @@ def push(
                 f"{target_name} is already on the board.", hint="Delete it first, or overwrite."
             )
         if remote in {posixpath.normpath(p) for p in served}:
-            raise ModelInUse(f"{target_name} is being served; stop the server before replacing it.")
+            raise ModelInUse(
+                f"{target_name} is being served; stop the server before replacing it.", hint=STOP_SERVER_HINT
+            )
     size = local.stat().st_size
     try:
         have = board.sftp().stat(remote + ".part").st_size or 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import posixpath
 import re
 import secrets as _secrets
 import shlex
@@ -391,6 +392,7 @@ class ServerHandle:
     host: str  # what it binds: 127.0.0.1 or 0.0.0.0
     model: str
     spec: ServerSpec | None = None  # None for a server started by hand
+    mmproj: str = ""  # the vision projector it loaded, if any
     job: jobs.Job | None = None
     pid: int | None = None  # a hand-started server's pid
     api_key: str | None = field(default=None, repr=False)
@@ -682,9 +684,10 @@ def _read_spec(board: Board) -> ServerSpec | None:
         return None
 
 
-def find(board: Board, *, api_key: str | None = None) -> ServerHandle | None:
+def find(board: Board, *, api_key: str | None = None, catch_up: bool = True) -> ServerHandle | None:
     """The server already running on the board, if any: the app's supervised job first, then one the user
-    started by hand (its port and model read from its command line)."""
+    started by hand (its port and model read from its command line). `catch_up=False` skips reading the
+    supervised job's log (for callers that only want what it serves)."""
     job = jobs.find_running(board, JOB_KEY)
     if job is not None:
         spec = _read_spec(board)
@@ -698,11 +701,13 @@ def find(board: Board, *, api_key: str | None = None) -> ServerHandle | None:
                 "0.0.0.0" if spec.lan else "127.0.0.1",
                 spec.model,
                 spec=spec,
+                mmproj=spec.mmproj,
                 job=job,
                 api_key=key,
                 needs_api_key=spec.lan,
             )
-            _catch_up(board, handle)
+            if catch_up:
+                _catch_up(board, handle)
             return handle
     for pid, argv in _hand_started(board):
         facts = parse_server_argv(argv[1:])
@@ -716,12 +721,35 @@ def find(board: Board, *, api_key: str | None = None) -> ServerHandle | None:
             int(facts["port"]),
             str(facts["host"]),
             str(facts["model"]),
+            mmproj=str(facts["mmproj"]),
             pid=pid,
             api_key=api_key,
             needs_api_key=bool(facts["api_key"]),
             mmproj=mmproj,
         )
     return None
+
+
+def served_paths(board: Board, handle: ServerHandle | None = None) -> list[str]:
+    """The files the running server uses (its model and projector) as absolute, normalised board paths;
+    [] when no server runs. The models module refuses to delete or replace these, and lists them as served.
+
+    A hand-started server's relative paths are taken from its working directory, not the home."""
+    if handle is None:
+        handle = find(board, catch_up=False)
+    if handle is None:
+        return []
+    home = board.home()
+    base = home
+    names = [p for p in (handle.model, handle.mmproj) if p]
+    if handle.pid is not None and any(not p.startswith(("/", "~")) for p in names):
+        cwd = board.quick(f"readlink /proc/{int(handle.pid)}/cwd").stdout.strip()
+        base = cwd if cwd.startswith("/") else home
+    out: list[str] = []
+    for name in names:
+        full = expand_home(name, home) if name.startswith(("/", "~")) else posixpath.join(base, name)
+        out.append(posixpath.normpath(full))
+    return out
 
 
 def pid_in_job(board: Board, pid: int) -> bool:
@@ -850,6 +878,7 @@ def start(
         "0.0.0.0" if spec.lan else "127.0.0.1",
         spec.model,
         spec=spec,
+        mmproj=spec.mmproj,
         job=job,
         api_key=api_key if spec.lan else None,
         needs_api_key=spec.lan,

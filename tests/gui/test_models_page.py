@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,9 +20,11 @@ from pytestqt.qtbot import QtBot
 from rig import faults
 from rig import models as rig_models
 from rig.hf_server import HfServer
+from rig.llama_server import free_port
 from rig.waiting import until
 
 from rubikpi_studio.core import models as core
+from rubikpi_studio.core import server as core_server
 from rubikpi_studio.core.ssh import Board
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
@@ -193,3 +197,66 @@ def test_quantize_asks_before_replacing_a_file_on_the_board(
     replaced = {m.name: m for m in core.list_models(board)}["tiny-q4_0.gguf"]
     assert replaced.info is not None and replaced.info.is_pure
     studio.state.set_connection(ConnectionState.DISCONNECTED)
+
+
+def test_the_served_model_is_marked_and_delete_refuses_it(
+    qtbot: QtBot,
+    qrun: Callable[[Any], Any],
+    board: Board,
+    fresh_account: rig.RigAccount,
+    studio_home: Path,
+) -> None:
+    """A real llama-server started by hand in the models folder with relative names (the app reads its
+    working directory) serves the tiny model and its projector: both rows say "being served", and Delete
+    says to stop the server first instead of asking to delete; the file stays."""
+    binary = rig_models.llama_server_on(board)
+    core.push(board, rig_models.tiny_f16_path(), name="tiny-f16.gguf")
+    core.push(board, rig_models.tiny_mmproj_path(rig_models.TINY_N_EMBD), name="mmproj-tiny-f16.gguf")
+    core.push(board, rig_models.tiny_f16_path(), name="spare-f16.gguf")
+    folder = core.models_dir(board)
+    argv = [binary, "-m", "tiny-f16.gguf", "--mmproj", "mmproj-tiny-f16.gguf", "--port", str(free_port())]
+    argv += ["-t", "1", "-c", "256", "--no-warmup"]
+    started = rig.run_as(
+        fresh_account.user,
+        f"cd {shlex.quote(folder)} || exit 1; setsid nohup {shlex.join(argv)} >/dev/null 2>&1 </dev/null &",
+    )
+    assert started.returncode == 0, started.stderr
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    try:
+        deadline = time.monotonic() + 15
+        while not core_server.served_paths(board) and time.monotonic() < deadline:
+            time.sleep(0.2)  # the background start has not exec'd llama-server yet
+        assert sorted(core_server.served_paths(board)) == [
+            f"{folder}/mmproj-tiny-f16.gguf",
+            f"{folder}/tiny-f16.gguf",
+        ]
+        studio.state.set_connection(ConnectionState.CONNECTED, board)
+        studio.window.show_page("models")
+        page = studio.window.page("models")
+        assert isinstance(page, ModelsPage)
+
+        def notes(name: str) -> str:
+            return str(page.models_table.item(rows(page).index(name), 6).text())
+
+        async def scenario() -> None:
+            await until(lambda: len(rows(page)) == 3, timeout=30, what="listed")
+            assert "being served" in notes("tiny-f16.gguf")
+            assert "being served" in notes("mmproj-tiny-f16.gguf")
+            assert "being served" not in notes("spare-f16.gguf")
+            page.models_table.selectRow(rows(page).index("tiny-f16.gguf"))
+            page.delete_button.click()
+            await until(lambda: page.message_box is not None and page.message_box.isVisible(), what="told")
+            box = page.message_box
+            assert box is not None
+            assert "tiny-f16.gguf is being served" in box.text() and "Server page" in box.text()
+            assert [b.text() for b in box.buttons()] == ["OK"]  # nothing to confirm: it is not deleted
+            box.buttons()[0].click()
+            await until(lambda: page.delete_button.isEnabled(), what="idle")
+
+        qrun(scenario())
+        assert board.exists(f"{folder}/tiny-f16.gguf")
+        assert not boxes(), [b.text() for b in boxes()]
+    finally:
+        rig.run_as(fresh_account.user, 'pkill -u "$(id -u)" -x llama-server; true')
+        studio.state.set_connection(ConnectionState.DISCONNECTED)

@@ -20,8 +20,9 @@ import pytest
 import rig
 from rig import models as rig_models
 from rig.hf_server import HfServer
+from rig.llama_server import free_port
 
-from rubikpi_studio.core import jobs
+from rubikpi_studio.core import jobs, server
 from rubikpi_studio.core import models as m
 from rubikpi_studio.core.catalogue import BadModelRef, parse_model_ref
 from rubikpi_studio.core.errors import Cancelled, NoSpace, UsageError
@@ -405,6 +406,75 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
         cwd=ROOT,
         env=os.environ.copy(),
     )
+
+
+def conn_args(sshd: rig.RigSshd, account: rig.RigAccount, known_hosts: Path) -> list[str]:
+    return [
+        "127.0.0.1",
+        "--port",
+        str(sshd.port),
+        "--user",
+        account.user,
+        "--identity",
+        str(account.key_path),
+        "--known-hosts",
+        str(known_hosts),
+    ]
+
+
+def test_cli_never_deletes_or_replaces_what_llama_server_is_serving(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path, board: Board
+) -> None:
+    """A real llama-server started by the app serves the tiny model with its projector (paths as the
+    Server page gives them, `~/...`): `models list` marks both served, `rm` and `quantize --delete-source`
+    refuse with E_IN_USE and leave the files, a file it does not use is deleted; after `serve stop` the
+    model can go too."""
+    import json
+
+    rig_models.llama_server_on(board)
+    model = m.push(board, rig_models.tiny_f16_path(), name="tiny-f16.gguf")
+    proj = m.push(board, rig_models.tiny_mmproj_path(rig_models.TINY_N_EMBD), name="mmproj-tiny-f16.gguf")
+    spare = m.push(board, rig_models.tiny_f16_path(), name="spare-f16.gguf")
+    spec = server.ServerSpec(
+        model="~/dev/llm/models/tiny-f16.gguf",
+        mmproj="~/dev/llm/models/mmproj-tiny-f16.gguf",
+        port=free_port(),
+        threads=1,
+        ctx=256,
+        gpu=False,
+    )
+    handle = server.start(board, spec, ready_timeout=120)
+    try:
+        assert sorted(server.served_paths(board)) == sorted([model.path, proj.path])
+        conn = conn_args(rig_sshd, fresh_account, tmp_known_hosts)
+        listed = cli("models", "list", *conn, "--json")
+        assert listed.returncode == 0, listed.stderr
+        rows = {r["name"]: r["served"] for r in json.loads(listed.stdout.splitlines()[-1])["models"]}
+        assert rows == {"tiny-f16.gguf": True, "mmproj-tiny-f16.gguf": True, "spare-f16.gguf": False}
+        human = cli("models", "list", *conn).stdout.splitlines()
+        assert "being served" in next(line for line in human if line.startswith("tiny-f16.gguf"))
+        assert "being served" not in next(line for line in human if line.startswith("spare-f16.gguf"))
+
+        refused = cli("models", "rm", *conn, "tiny-f16.gguf", "--yes")
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert "tiny-f16.gguf is being served" in refused.stderr and "serve stop" in refused.stderr
+        as_json = cli("models", "rm", *conn, "mmproj-tiny-f16.gguf", "--yes", "--json")
+        assert as_json.returncode == 1
+        assert json.loads(as_json.stdout.splitlines()[-1])["code"] == "E_IN_USE"
+        requant = cli(
+            "models", "quantize", *conn, "tiny-f16.gguf", "--delete-source", "--json"
+        )  # would delete the served source once done: refused before any job starts
+        assert requant.returncode == 1 and '"E_IN_USE"' in requant.stdout, requant.stdout + requant.stderr
+        assert files_in(board, m.models_dir(board)) == sorted(
+            ["tiny-f16.gguf", "mmproj-tiny-f16.gguf", "spare-f16.gguf"]
+        )
+        assert cli("models", "rm", *conn, spare.name, "--yes").returncode == 0
+    finally:
+        server.stop(board, handle)
+    assert server.served_paths(board) == []
+    gone = cli("models", "rm", *conn, "tiny-f16.gguf", "--yes")
+    assert gone.returncode == 0, gone.stderr
+    assert files_in(board, m.models_dir(board)) == ["mmproj-tiny-f16.gguf"]
 
 
 def test_cli_pull_list_rm(

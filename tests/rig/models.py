@@ -413,3 +413,24 @@ def quantize_tool_on(board: Any) -> str:
 def inode(board: Any, path: str) -> str:
     """The inode of a file on the board: a file replaced (mv -f) gets a new one, one left alone keeps it."""
     return str(board.run(["stat", "-c", "%i", path]).stdout.strip())
+
+
+def llama_server_on(board: Any) -> str:
+    """A real llama-server in the manual's place on the board account (~/dev/llm/llama.cpp/build/bin), copied
+    from the rig's build; the server module finds it there like on a real board. Skips the calling test when
+    there is no statically linked one (a shared build would need its libraries copied too)."""
+    import pytest
+
+    from rig.llama_server import find_llama_server, llama_server_missing_reason
+
+    local = find_llama_server()
+    if local is None:
+        pytest.skip(llama_server_missing_reason())
+    ldd = subprocess.run(["ldd", str(local)], capture_output=True, text=True, timeout=10).stdout
+    if "libllama" in ldd or "libggml" in ldd:
+        pytest.skip(f"{local} is linked to shared llama.cpp libraries")
+    bindir = f"{board.home()}/dev/llm/llama.cpp/build/bin"
+    board.makedirs(bindir)
+    board.put_file(local, f"{bindir}/llama-server")
+    board.sftp().chmod(f"{bindir}/llama-server", 0o755)
+    return f"{bindir}/llama-server"

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import posixpath
-from collections.abc import Callable, Collection, Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from rubikpi_studio.core import models as core
 from rubikpi_studio.core import secrets
+from rubikpi_studio.core import server as core_server
 from rubikpi_studio.core.catalogue import (
     DEFAULT_ENDPOINT,
     BadModelRef,
@@ -152,8 +153,10 @@ class ModelsPage(Page):
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        # The server module sets this to report the paths it serves (never deleted, marked in the table).
-        self.served_paths: Callable[[], Collection[str]] = lambda: ()
+        # What llama-server on the board uses (model, projector): marked in the table, never deleted. Read
+        # with the listing in refresh()'s worker call, and again right before a delete or quantize.
+        self.served: list[str] = []
+        self.is_stale = False  # the server changed while the page was hidden: read the board on activate
         self.catalogue: list[CatalogueModel] = []
         self.board_models: list[core.BoardModel] = []
         self.mem_total_kb = 0
@@ -283,6 +286,7 @@ class ModelsPage(Page):
         layout.addWidget(self.log_pane)
 
         context.state.connection_changed.connect(self._on_connection_changed)
+        context.state.server_changed.connect(self._on_server_changed)
         self.retranslate()
         self._update_buttons()
 
@@ -371,12 +375,22 @@ class ModelsPage(Page):
         self._fill_catalogue()  # activate() (called next) reads the board
 
     def activate(self) -> None:
-        if self.board is not None and not self.is_busy and not self.board_models:
+        if self.board is not None and not self.is_busy and (not self.board_models or self.is_stale):
             self._spawn(self.refresh())
+
+    def _on_server_changed(self, _state: object) -> None:
+        """A server started or stopped: which model is "being served" changed."""
+        if self.board is None:
+            return
+        if self.isVisible() and not self.is_busy:
+            self._spawn(self.refresh())
+        else:
+            self.is_stale = True
 
     def _on_connection_changed(self, _state: object) -> None:
         if self.board is None:
             self.board_models = []
+            self.served = []
             self.disk_free = None
             self.mem_total_kb = 0
             self.folder = ""
@@ -453,7 +467,7 @@ class ModelsPage(Page):
 
     def _fill_models(self) -> None:
         selected = self.selected_model() if self.models_table.rowCount() else None
-        served = set(self.served_paths())
+        served = set(self.served)
         self.models_table.setRowCount(len(self.board_models))
         for row, m in enumerate(self.board_models):
             notes: list[str] = []
@@ -512,16 +526,18 @@ class ModelsPage(Page):
         board = self.board
         if board is None:
             return
-        served = list(self.served_paths())
 
-        def work() -> tuple[str, list[core.BoardModel], int, int]:
+        def work() -> tuple[str, list[str], list[core.BoardModel], int, int]:
             folder = core.models_dir(board)
+            served = core_server.served_paths(board)
             listed = core.list_models(board, directory=folder, served=served)
             free = core.disk_free(board, folder)
             mem = board.quick("awk '/^MemTotal:/{print $2}' /proc/meminfo").stdout.strip()
-            return folder, listed, free, int(mem or 0)
+            return folder, served, listed, free, int(mem or 0)
 
-        self.folder, self.board_models, self.disk_free, self.mem_total_kb = await run_in_thread(work)
+        self.is_stale = False
+        result = await run_in_thread(work)
+        self.folder, self.served, self.board_models, self.disk_free, self.mem_total_kb = result
         self._fill_models()
         self._fill_catalogue()
         self._update_buttons()
@@ -741,7 +757,6 @@ class ModelsPage(Page):
         board = self.board
         if board is None:
             return
-        served = list(self.served_paths())
         overwrite = False
         while True:  # each question the plan raises is asked once; a yes goes round again
             try:
@@ -789,7 +804,7 @@ class ModelsPage(Page):
                 allow_requantize=allow_requantize,
                 delete_source=delete_source,
                 overwrite=overwrite,
-                served=served,
+                served=core_server.served_paths(board),  # as it is now, not at the last refresh
                 report=self.bridge,
                 cancel=cancel,
             ),
@@ -806,6 +821,13 @@ class ModelsPage(Page):
         self.message_box = None
         return box.clickedButton() is yes_button
 
+    async def _tell(self, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "RUBIK Pi Studio", text, parent=self)
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        self.message_box = box
+        await dialog_result(box)
+        self.message_box = None
+
     @widget_slot()
     @guarded("delete_button")
     async def _on_delete_button_clicked(self) -> None:
@@ -813,13 +835,24 @@ class ModelsPage(Page):
         board = self.board
         if model is None or board is None:
             return
+        if model.served:
+            await self._tell(
+                QCoreApplication.translate(
+                    "ModelsPage",
+                    "%s is being served by llama-server. Stop the server on the Server page first, "
+                    "then delete it.",
+                )
+                % model.name
+            )
+            return
         if not await self._confirm(
             QCoreApplication.translate("ModelsPage", "Delete %s (%s) from the board? This cannot be undone.")
             % (model.name, core.format_bytes(model.size)),
             QCoreApplication.translate("ModelsPage", "Delete"),
         ):
             return
-        await run_in_thread(core.delete, board, model.path, served=list(self.served_paths()))
+        # The server may have started since the last refresh: ask the board again (ModelInUse is shown).
+        await run_in_thread(lambda: core.delete(board, model.path, served=core_server.served_paths(board)))
         self.bridge(Event(LOG, message=QCoreApplication.translate("ModelsPage", "Deleted %s.") % model.name))
         await self.refresh()
 
