@@ -260,3 +260,52 @@ def test_the_served_model_is_marked_and_delete_refuses_it(
     finally:
         rig.run_as(fresh_account.user, 'pkill -u "$(id -u)" -x llama-server; true')
         studio.state.set_connection(ConnectionState.DISCONNECTED)
+
+
+def test_catalogue_download_offers_to_delete_the_f16_source_after_quantizing(
+    qtbot: QtBot, qrun: Callable[[Any], Any], board: Board, studio_home: Path
+) -> None:
+    """The manual's Qwen2 fp16 → pure Q4_0 from the catalogue (the tiny f16 model stands in for its file):
+    Download asks once, up front, whether to delete the fp16 afterwards; "Delete it afterwards" leaves only
+    the quantized model on the board."""
+    rig_models.quantize_tool_on(board)
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    studio.state.set_connection(ConnectionState.CONNECTED, board)
+    studio.window.show_page("models")
+    page = studio.window.page("models")
+    assert isinstance(page, ModelsPage)
+    with HfServer() as hf:
+        hf.add_file(
+            "Qwen/Qwen2-1.5B-Instruct-GGUF", "qwen2-1_5b-instruct-fp16.gguf", rig_models.tiny_f16_path()
+        )
+        page.endpoint_edit.setText(hf.endpoint)
+        page.endpoint_edit.editingFinished.emit()
+
+        async def scenario() -> None:
+            await until(lambda: page.folder != "", timeout=30, what="board read")
+            ids = [m.id for m in page.catalogue]
+            page.catalogue_table.selectRow(ids.index("qwen2-1.5b-instruct"))
+            assert page.quantize_after_check.isChecked()
+            page.download_button.click()
+            await until(
+                lambda: page.message_box is not None and page.message_box.isVisible(), what="question"
+            )
+            box = page.message_box
+            assert box is not None
+            assert "delete the downloaded qwen2-1_5b-instruct-fp16.gguf" in box.text(), box.text()
+            assert "After quantizing to Q4_0" in box.text()
+            assert hf.bytes_served("Qwen/Qwen2-1.5B-Instruct-GGUF", "qwen2-1_5b-instruct-fp16.gguf") == 0
+            assert sorted(b.text() for b in box.buttons()) == ["Delete it afterwards", "Keep it"]
+            next(b for b in box.buttons() if b.text() == "Delete it afterwards").click()
+            await until(
+                lambda: rows(page) == ["qwen2-1_5b-instruct-q4_0.gguf"] and not page.is_busy,
+                timeout=180,
+                what="quantized, source deleted",
+            )
+
+        qrun(scenario())
+    assert not boxes(), [b.text() for b in boxes()]
+    (left,) = core.list_models(board)
+    assert left.name == "qwen2-1_5b-instruct-q4_0.gguf" and left.info is not None and left.info.is_pure
+    studio.state.set_connection(ConnectionState.DISCONNECTED)

@@ -608,7 +608,21 @@ class ModelsPage(Page):
         if model is None or self.is_busy:
             return
         requests = core.catalogue_requests(model, self.endpoint)
-        await self.download(requests, quantize_to=model if self.quantize_after_check.isChecked() else None)
+        quantize_to = model if self.quantize_after_check.isChecked() and model.needs_quantize else None
+        delete_source = False
+        if quantize_to is not None:
+            # Asked now, while the user is here: the download and the quantization then run unattended.
+            delete_source = await self._confirm(
+                QCoreApplication.translate(
+                    "ModelsPage",
+                    "After quantizing to %s, delete the downloaded %s (about %s) to free disk space? "
+                    "Only the quantized model stays on the board.",
+                )
+                % (model.quantization, requests[0].filename, core.format_bytes(model.model.size)),
+                QCoreApplication.translate("ModelsPage", "Delete it afterwards"),
+                no=QCoreApplication.translate("ModelsPage", "Keep it"),
+            )
+        await self.download(requests, quantize_to=quantize_to, delete_source=delete_source)
 
     @widget_slot()
     async def _on_link_button_clicked(self) -> None:
@@ -623,8 +637,14 @@ class ModelsPage(Page):
         await self.download([core.DownloadRequest.from_ref(ref)])
 
     async def download(
-        self, requests: list[core.DownloadRequest], *, quantize_to: CatalogueModel | None = None
+        self,
+        requests: list[core.DownloadRequest],
+        *,
+        quantize_to: CatalogueModel | None = None,
+        delete_source: bool = False,
     ) -> None:
+        """Download `requests` in turn; then quantize the first as `quantize_to` recommends, deleting the
+        downloaded source afterwards when `delete_source`."""
         board = self.board
         if board is None:
             return
@@ -643,7 +663,12 @@ class ModelsPage(Page):
                 break
         else:
             if quantize_to is not None and done and quantize_to.needs_quantize:
-                await self.quantize(done[0], qtype=quantize_to.quantization, pure=quantize_to.pure)
+                await self.quantize(
+                    done[0],
+                    qtype=quantize_to.quantization,
+                    pure=quantize_to.pure,
+                    delete_source=delete_source,
+                )
                 return
         await self.refresh()
 
@@ -812,10 +837,12 @@ class ModelsPage(Page):
         await self.refresh()
 
     # --------------------------------------------------------------- delete, upload
-    async def _confirm(self, text: str, yes: str) -> bool:
+    async def _confirm(self, text: str, yes: str, *, no: str = "") -> bool:
         box = QMessageBox(QMessageBox.Icon.Question, "RUBIK Pi Studio", text, parent=self)
         yes_button = box.addButton(yes, QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QCoreApplication.translate("ModelsPage", "Cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.addButton(
+            no or QCoreApplication.translate("ModelsPage", "Cancel"), QMessageBox.ButtonRole.RejectRole
+        )
         self.message_box = box
         await dialog_result(box)
         self.message_box = None
