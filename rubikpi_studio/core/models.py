@@ -359,9 +359,14 @@ class DownloadRequest:
 
     @property
     def job_key(self) -> str:
-        """One job per target file: a second pull of the same file attaches to the running one."""
-        safe = re.sub(r"[^A-Za-z0-9._-]", "_", self.filename)[:80]
-        return f"download-{safe}-{hashlib.sha256(self.filename.encode()).hexdigest()[:8]}"
+        return download_key(self.filename)
+
+
+def download_key(filename: str) -> str:
+    """The job key of the download of `filename`: one job per target file, so a second pull of the same file
+    (or an app restarted meanwhile) attaches to the running one."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:80]
+    return f"download-{safe}-{hashlib.sha256(filename.encode()).hexdigest()[:8]}"
 
 
 def catalogue_requests(model: CatalogueModel, endpoint: str = DEFAULT_ENDPOINT) -> list[DownloadRequest]:
@@ -511,10 +516,37 @@ def pull(
             cancel=cancel,
             reconnect=reconnects.fn,
         )
-        if job.status != 0:
-            _raise_job_failure(job, f"The download of {request.filename}")
-        path = _info(job, "path") or f"{base}/{request.filename}"
-        return _one(reconnects.live(board), path)
+        return _downloaded(reconnects.live(board), job, base, request.filename)
+
+
+def _downloaded(board: Board, job: jobs.Job, base: str, filename: str) -> BoardModel:
+    if job.status != 0:
+        _raise_job_failure(job, f"The download of {filename}")
+    path = _info(job, "path") or f"{base}/{filename}"
+    return _one(board, path)
+
+
+def follow_download(
+    board: Board,
+    filename: str,
+    *,
+    report: Reporter = ignore,
+    cancel: CancelToken | None = None,
+    reconnect: jobs.ReconnectFn | None = None,
+    directory: str | None = None,
+) -> BoardModel | None:
+    """Follow the download of `filename` still running on the board (started before an app restart) to its
+    end, reporting its events from the start of its log; the verified file as listed, or None when no such
+    download runs. Cancel stops it on the board (the `.part` stays, like `pull`)."""
+    job = jobs.find_running(board, download_key(filename))
+    if job is None:
+        return None
+    base = directory or models_dir(board, create=False)
+    with jobs.OwnedReconnects(reconnect) as reconnects:
+        job = jobs.follow_reconnecting(
+            board, job, _transfer_reporter(report, filename), cancel=cancel, reconnect=reconnects.fn
+        )
+        return _downloaded(reconnects.live(board), job, base, filename)
 
 
 def _one(board: Board, path: str) -> BoardModel:
@@ -531,11 +563,21 @@ def _one(board: Board, path: str) -> BoardModel:
     return model
 
 
-def running_downloads(board: Board) -> list[str]:
-    """Keys of download jobs running on the board (to re-attach after an app restart)."""
-    d = shlex.quote(f"{board.home()}/{jobs.STATE_DIR}/by-key")
-    result = board.quick(f"ls -1 {d} 2>/dev/null | grep '^download-' || true")
-    return [k for k in result.stdout.split() if k]
+def running_downloads(board: Board, listed: Collection[BoardModel]) -> list[str]:
+    """The files of `listed` (a listing) whose download is running on the board right now, by name without
+    `.part` (to re-attach after an app restart with `follow_download`). One command for all of them."""
+    names = [m.name.removesuffix(".part") for m in listed if m.partial]
+    if not names:
+        return []
+    d = shlex.quote(f"{board.home()}/{jobs.STATE_DIR}")
+    keys = " ".join(shlex.quote(download_key(n)) for n in names)
+    result = board.quick(
+        f'd={d}; for k in {keys}; do id=$(cat "$d/by-key/$k" 2>/dev/null) || continue; '
+        '[ -n "$id" ] && [ ! -e "$d/$id/status" ] && kill -0 "-$(cat "$d/$id/pid" 2>/dev/null)" 2>/dev/null '
+        '&& echo "$k"; done; true'
+    )
+    running = set(result.stdout.split())
+    return [n for n in names if download_key(n) in running]
 
 
 # --- quantize ----------------------------------------------------------------------------------------------

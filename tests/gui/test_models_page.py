@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,8 +24,10 @@ from rig.hf_server import HfServer
 from rig.llama_server import free_port
 from rig.waiting import until
 
+from rubikpi_studio.core import jobs
 from rubikpi_studio.core import models as core
 from rubikpi_studio.core import server as core_server
+from rubikpi_studio.core.catalogue import parse_model_ref
 from rubikpi_studio.core.ssh import Board
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
@@ -308,4 +311,64 @@ def test_catalogue_download_offers_to_delete_the_f16_source_after_quantizing(
     assert not boxes(), [b.text() for b in boxes()]
     (left,) = core.list_models(board)
     assert left.name == "qwen2-1_5b-instruct-q4_0.gguf" and left.info is not None and left.info.is_pure
+    studio.state.set_connection(ConnectionState.DISCONNECTED)
+
+
+def test_a_download_started_before_a_restart_is_followed_with_progress(
+    qtbot: QtBot,
+    qrun: Callable[[Any], Any],
+    board: Board,
+    rig_sshd: rig.RigSshd,
+    fresh_account: rig.RigAccount,
+    tmp_known_hosts: Path,
+    studio_home: Path,
+) -> None:
+    """The app that started a download is gone (its connection dropped mid-transfer); the job goes on on the
+    board. A new window's Models page finds it, says "downloading now" on its row and follows it with
+    progress to the end: one GET, nothing fetched twice."""
+    with HfServer() as hf:
+        hf.add_file(REPO, SMOL, rig_models.smollm2_path())
+        hf.set_rate(REPO, SMOL, 2_000_000)
+        request = core.DownloadRequest.from_ref(parse_model_ref(f"{REPO}/{SMOL}", hf.endpoint))
+        earlier = faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
+        outcome: dict[str, BaseException] = {}
+
+        def earlier_app() -> None:
+            try:
+                core.pull(earlier, request)
+            except BaseException as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=earlier_app, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while hf.bytes_served(REPO, SMOL) < 1_000_000 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        earlier.close()
+        thread.join(30)
+        assert "error" in outcome and not thread.is_alive()
+        assert jobs.find_running(board, request.job_key) is not None  # the download goes on without the app
+
+        studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+        qtbot.addWidget(studio.window)
+        studio.window.show()
+        studio.state.set_connection(ConnectionState.CONNECTED, board)
+        studio.window.show_page("models")
+        page = studio.window.page("models")
+        assert isinstance(page, ModelsPage)
+
+        async def scenario() -> None:
+            await until(lambda: page.transfer_box.isVisible(), timeout=30, what="followed")
+            assert page.transfer_title.text() == f"Downloading {SMOL}"
+            part = rows(page).index(f"{SMOL}.part")
+            assert page.models_table.item(part, 6).text() == "downloading now"
+            await until(lambda: " of 98.4 MB" in page.transfer_detail.text(), timeout=30, what="progress")
+            assert page.progress_bar.value() > 0 and not page.link_button.isEnabled()
+            hf.set_rate(REPO, SMOL, None)
+            await until(lambda: rows(page) == [SMOL] and not page.is_busy, timeout=180, what="done, listed")
+
+        qrun(scenario())
+        assert len(hf.requests_for(REPO, SMOL, "GET")) == 1
+        assert hf.bytes_served(REPO, SMOL) == rig_models.smollm2_path().stat().st_size
+    assert not boxes(), [b.text() for b in boxes()]
     studio.state.set_connection(ConnectionState.DISCONNECTED)

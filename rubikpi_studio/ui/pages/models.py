@@ -157,6 +157,10 @@ class ModelsPage(Page):
         # with the listing in refresh()'s worker call, and again right before a delete or quantize.
         self.served: list[str] = []
         self.is_stale = False  # the server changed while the page was hidden: read the board on activate
+        # Downloads running on the board that this window did not start (it was restarted meanwhile): file
+        # names; each is followed once (`followed`), so a failure to follow does not loop.
+        self.downloading: list[str] = []
+        self.followed: set[str] = set()
         self.catalogue: list[CatalogueModel] = []
         self.board_models: list[core.BoardModel] = []
         self.mem_total_kb = 0
@@ -391,6 +395,8 @@ class ModelsPage(Page):
         if self.board is None:
             self.board_models = []
             self.served = []
+            self.downloading = []
+            self.followed = set()
             self.disk_free = None
             self.mem_total_kb = 0
             self.folder = ""
@@ -471,7 +477,9 @@ class ModelsPage(Page):
         self.models_table.setRowCount(len(self.board_models))
         for row, m in enumerate(self.board_models):
             notes: list[str] = []
-            if m.partial:
+            if m.partial and m.name.removesuffix(".part") in self.downloading:
+                notes.append(QCoreApplication.translate("ModelsPage", "downloading now"))
+            elif m.partial:
                 notes.append(
                     QCoreApplication.translate(
                         "ModelsPage", "unfinished transfer: downloading it again continues it"
@@ -527,20 +535,39 @@ class ModelsPage(Page):
         if board is None:
             return
 
-        def work() -> tuple[str, list[str], list[core.BoardModel], int, int]:
+        def work() -> tuple[str, list[str], list[core.BoardModel], list[str], int, int]:
             folder = core.models_dir(board)
             served = core_server.served_paths(board)
             listed = core.list_models(board, directory=folder, served=served)
+            downloading = core.running_downloads(board, listed)
             free = core.disk_free(board, folder)
             mem = board.quick("awk '/^MemTotal:/{print $2}' /proc/meminfo").stdout.strip()
-            return folder, served, listed, free, int(mem or 0)
+            return folder, served, listed, downloading, free, int(mem or 0)
 
         self.is_stale = False
         result = await run_in_thread(work)
-        self.folder, self.served, self.board_models, self.disk_free, self.mem_total_kb = result
+        self.folder, self.served, self.board_models, self.downloading = result[:4]
+        self.disk_free, self.mem_total_kb = result[4:]
         self._fill_models()
         self._fill_catalogue()
         self._update_buttons()
+        pending = [n for n in self.downloading if n not in self.followed]
+        if pending and not self.is_busy:
+            self._spawn(self.follow_download(pending[0]))
+
+    async def follow_download(self, filename: str) -> None:
+        """Show a download that runs on the board without this window (the app was restarted) with its
+        progress and Cancel, as if started here; then read the board again."""
+        board = self.board
+        if board is None or self.is_busy:
+            return
+        self.followed.add(filename)
+        await self._run_op(
+            QCoreApplication.translate("ModelsPage", "Downloading %s") % filename,
+            lambda cancel: core.follow_download(board, filename, report=self.bridge, cancel=cancel),
+        )
+        if self.board is not None:
+            await self.refresh()
 
     # --------------------------------------------------------------- downloads
     def _on_endpoint_edit_finished(self) -> None:
