@@ -55,8 +55,9 @@ def board(rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts:
 
 
 @pytest.fixture
-def hf() -> Iterator[HfServer]:
-    with HfServer() as server:
+def hf(request: pytest.FixtureRequest) -> Iterator[HfServer]:
+    """The HF stand-in; parametrized indirectly with True, it answers like the Hub's CDN redirect."""
+    with HfServer(redirect=getattr(request, "param", False)) as server:
         yield server
 
 
@@ -84,7 +85,10 @@ class Recorder:
 # --- download -----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("hf", [False, True], ids=["direct", "cdn-redirect"], indirect=True)
 def test_cut_download_resumes_with_only_the_remainder_and_passes_sha256(board: Board, hf: HfServer) -> None:
+    """Both ways the Hub serves a file: from /resolve itself, and (its usual way for LFS files) a 302 to the
+    CDN that carries X-Linked-Size/Etag, with the body and the Range resume on the CDN URL."""
     local = rig_models.smollm2_path()
     size = local.stat().st_size
     hf.add_file(REPO, SMOL, local)
@@ -108,6 +112,8 @@ def test_cut_download_resumes_with_only_the_remainder_and_passes_sha256(board: B
     model = m.pull(board, request, report=second)
     gets = hf.requests_for(REPO, SMOL, "GET")
     assert gets[-1].range == f"bytes={half}-" and gets[-1].status == 206
+    if hf.redirect:  # the resume went through the redirect to the CDN URL
+        assert gets[-2].status == 302 and gets[-1].path.startswith("/cdn/")
     assert hf.bytes_served(REPO, SMOL) == size  # the resumed download fetched only the remainder
     assert model.size == size and model.quantization == "Q4_1" and model.architecture == "llama"
     assert files_in(board, directory) == [f".{SMOL}.sha256", SMOL]
@@ -392,6 +398,27 @@ def test_quantize_never_replaces_an_existing_output_unasked(board: Board) -> Non
     assert again.path == first.path and again.info is not None and again.info.is_pure
     assert rig_models.inode(board, again.path) != inode  # replaced by the new quantization
     assert {x.name for x in m.list_models(board)} == {"tiny-f16.gguf", "tiny-q4_0.gguf"}
+
+
+def test_quantize_refused_for_too_little_disk_leaves_nothing(
+    board: Board, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The estimate is checked against the board's free space before llama-quantize runs: no output, no
+    .part; with a real estimate it goes through, and the estimate covers the real output."""
+    tool = _quantize_tool(board)
+    source = m.push(board, rig_models.tiny_f16_path(), name="tiny-f16.gguf")
+    assert source.info is not None
+    estimate = m.estimate_quantized_size(source.info, "Q4_0")
+    monkeypatch.setattr(m, "estimate_quantized_size", lambda _info, _qtype: 40 * 10**12)
+    rec = Recorder()
+    with pytest.raises(NoSpace, match="free") as info:
+        m.quantize(board, source.name, quantize_bin=tool, report=rec)
+    assert info.value.code == "E_NO_SPACE" and rec.kinds(FAILED)[-1].step == "check"
+    assert not rec.kinds(PROGRESS, "quantize")  # refused before a tensor was written
+    assert files_in(board, m.models_dir(board)) == ["tiny-f16.gguf"]
+    monkeypatch.undo()
+    out = m.quantize(board, source.name, quantize_bin=tool)
+    assert out.size <= estimate < source.size
 
 
 # --- CLI ----------------------------------------------------------------------------------------------------
