@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import rig
@@ -502,6 +503,50 @@ def test_cli_never_deletes_or_replaces_what_llama_server_is_serving(
     gone = cli("models", "rm", *conn, "tiny-f16.gguf", "--yes")
     assert gone.returncode == 0, gone.stderr
     assert files_in(board, m.models_dir(board)) == ["mmproj-tiny-f16.gguf"]
+
+
+def test_cli_catalogue_push_quantize_json(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path, board: Board
+) -> None:
+    """`models catalogue|push|quantize --json`: one event per line, then the result; a second quantize onto
+    the same output is refused with E_EXISTS."""
+    import json
+
+    def lines(p: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in p.stdout.splitlines()]
+
+    catalogue = cli("models", "catalogue", "--json")  # no board needed
+    assert catalogue.returncode == 0, catalogue.stderr
+    entries = {e["id"]: e for e in lines(catalogue)[-1]["catalogue"]}
+    assert entries["qwen2-1.5b-instruct"]["quantization"] == "Q4_0"
+    assert (
+        entries["smolvlm-500m-instruct"]["projector"] and entries["smolvlm-500m-instruct"]["kind"] == "vision"
+    )
+
+    tool = _quantize_tool(board)
+    conn = conn_args(rig_sshd, fresh_account, tmp_known_hosts)
+    pushed = cli(
+        "models", "push", *conn, str(rig_models.tiny_f16_path()), "--name", "tiny-f16.gguf", "--json"
+    )
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    out = lines(pushed)
+    assert any(e.get("kind") == "progress" and e.get("step") == "upload" for e in out)
+    assert out[-1]["model"]["name"] == "tiny-f16.gguf"
+    assert out[-1]["model"]["quantization"] == "F16"
+
+    quantized = cli("models", "quantize", *conn, "tiny-f16.gguf", "--json")
+    assert quantized.returncode == 0, quantized.stdout + quantized.stderr
+    out = lines(quantized)
+    tensors = [e for e in out if e.get("kind") == "progress" and e.get("step") == "quantize"]
+    assert (
+        tensors and str(tensors[0]["message"]).startswith("tensor 1 of ") and tensors[-1]["fraction"] == 1.0
+    )
+    result = out[-1]["model"]
+    assert result["name"] == "tiny-q4_0.gguf" and result["quantization"] == "Q4_0"
+    assert board.run(["test", "-x", tool]).ok
+    again = cli("models", "quantize", *conn, "tiny-f16.gguf", "--json")
+    assert again.returncode == 2 and lines(again)[-1]["code"] == "E_EXISTS", again.stdout
+    assert files_in(board, m.models_dir(board)) == ["tiny-f16.gguf", "tiny-q4_0.gguf"]
 
 
 def test_cli_pull_list_rm(
