@@ -701,7 +701,7 @@
         <translation>让模型从回答停止处继续</translation>
     </message>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/chat.py" line="+88" />
+        <location filename="../../rubikpi_studio/ui/pages/chat.py" line="+89" />
         <source>The model server cannot be reached.</source>
         <translation>无法连接模型服务器。</translation>
     </message>
@@ -751,7 +751,7 @@
         <translation>无法保存聊天记录。</translation>
     </message>
     <message>
-        <location line="+228" />
+        <location line="+249" />
         <source>Search conversations</source>
         <translation>搜索对话</translation>
     </message>
@@ -824,6 +824,16 @@
         <location line="+1" />
         <source>This conversation</source>
         <translation>此对话</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>Editing an earlier message: sending replaces it and everything after it. Esc cancels.</source>
+        <translation>正在编辑之前的消息：发送后将替换该消息及其后的全部内容。按 Esc 取消。</translation>
+    </message>
+    <message>
+        <location line="+5" />
+        <source>Cancel edit</source>
+        <translation>取消编辑</translation>
     </message>
     <message>
         <location line="+2" />
@@ -911,7 +921,7 @@
         <translation>出现了问题。</translation>
     </message>
     <message>
-        <location line="+121" />
+        <location line="+130" />
         <source>New conversation</source>
         <translation>新对话</translation>
     </message>
@@ -921,7 +931,7 @@
         <translation>删除此对话？此操作无法撤销。</translation>
     </message>
     <message>
-        <location line="+100" />
+        <location line="+102" />
         <source>Markdown (*.md)</source>
         <translation>Markdown 文件 (*.md)</translation>
     </message>
@@ -951,7 +961,7 @@
         <translation>移除此图片</translation>
     </message>
     <message>
-        <location line="+213" />
+        <location line="+251" />
         <source>{n} tokens · {rate:.1f} tokens/s</source>
         <translation>{n} 个令牌 · {rate:.1f} 令牌/秒</translation>
     </message>
@@ -1120,7 +1130,7 @@
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/models.py" line="+102" />
+        <location filename="../../rubikpi_studio/ui/pages/models.py" line="+103" />
         <source>Quantize a model</source>
         <translation>量化模型</translation>
     </message>
@@ -1156,13 +1166,13 @@
     </message>
     <message>
         <location line="+3" />
-        <location line="+189" />
-        <location line="+480" />
+        <location line="+196" />
+        <location line="+540" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location line="-512" />
+        <location line="-572" />
         <source>Models</source>
         <translation>模型</translation>
     </message>
@@ -1294,7 +1304,7 @@
         <translation>从本机上传…</translation>
     </message>
     <message>
-        <location line="+87" />
+        <location line="+99" />
         <source>connect to check</source>
         <translation>连接后检查</translation>
     </message>
@@ -1324,7 +1334,12 @@
         <translation>来自 RUBIK Pi 手册</translation>
     </message>
     <message>
-        <location line="+25" />
+        <location line="+24" />
+        <source>downloading now</source>
+        <translation>正在下载</translation>
+    </message>
+    <message>
+        <location line="+3" />
         <source>unfinished transfer: downloading it again continues it</source>
         <translation>传输未完成：再次下载将从断点继续</translation>
     </message>
@@ -1359,7 +1374,7 @@
         <translation>请在“开发板”页面连接开发板，以查看和添加模型。</translation>
     </message>
     <message>
-        <location line="+58" />
+        <location line="+79" />
         <source>Hugging Face access token</source>
         <translation>Hugging Face 访问令牌</translation>
     </message>
@@ -1379,12 +1394,28 @@
         <translation>已删除访问令牌。</translation>
     </message>
     <message>
-        <location line="+42" />
+        <location line="-53" />
+        <location line="+115" />
         <source>Downloading %s</source>
         <translation>正在下载 %s</translation>
     </message>
     <message>
-        <location line="+22" />
+        <location line="-38" />
+        <source>After quantizing to %s, delete the downloaded %s (about %s) to free disk space? Only the quantized model stays on the board.</source>
+        <translation>量化为 %s 后，要删除下载的 %s（约 %s）以释放磁盘空间吗？开发板上只保留量化后的模型。</translation>
+    </message>
+    <message>
+        <location line="+6" />
+        <source>Delete it afterwards</source>
+        <translation>完成后删除</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Keep it</source>
+        <translation>保留</translation>
+    </message>
+    <message>
+        <location line="+58" />
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
@@ -1434,7 +1465,7 @@
         <translation>剩余 %s</translation>
     </message>
     <message>
-        <location line="+54" />
+        <location line="+53" />
         <source>%s is already quantized (%s). Requantizing loses quality. Quantize it anyway?</source>
         <translation>%s 已经量化过（%s）。再次量化会降低质量。仍要量化吗？</translation>
     </message>
@@ -1459,7 +1490,12 @@
         <translation>正在将 %s 量化为 %s</translation>
     </message>
     <message>
-        <location line="+34" />
+        <location line="+44" />
+        <source>%s is being served by llama-server. Stop the server on the Server page first, then delete it.</source>
+        <translation>llama-server 正在使用 %s。请先在“服务器”页面停止服务器，然后再删除。</translation>
+    </message>
+    <message>
+        <location line="+9" />
         <source>Delete %s (%s) from the board? This cannot be undone.</source>
         <translation>从开发板上删除 %s（%s）？此操作无法撤销。</translation>
     </message>
@@ -1469,7 +1505,7 @@
         <translation>删除</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+5" />
         <source>Deleted %s.</source>
         <translation>已删除 %s。</translation>
     </message>
@@ -1521,7 +1557,7 @@
     </message>
     <message>
         <location line="+1" />
-        <location filename="../../rubikpi_studio/ui/pages/models.py" line="-706" />
+        <location filename="../../rubikpi_studio/ui/pages/models.py" line="-792" />
         <source>Models</source>
         <translation>模型</translation>
     </message>
@@ -1533,7 +1569,7 @@
     </message>
     <message>
         <location line="+2" />
-        <location filename="../../rubikpi_studio/ui/pages/chat.py" line="-797" />
+        <location filename="../../rubikpi_studio/ui/pages/chat.py" line="-874" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
@@ -1996,7 +2032,7 @@
 <context>
     <name>SetupPage</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="+77" />
+        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="+78" />
         <source>Set up llama.cpp on the board</source>
         <translation>在开发板上安装 llama.cpp</translation>
     </message>
@@ -2006,12 +2042,17 @@
         <translation>安装缺少的依赖项；如果开发板装有高通驱动，则构建带 Adreno GPU（OpenCL）后端的 llama.cpp；然后检查结果并将其添加到开发板的 PATH。这些工作在开发板上运行：你可以关闭本应用，安装会继续进行，重新打开后应用会找回它。</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+8" />
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location line="+2" />
         <source>Set up the board</source>
         <translation>开始安装</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+2" />
         <source>CPU only (no OpenCL)</source>
         <translation>仅 CPU（不使用 OpenCL）</translation>
     </message>
@@ -2041,7 +2082,7 @@
         <translation>正在开发板上执行…</translation>
     </message>
     <message>
-        <location line="+18" />
+        <location line="+20" />
         <source>sudo refused the password. The board account's password:</source>
         <translation>sudo 拒绝了该密码。开发板账户的密码：</translation>
     </message>
@@ -2051,29 +2092,44 @@
         <translation>安装软件包需要 root 权限。请输入开发板账户的 sudo 密码：</translation>
     </message>
     <message>
-        <location line="+17" />
+        <location line="+18" />
         <source>The setup was cancelled.</source>
         <translation>安装已取消。</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+9" />
         <source>The setup stopped: {message}</source>
         <translation>安装已停止：{message}</translation>
     </message>
     <message>
-        <location line="+19" />
+        <location line="+24" />
+        <source>{device}, {n}/{total} layers offloaded</source>
+        <translation>{device}，已卸载 {n}/{total} 层</translation>
+    </message>
+    <message>
+        <location line="+3" />
         <source>llama.cpp {version} is ready, built with {backend}. GPU: {device}.</source>
         <translation>llama.cpp {version} 已就绪，使用 {backend} 构建。GPU：{device}。</translation>
     </message>
     <message>
         <location line="+3" />
-        <source>llama.cpp {version} is ready, built with {backend}. The GPU is not used: {why}</source>
-        <translation>llama.cpp {version} 已就绪，使用 {backend} 构建。未使用 GPU：{why}</translation>
+        <source>llama.cpp {version} is ready, built with {backend}. The GPU is not used: {why}.</source>
+        <translation>llama.cpp {version} 已就绪，使用 {backend} 构建。未使用 GPU：{why}。</translation>
     </message>
     <message>
         <location line="+7" />
-        <source>no Adreno OpenCL device</source>
-        <translation>没有 Adreno OpenCL 设备</translation>
+        <source>llama.cpp was built for the CPU (no OpenCL)</source>
+        <translation>llama.cpp 是为 CPU 构建的（没有 OpenCL）</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>llama.cpp found no Adreno OpenCL device</source>
+        <translation>llama.cpp 没有找到 Adreno OpenCL 设备</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>{device} is there, but the test run offloaded {offloaded} layers to it</source>
+        <translation>{device} 存在，但测试运行卸载到它上面的层数为 {offloaded}</translation>
     </message>
 </context>
 <context>
@@ -2107,7 +2163,7 @@
 <context>
     <name>Steps</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="-239" />
+        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="-258" />
         <location filename="../../rubikpi_studio/ui/steps.py" line="+30" />
         <source>Check the board</source>
         <translation>检查开发板</translation>
@@ -2355,6 +2411,11 @@
         <translation>已以 OpenCL 构建，但 llama.cpp 没有找到 Adreno GPU：模型将在 CPU 上运行</translation>
     </message>
     <message>
+        <location line="+3" />
+        <source>the GPU is there, but the test run offloaded 0/%1 layers to it: models run on the CPU</source>
+        <translation>GPU 存在，但测试运行卸载到 GPU 的层数为 0/%1：模型将在 CPU 上运行</translation>
+    </message>
+    <message>
         <location line="+4" />
         <source>%1 already has a llama.cpp block</source>
         <translation>%1 中已有 llama.cpp 配置段</translation>
@@ -2570,7 +2631,7 @@
         <translation>已完成</translation>
     </message>
     <message>
-        <location line="-135" />
+        <location line="-138" />
         <location line="+1" />
         <source>Check model, memory and port</source>
         <translation>检查模型、内存和端口</translation>
@@ -2620,7 +2681,7 @@
         <translation>设置向导(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../rubikpi_studio/ui/wizard.py" line="+566" />
+        <location filename="../../rubikpi_studio/ui/wizard.py" line="+580" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/base.py" line="+168" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="+247" />
         <location line="+55" />
@@ -2630,7 +2691,7 @@
         <translation>下一步</translation>
     </message>
     <message>
-        <location line="-482" />
+        <location line="-496" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -2730,7 +2791,7 @@
         <translation>登录</translation>
     </message>
     <message>
-        <location line="+51" />
+        <location line="+56" />
         <source>This fingerprint is the board's unique identity: the app remembers it and will refuse to connect if it ever changes, so no other machine can pretend to be your board.</source>
         <translation>此指纹是开发板的唯一身份标识：本应用会记住它，一旦它发生变化就拒绝连接，因此其他机器无法冒充你的开发板。</translation>
     </message>
@@ -2765,7 +2826,12 @@
         <translation>在系统密钥环中记住密码</translation>
     </message>
     <message>
-        <location line="+23" />
+        <location line="+3" />
+        <source>No system keyring is available, so the app will ask for the password each time.</source>
+        <translation>没有可用的系统密钥环，因此每次连接都会询问密码。</translation>
+    </message>
+    <message>
+        <location line="+29" />
         <source>Trust and sign in</source>
         <translation>信任并登录</translation>
     </message>
@@ -2918,7 +2984,7 @@
         <translation>开发板上已构建好 llama.cpp（{version}）：无需设置。</translation>
     </message>
     <message>
-        <location line="+44" />
+        <location line="+45" />
         <source>sudo refused the password. Type the board account's password and try again.</source>
         <translation>sudo 拒绝了该密码。请输入开发板账户的密码后重试。</translation>
     </message>
@@ -2938,14 +3004,14 @@
         <translation>安装失败：{why}</translation>
     </message>
     <message>
-        <location line="+23" />
+        <location line="+20" />
         <source>llama.cpp {version} is ready and uses the GPU ({device}).</source>
         <translation>llama.cpp {version} 已就绪，并使用 GPU（{device}）。</translation>
     </message>
     <message>
         <location line="+3" />
-        <source>llama.cpp {version} is ready; it runs on the CPU (no Adreno OpenCL driver).</source>
-        <translation>llama.cpp {version} 已就绪；它在 CPU 上运行（没有 Adreno OpenCL 驱动）。</translation>
+        <source>llama.cpp {version} is ready; it runs on the CPU: {why}.</source>
+        <translation>llama.cpp {version} 已就绪；它在 CPU 上运行：{why}。</translation>
     </message>
     <message>
         <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="-45" />
@@ -3046,7 +3112,7 @@
     <message>
         <location line="+25" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/server.py" line="-1" />
-        <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="-118" />
+        <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="-116" />
         <source>Try again</source>
         <translation>重试</translation>
     </message>

@@ -392,7 +392,7 @@ class ServerHandle:
     host: str  # what it binds: 127.0.0.1 or 0.0.0.0
     model: str
     spec: ServerSpec | None = None  # None for a server started by hand
-    mmproj: str = ""  # the vision projector it loaded, if any
+    mmproj: str = ""  # the projector it loaded, as given (relative to its cwd when started by hand)
     job: jobs.Job | None = None
     pid: int | None = None  # a hand-started server's pid
     api_key: str | None = field(default=None, repr=False)
@@ -400,7 +400,6 @@ class ServerHandle:
     load: LoadStatus = field(default_factory=LoadStatus)
     plan_reason: str = ""
     forward: Forward | None = field(default=None, repr=False)
-    mmproj: str = ""  # the vision projector's path on the board ("" for a text-only server)
 
     @property
     def is_managed(self) -> bool:
@@ -437,6 +436,8 @@ class ServerHandle:
             return None
         if path.startswith("~"):
             path = expand_home(path, self.board.home())
+        elif not path.startswith("/") and self.pid is not None:
+            path = f"/proc/{int(self.pid)}/cwd/{path}"  # relative to where the user started it
         try:
             info, _size = _read_info(self.board, path, what="vision projector")
         except StudioError as exc:
@@ -713,9 +714,6 @@ def find(board: Board, *, api_key: str | None = None, catch_up: bool = True) -> 
         facts = parse_server_argv(argv[1:])
         if pid_in_job(board, pid):
             continue
-        mmproj = str(facts["mmproj"])
-        if mmproj and not mmproj.startswith("/"):
-            mmproj = f"/proc/{pid}/cwd/{mmproj}"  # relative to where the user started it
         return ServerHandle(
             board,
             int(facts["port"]),
@@ -725,7 +723,6 @@ def find(board: Board, *, api_key: str | None = None, catch_up: bool = True) -> 
             pid=pid,
             api_key=api_key,
             needs_api_key=bool(facts["api_key"]),
-            mmproj=mmproj,
         )
     return None
 
