@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import struct
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,21 +37,6 @@ from rubikpi_studio.core.store import STATUS_COMPLETE, STATUS_INTERRUPTED, STATU
 
 IMAGE_TOKENS = (models.MMPROJ_IMAGE_SIZE // models.MMPROJ_PATCH_SIZE) ** 2  # 4 for the tiny projector
 LONG = {"ignore_eos": True, "max_tokens": 1500}  # keeps generating until stopped (ctx 2048)
-
-
-def make_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A real PNG (8-bit RGB), written with zlib: no image library needed."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    row = b"\x00" + bytes(rgb) * width
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )
 
 
 @pytest.fixture(scope="module")
@@ -247,7 +230,7 @@ def test_image_is_accepted_and_counted(vision_server: LlamaServer) -> None:
         no_cache = {"cache_prompt": False}
         text_only = [ChatMessage("user", "What is in the picture?")]
         with_image = [
-            ChatMessage("user", "What is in the picture?", images=(make_png(32, 32, (200, 30, 30)),))
+            ChatMessage("user", "What is in the picture?", images=(models.make_png(32, 32, (200, 30, 30)),))
         ]
         check_vision(info, with_image)
         plain = stream_chat(
@@ -263,7 +246,7 @@ def test_image_is_accepted_and_counted(vision_server: LlamaServer) -> None:
 
 def test_text_only_server_refuses_an_image_before_the_request(text_endpoint: ServerEndpoint) -> None:
     info = probe_server(text_endpoint)
-    msgs = [ChatMessage("user", "Look", images=(make_png(8, 8, (0, 0, 255)),))]
+    msgs = [ChatMessage("user", "Look", images=(models.make_png(8, 8, (0, 0, 255)),))]
     with pytest.raises(VisionUnsupported, match="does not take images"):
         check_vision(info, msgs)
     # Sent anyway (e.g. an older server that probes wrong), the server's HTTP 500 maps to the same error.

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import struct
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,21 +36,6 @@ def llama_bin() -> Path:
 def text_server(llama_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
     with LlamaServer(llama_bin, models.smollm2_path(), log_dir=tmp_path_factory.mktemp("llama")) as srv:
         yield srv
-
-
-def make_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A real PNG (8-bit RGB), written with zlib: no image library needed."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    row = b"\x00" + bytes(rgb) * width
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )
 
 
 def cli(*args: str, stdin: str = "", timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -181,7 +164,7 @@ def test_chat_image_over_ssh_is_scaled_to_the_projectors_size_and_counted(
     reads the projector's image size (32 px) from its header over SFTP and scales the image to it."""
     mmproj = models.tiny_mmproj_path(576)
     big = tmp_path / "big.png"
-    big.write_bytes(make_png(1200, 800, (200, 80, 40)))
+    big.write_bytes(models.make_png(1200, 800, (200, 80, 40)))
     ssh = _ssh_args(rig_sshd, fresh_account, tmp_known_hosts)
     try:
         _start_on_board(fresh_account, llama_bin, cwd=str(mmproj.parent), extra=f"--mmproj {mmproj.name}")

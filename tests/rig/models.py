@@ -22,10 +22,12 @@ import base64
 import hashlib
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -434,3 +436,18 @@ def llama_server_on(board: Any) -> str:
     board.put_file(local, f"{bindir}/llama-server")
     board.sftp().chmod(f"{bindir}/llama-server", 0o755)
     return f"{bindir}/llama-server"
+
+
+def make_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A real PNG (8-bit RGB), written with zlib: no image library needed."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + bytes(rgb) * width
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
