@@ -1126,14 +1126,19 @@ def _authenticate(transport: paramiko.Transport, target: Target) -> None:
         if try_key(_load_key(target.identity, target.passphrase)):
             return
     if target.use_agent and not target.identity:
+        # The agent's socket is closed once login is over (paramiko's Agent keeps it open until close()).
         try:
-            agent_keys = paramiko.Agent().get_keys()
-        except paramiko.SSHException:
-            agent_keys = ()
-        for agent_key in agent_keys:
-            tried.append("agent")
-            if try_key(agent_key):
-                return
+            agent: paramiko.Agent | None = paramiko.Agent()
+        except paramiko.SSHException:  # an agent that speaks another protocol: as if there were none
+            agent = None
+        try:
+            for agent_key in agent.get_keys() if agent else ():
+                tried.append("agent")
+                if try_key(agent_key):
+                    return
+        finally:
+            if agent:
+                agent.close()
     if target.look_for_keys and not target.identity and target.password is None:
         for name in ("id_ed25519", "id_ecdsa", "id_rsa"):
             path = Path.home() / ".ssh" / name

@@ -6,9 +6,11 @@ import contextlib
 import hashlib
 import os
 import select
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -74,7 +76,14 @@ def password_target(sshd: rig.RigSshd, account: rig.RigAccount, password: str | 
     )
 
 
-def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def cli(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI in a child process; `env` adds to (or with "" removes from) this process's environment."""
+    child_env = os.environ.copy()
+    for name, value in (env or {}).items():
+        if value:
+            child_env[name] = value
+        else:
+            child_env.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "rubikpi_studio", "--cli", *args],
         input=stdin,
@@ -82,7 +91,7 @@ def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
         cwd=ROOT,
-        env=os.environ.copy(),
+        env=child_env,
     )
 
 
@@ -155,6 +164,76 @@ def test_passphrase_key(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_
     target.passphrase = rig_account.passphrase
     with Board.connect(target, known(tmp_known_hosts)) as b:
         assert b.quick("true").ok
+
+
+@pytest.fixture
+def ssh_agent(rig_account: rig.RigAccount) -> Iterator[Path]:
+    """OpenSSH's ssh-agent on a private socket, holding the rig account's ed25519 key; its socket path."""
+    # A socket path must fit in sun_path (108 bytes): pytest's tmp_path can be longer.
+    sock_dir = Path(tempfile.mkdtemp(prefix="rps-agent-"))
+    sock = sock_dir / "agent.sock"
+    agent = subprocess.Popen(
+        ["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not sock.exists():
+            assert agent.poll() is None, f"ssh-agent exited with {agent.returncode}"
+            assert time.monotonic() < deadline, "ssh-agent did not create its socket"
+            time.sleep(0.02)
+        added = subprocess.run(
+            ["ssh-add", str(rig_account.key_path)],
+            env={**os.environ, "SSH_AUTH_SOCK": str(sock)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert added.returncode == 0, added.stderr
+        yield sock
+    finally:
+        agent.terminate()
+        agent.wait(timeout=10)
+        shutil.rmtree(sock_dir, ignore_errors=True)
+
+
+def test_agent_login(
+    rig_sshd: rig.RigSshd,
+    rig_account: rig.RigAccount,
+    tmp_known_hosts: Path,
+    tmp_path: Path,
+    ssh_agent: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Log in with a key that only a real ssh-agent holds: no key file, no password, no ~/.ssh keys."""
+    target = Target(rig_sshd.host, rig_sshd.port, rig_account.user, look_for_keys=False, use_agent=True)
+    assert target.identity is None and target.password is None
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    with pytest.raises(AuthFailed) as info:  # without the agent nothing else could log in
+        Board.connect(target, known(tmp_known_hosts))
+    assert info.value.reason == "password_needed"
+    monkeypatch.setenv("SSH_AUTH_SOCK", str(ssh_agent))
+    log_before = len(rig_sshd.log_text())
+    with Board.connect(target, known(tmp_known_hosts)) as b:
+        assert b.quick("echo $USER").stdout.strip() == rig_account.user
+    assert f"Accepted publickey for {rig_account.user}" in rig_sshd.log_text()[log_before:]
+
+    # The CLI, with SSH_AUTH_SOCK and an empty HOME (no ~/.ssh keys or config to fall back on).
+    empty_home = tmp_path / "home"
+    empty_home.mkdir()
+    base = ["probe", "127.0.0.1", "--port", str(rig_sshd.port), "--user", rig_account.user]
+    base += ["--known-hosts", str(tmp_known_hosts), "--json"]
+    probed = cli(*base, env={"HOME": str(empty_home), "SSH_AUTH_SOCK": str(ssh_agent)})
+    assert probed.returncode == 0, probed.stderr
+    assert '"cpu_cores"' in probed.stdout
+    without = cli(*base, env={"HOME": str(empty_home), "SSH_AUTH_SOCK": ""})
+    assert without.returncode == 3, without.stderr
+    # An agent that holds no key: the same refusal, so the key in the agent is what logged in.
+    emptied = subprocess.run(
+        ["ssh-add", "-D"], env={**os.environ, "SSH_AUTH_SOCK": str(ssh_agent)}, capture_output=True
+    )
+    assert emptied.returncode == 0
+    with pytest.raises(AuthFailed):
+        Board.connect(target, known(tmp_known_hosts))
 
 
 def test_refused_port() -> None:
