@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import select
 import shutil
@@ -904,3 +905,62 @@ def test_quick_command_cut_mid_answer_is_unreachable(
             poller.join(timeout=20)
             assert len(caught) == 1 and isinstance(caught[0], Unreachable), caught
             b.close()
+
+
+class _KeySwitches(logging.Handler):
+    """Counts paramiko's "Switch to new keys" log lines: one per finished key exchange, the first included."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("Switch to new keys"):
+            self.count += 1
+
+
+def _random_file(path: Path, mib: int) -> str:
+    digest = hashlib.sha256()
+    with path.open("wb") as f:
+        for _ in range(mib):
+            chunk = os.urandom(1 << 20)
+            digest.update(chunk)
+            f.write(chunk)
+    return digest.hexdigest()
+
+
+def test_large_transfers_survive_rekeying(rig_account: rig.RigAccount, tmp_path: Path) -> None:
+    """paramiko times out on a rekey in the middle of a saturating transfer (paramiko#822). With an sshd that
+    rekeys every 8 MB, 72 MiB up and down through put_file/get_file must arrive whole, across many rekeys."""
+    server = rig.start_sshd(tmp_path / "sshd-rekey", extra=["RekeyLimit 8M"])
+    logger = logging.getLogger("paramiko.transport")
+    switches = _KeySwitches()
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(switches)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False  # keep paramiko's debug chatter out of pytest's captured log
+    remote = f"rekey-{os.getpid()}.bin"
+    try:
+        kh = server.write_known_hosts(tmp_path / "known_hosts")
+        with Board.connect(key_target(server, rig_account), known(kh)) as b:
+            assert switches.count == 1, "the first key exchange"
+            up = tmp_path / "up.bin"
+            want = _random_file(up, 72)
+            assert b.put_file(up, remote, resume=False) == up.stat().st_size
+            after_upload = switches.count
+            remote_sum = b.run(["sha256sum", "--", remote]).stdout.split()[0]
+            assert remote_sum == want
+            down = tmp_path / "down.bin"
+            assert b.get_file(remote, down, resume=False) == up.stat().st_size
+            assert hashlib.sha256(down.read_bytes()).hexdigest() == want
+            # 72 MiB each way at 8 MB per key: about 9 rekeys per direction; ask for most of them.
+            assert after_upload - 1 >= 6, f"only {after_upload - 1} rekeys during the upload"
+            assert switches.count - after_upload >= 6, (
+                f"only {switches.count - after_upload} during the download"
+            )
+            b.run(["rm", "-f", "--", remote])
+    finally:
+        logger.removeHandler(switches)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+        server.stop()

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -349,8 +349,12 @@ def _supported_extras(workdir: Path, port: int) -> list[str]:
     return extra if ok else []
 
 
-def start_sshd(workdir: Path, *, attempts: int = 5) -> RigSshd:
-    """Start sshd in the foreground (`-D -e`) as a child process on 127.0.0.1 and a free port."""
+def start_sshd(workdir: Path, *, extra: Sequence[str] = (), attempts: int = 5) -> RigSshd:
+    """Start sshd in the foreground (`-D -e`) as a child process on 127.0.0.1 and a free port.
+
+    `extra`: more sshd_config lines (e.g. `RekeyLimit 8M`), appended after the rig's own; sshd takes the first
+    value it reads for most keywords, so an extra line adds settings rather than overriding the rig's.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     host_key = workdir / "ssh_host_ed25519_key"
     if not host_key.exists():
@@ -360,7 +364,7 @@ def start_sshd(workdir: Path, *, attempts: int = 5) -> RigSshd:
         )
     _root(["install", "-d", "-m", "0755", "-o", "root", "-g", "root", "/run/sshd"])  # privilege separation
     _root_script(f"getent group {RIG_GROUP} >/dev/null || groupadd --system {RIG_GROUP}")
-    extra = _supported_extras(workdir, _free_port())
+    extra = [*_supported_extras(workdir, _free_port()), *extra]
     log_path = workdir / "sshd.log"
     last_error = ""
     for _ in range(attempts):
