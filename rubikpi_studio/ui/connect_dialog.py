@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 from rubikpi_studio.core import secrets
 from rubikpi_studio.core.boards import BoardProfile
 
+from .bridge import run_in_thread, widget_slot
+
 
 class ConnectDialog(QDialog):
     """Where the board is and how to sign in. The password never leaves this dialog except to the keyring."""
@@ -58,20 +60,20 @@ class ConnectDialog(QDialog):
             QCoreApplication.translate("BoardPage", "Remember the password in the system keyring")
         )
         self.remember_check.setChecked(bool(profile and profile.remember_password))
-        usable, why = secrets.status()
-        if not usable:
-            self.remember_check.setChecked(False)
-            self.remember_check.setEnabled(False)
-            self.remember_check.setToolTip(why)
+        # Whether a keyring is usable is asked off the UI thread (a slow or locked keyring takes up to
+        # secrets.TIMEOUT to answer); until then the box keeps the profile's choice but cannot be changed.
+        self.keyring_usable: bool | None = None
+        self.remember_check.setEnabled(False)
+        self.remember_check.setToolTip(
+            QCoreApplication.translate("BoardPage", "Checking for a system keyring…")
+        )
         self.keyring_note = QLabel(
-            ""
-            if usable
-            else QCoreApplication.translate(
+            QCoreApplication.translate(
                 "BoardPage", "No system keyring is available, so the app will ask for the password each time."
             )
         )
         self.keyring_note.setWordWrap(True)
-        self.keyring_note.setVisible(not usable)
+        self.keyring_note.setVisible(False)
         key_row = QHBoxLayout()
         key_row.addWidget(self.key_edit, 1)
         key_row.addWidget(self.key_button)
@@ -100,6 +102,17 @@ class ConnectDialog(QDialog):
         layout.addWidget(self.keyring_note)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
+        self.keyring_check = self._check_keyring()  # the task (None before the event loop runs)
+
+    @widget_slot()
+    async def _check_keyring(self) -> None:
+        usable, why = await run_in_thread(secrets.status)
+        self.keyring_usable = usable
+        self.remember_check.setEnabled(usable)
+        self.remember_check.setToolTip(why)
+        if not usable:
+            self.remember_check.setChecked(False)
+        self.keyring_note.setVisible(not usable)
 
     def _choose_key(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

@@ -312,6 +312,8 @@ class SignInStep(Step):
         self.keyring_note = _wrap(QLabel())
         self.keyring_note.setObjectName("keyringNote")
         self.keyring_note.setVisible(False)
+        self.keyring_usable: bool | None = None  # None while the check runs (see enter())
+        self.keyring_check: asyncio.Task[None] | None = None
         self.expired_note = _wrap(QLabel())
         self.error = _wrap(QLabel())
         self.error.setObjectName("signinError")
@@ -366,6 +368,10 @@ class SignInStep(Step):
                 "Wizard", "No system keyring is available, so the app will ask for the password each time."
             )
         )
+        if self.keyring_usable is None:
+            self.remember_check.setToolTip(
+                QCoreApplication.translate("Wizard", "Checking for a system keyring…")
+            )
 
     def enter(self) -> None:
         host, key = self.data.host, self.data.host_key
@@ -380,7 +386,18 @@ class SignInStep(Step):
         if key is not None and self.wizard.known_hosts.check(key_id, key)[0] == "mismatch":
             # Say it before a password is typed; signing in is refused anyway (and sends no password).
             self.show_text(self.error, lambda: error_text("E_HOSTKEY_CHANGED"))
-        usable, why = secrets.status()
+        # Whether a keyring is usable is asked off the UI thread (a slow or locked keyring takes up to
+        # secrets.TIMEOUT to answer); until then the box cannot be ticked.
+        self.keyring_usable = None
+        self.remember_check.setEnabled(False)
+        self.retranslate()
+        self.keyring_check = self._check_keyring()
+        self.password_edit.setFocus()
+
+    @widget_slot()
+    async def _check_keyring(self) -> None:
+        usable, why = await run_in_thread(secrets.status)
+        self.keyring_usable = usable
         # Without a keyring the box stays in sight, greyed out, with the reason beside it: a box that just
         # vanished would leave the user wondering why the password is asked for again next time.
         self.remember_check.setEnabled(usable)
@@ -388,7 +405,6 @@ class SignInStep(Step):
         self.keyring_note.setVisible(not usable)
         if not usable:
             self.remember_check.setChecked(False)
-        self.password_edit.setFocus()
 
     def next_text(self) -> str:
         return QCoreApplication.translate("Wizard", "Trust and sign in")

@@ -4,8 +4,9 @@ to vanish without a word)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -20,7 +21,10 @@ pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
 
 @pytest.fixture
-def signin(qtbot: QtBot, studio_home: Path) -> Iterator[tuple[SetupWizard, object]]:
+def signin(
+    qtbot: QtBot, studio_home: Path, qrun: Callable[[Any], Any]
+) -> Iterator[tuple[SetupWizard, object]]:
+    """The sign-in step, once its keyring check (off the UI thread) has answered."""
     studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
     qtbot.addWidget(studio.window)
     wizard = SetupWizard(
@@ -32,6 +36,7 @@ def signin(qtbot: QtBot, studio_home: Path) -> Iterator[tuple[SetupWizard, objec
     wizard.data.host = FoundHost("127.0.0.1", 22, "rubikpi.local", "manual", "")
     wizard.show()
     wizard.show_step(next(i for i, step in enumerate(wizard.steps) if step.name == "signin"))
+    qrun(wizard.current.keyring_check)  # type: ignore[attr-defined]
     yield wizard, wizard.current
     wizard.close()
 
