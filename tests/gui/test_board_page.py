@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import rig
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from rig.waiting import until
@@ -92,6 +93,8 @@ def test_connect_through_dialog_and_show_facts(
             assert rig_account.password.encode() not in path.read_bytes(), path
     QApplication.processEvents()
     if os.environ.get("RPS_SCREENSHOTS"):
+        # The docs show the app as a desktop draws it: an X display (Xvfb), not the offscreen platform.
+        assert QGuiApplication.platformName() == "xcb", "see docs/screenshots/README.md for the command"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(SCREENSHOTS / "board-page.png"))
     qrun(page.disconnect_board())
