@@ -266,7 +266,7 @@
 <context>
     <name>BoardPage</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/connect_dialog.py" line="+36" />
+        <location filename="../../rubikpi_studio/ui/connect_dialog.py" line="+38" />
         <source>Connect to a board</source>
         <translation>连接开发板</translation>
     </message>
@@ -296,7 +296,12 @@
         <translation>在系统密钥环中记住密码</translation>
     </message>
     <message>
-        <location line="+11" />
+        <location line="+8" />
+        <source>Checking for a system keyring…</source>
+        <translation>正在检查系统密钥环…</translation>
+    </message>
+    <message>
+        <location line="+3" />
         <source>No system keyring is available, so the app will ask for the password each time.</source>
         <translation>没有可用的系统密钥环，因此每次连接都会询问密码。</translation>
     </message>
@@ -342,7 +347,7 @@
         <translation>取消</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+26" />
         <source>Choose a private key</source>
         <translation>选择私钥</translation>
     </message>
@@ -2681,7 +2686,7 @@
         <translation>设置向导(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../rubikpi_studio/ui/wizard.py" line="+580" />
+        <location filename="../../rubikpi_studio/ui/wizard.py" line="+596" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/base.py" line="+168" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="+247" />
         <location line="+55" />
@@ -2691,7 +2696,7 @@
         <translation>下一步</translation>
     </message>
     <message>
-        <location line="-496" />
+        <location line="-512" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -2791,7 +2796,7 @@
         <translation>登录</translation>
     </message>
     <message>
-        <location line="+56" />
+        <location line="+58" />
         <source>This fingerprint is the board's unique identity: the app remembers it and will refuse to connect if it ever changes, so no other machine can pretend to be your board.</source>
         <translation>此指纹是开发板的唯一身份标识：本应用会记住它，一旦它发生变化就拒绝连接，因此其他机器无法冒充你的开发板。</translation>
     </message>
@@ -2831,7 +2836,12 @@
         <translation>没有可用的系统密钥环，因此每次连接都会询问密码。</translation>
     </message>
     <message>
-        <location line="+29" />
+        <location line="+6" />
+        <source>Checking for a system keyring…</source>
+        <translation>正在检查系统密钥环…</translation>
+    </message>
+    <message>
+        <location line="+37" />
         <source>Trust and sign in</source>
         <translation>信任并登录</translation>
     </message>
