@@ -13,7 +13,7 @@ rps_banner deps.sh
 
 rps_step deps Install build dependencies
 if ! rps_have dpkg-query || ! rps_have apt-get; then
-  rps_fail deps E_APT "this system has no dpkg/apt; install ${packages[*]} by hand"
+  rps_fail deps E_APT "this system has no dpkg/apt; install $(rps_wanted_packages | tr '\n' ' ')by hand"
 fi
 mapfile -t missing < <(rps_missing_packages)
 if ((${#missing[@]} == 0)); then

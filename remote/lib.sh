@@ -172,14 +172,21 @@ rps_gpu_choice() {
 RPS_DEFAULT_APT_PACKAGES="cmake ninja-build git curl libcurl4-openssl-dev libssl-dev build-essential ccache python3"
 RPS_MB_PER_JOB=1536
 
-rps_missing_packages() {
-  # Prints the packages of RPS_APT_PACKAGES (+ clinfo for an OpenCL build) that dpkg does not have installed.
-  local p packages
+rps_wanted_packages() {
+  # Prints the apt packages the setup needs, one a line: RPS_APT_PACKAGES (+ clinfo for an OpenCL build).
+  # The one list: deps.sh installs from it and probe.sh reports it.
+  local packages
   read -r -a packages <<<"${RPS_APT_PACKAGES:-$RPS_DEFAULT_APT_PACKAGES}"
   [[ $(rps_gpu_choice) == on ]] && packages+=(clinfo)
-  for p in "${packages[@]}"; do
+  printf '%s\n' "${packages[@]}"
+}
+
+rps_missing_packages() {
+  # Prints the packages of rps_wanted_packages that dpkg does not have installed.
+  local p
+  while IFS= read -r p; do
     if ! dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii'; then printf '%s\n' "$p"; fi
-  done
+  done < <(rps_wanted_packages)
 }
 
 rps_needs_swap() {

@@ -2,6 +2,12 @@
 # Board facts for RUBIK Pi Studio, as key=value lines. Read-only, fast, needs no root and no extra packages.
 # Detect everything; assume nothing (architecture, paths, OpenCL location).
 set -u
+# The setup's helpers and its one apt list (remote/lib.sh): core.probe sends lib.sh ahead of this script on
+# the same stdin; run as a file, this sources it.
+if ! declare -F rps_missing_packages >/dev/null; then
+  # shellcheck source=remote/lib.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+fi
 kv() { printf '%s=%s\n' "$1" "${2//$'\n'/ }"; }
 
 if [ -r /etc/os-release ]; then
@@ -48,6 +54,7 @@ kv llama_bin "$bin"
 if [ -n "$bin" ]; then
   kv llama_version "$("$bin/llama-server" --version 2>&1 | grep -m1 '^version:' || true)"
 fi
+kv llama_src "$([ -d "$RPS_LLAMA_SRC/.git" ] && echo yes || echo no)"
 kv scripts_version "$(cat "$HOME/.local/share/rubikpi-studio/remote/VERSION" 2>/dev/null || true)"
 
 if sudo -n true 2>/dev/null; then kv sudo nopasswd
@@ -55,3 +62,16 @@ elif command -v sudo >/dev/null 2>&1; then kv sudo password
 else kv sudo missing
 fi
 kv systemd "$([ -d /run/systemd/system ] && echo yes || echo no)"
+
+# What the setup would install or build: the apt packages it needs (wanted) and those dpkg lacks (missing),
+# the build it would make (opencl|cpu) and the OpenCL headers and loader that build would use.
+kv gpu_build "$([[ $(rps_gpu_choice) == on ]] && echo opencl || echo cpu)"
+if command -v dpkg-query >/dev/null 2>&1; then
+  kv dpkg yes
+  kv apt_wanted "$(rps_wanted_packages | tr '\n' ' ')"
+  kv apt_missing "$(rps_missing_packages | tr '\n' ' ')"
+else
+  kv dpkg no
+fi
+kv opencl_include "$(rps_opencl_include)"
+kv opencl_loader "$(rps_opencl_library)"

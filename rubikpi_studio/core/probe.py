@@ -1,14 +1,18 @@
 """What the board is: OS, CPU, memory, disk, GPU/OpenCL, an existing llama.cpp build, sudo.
 
-One remote command (remote/probe.sh fed on stdin) collects everything as key=value lines.
+One remote command (remote/lib.sh and remote/probe.sh fed on stdin) collects everything as key=value lines.
+lib.sh goes first so the probe reads the setup's own apt list and GPU choice instead of a copy of them.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from .appdirs import remote_dir
+from .errors import UsageError
 from .ssh import Board
 
 
@@ -40,6 +44,14 @@ class BoardFacts:
     scripts_version: str = ""
     sudo: str = ""  # nopasswd | password | missing
     systemd: bool = False
+    # What the setup would do (from remote/lib.sh): the build it makes, apt packages, OpenCL, the source.
+    gpu_build: str = ""  # opencl | cpu (empty: an older probe)
+    dpkg: bool = False
+    apt_wanted: str = ""  # space-separated
+    apt_missing: str = ""
+    opencl_include: str = ""  # folder holding CL/cl.h
+    opencl_loader: str = ""  # libOpenCL to link against
+    llama_src: bool = False  # ~/dev/llm/llama.cpp is a git clone
 
     @property
     def is_rubikpi(self) -> bool:
@@ -54,6 +66,15 @@ class BoardFacts:
     @property
     def has_llama_cpp(self) -> bool:
         return bool(self.llama_bin)
+
+    @property
+    def apt_packages_missing(self) -> tuple[str, ...]:
+        return tuple(self.apt_missing.split())
+
+    @property
+    def apt_packages_present(self) -> tuple[str, ...]:
+        missing = set(self.apt_missing.split())
+        return tuple(p for p in self.apt_wanted.split() if p not in missing)
 
     @property
     def sudo_needs_password(self) -> bool:
@@ -117,7 +138,15 @@ def parse_facts(text: str) -> BoardFacts:
     return BoardFacts(**values)
 
 
-def probe(board: Board) -> BoardFacts:
-    script = (remote_dir() / "probe.sh").read_bytes()
-    result = board.run("bash -s", stdin=script, check=True, timeout=60)
+def probe(board: Board, *, env: Mapping[str, str] | None = None) -> BoardFacts:
+    """Read the board's facts. `env` sets the scripts' parameters the probe depends on (RPS_GPU,
+    RPS_APT_PACKAGES, RPS_LLM_DIR), as the setup job would get them."""
+    script = (remote_dir() / "lib.sh").read_bytes() + b"\n" + (remote_dir() / "probe.sh").read_bytes()
+    argv = ["bash", "-s"]
+    if env:
+        for name in env:
+            if not re.fullmatch(r"RPS_[A-Z0-9_]+", name):
+                raise UsageError(f"Not a probe parameter: {name!r}")
+        argv = ["env", *(f"{k}={v}" for k, v in env.items()), *argv]
+    result = board.run(argv, stdin=script, check=True, timeout=60)
     return parse_facts(result.stdout)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import threading
 from collections.abc import Callable, Coroutine
@@ -54,6 +55,7 @@ from rubikpi_studio.core.boards import (
 from rubikpi_studio.core.catalogue import CatalogueModel
 from rubikpi_studio.core.discovery import FoundHost
 from rubikpi_studio.core.errors import Cancelled, PasswordExpired, StudioError, Unreachable
+from rubikpi_studio.core.estimate import SetupEstimate, estimate_setup
 from rubikpi_studio.core.events import CancelToken
 from rubikpi_studio.core.probe import BoardFacts, probe
 from rubikpi_studio.core.ssh import Board, KnownHosts, Target, change_expired_password, fingerprint
@@ -63,9 +65,9 @@ from .bridge import run_in_thread, widget_slot
 from .i18n import QT_TRANSLATE_NOOP, describe_error, error_text
 from .pages.base import ConnectionState, StudioState
 from .settings import Settings
-from .wizard_pages.base import Step, WizardData, WizardServices, spawn, wrap
+from .wizard_pages.base import Step, WizardData, WizardServices, size_text, spawn, wrap
 from .wizard_pages.chat import ChatStep
-from .wizard_pages.model import WIZARD_MODEL, DownloadStep, ModelStep
+from .wizard_pages.model import WIZARD_MODEL, BoardModels, DownloadStep, ModelStep, default_choice
 from .wizard_pages.server import ServerStep
 from .wizard_pages.setup import SetupStep
 
@@ -489,6 +491,7 @@ class CheckStep(Step):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 2)
         layout.addWidget(self.plan, 1)
+        self._estimate: tuple[BoardFacts, SetupEstimate] | None = None
 
     def enter(self) -> None:
         if self.data.facts is None and self.data.board is not None:
@@ -549,31 +552,99 @@ class CheckStep(Step):
             self.table.setItem(i, 0, QTableWidgetItem(label))
             self.table.setItem(i, 1, QTableWidgetItem(value))
         self.table.resizeColumnToContents(0)
-        self.plan.setHtml(self.plan_html(facts))
+        self.plan.setHtml(self.plan_html(facts, self.estimate(facts)))
+
+    def estimate(self, facts: BoardFacts) -> SetupEstimate:
+        """What the setup will do, with the model the model step will offer (remembered, else the smallest
+        that fits) for the disk estimate. Cached per facts: the catalogue is read once."""
+        if self._estimate is None or self._estimate[0] is not facts:
+            catalogue = self.wizard.services.catalogue()
+            remembered = self.wizard.settings.get(WIZARD_MODEL)
+            disk = facts.disk_free_kb * 1024 if facts.disk_free_kb else None
+            fits = {}
+            for m in catalogue:
+                fit = core_models.catalogue_fit(m, mem_total_kb=facts.mem_total_kb, disk_free_bytes=disk)
+                fits[m.id] = fit.ram is not False and fit.disk is not False
+            model = next((m for m in catalogue if m.id == remembered), None) or default_choice(
+                catalogue, BoardModels("", frozenset(), ""), fits
+            )
+            self._estimate = (facts, estimate_setup(facts, model))
+        return self._estimate[1]
 
     @staticmethod
-    def plan_html(facts: BoardFacts) -> str:
+    def plan_html(facts: BoardFacts, plan: SetupEstimate) -> str:
         items: list[str] = []
-        if facts.has_llama_cpp:
+        if plan.build_llama:
+            install = list(plan.apt_missing)
+            if plan.build_opencl:
+                install.append(
+                    QCoreApplication.translate("Wizard", "the OpenCL headers and loader (built from source)")
+                )
+            if plan.clone_llama:
+                install.append(QCoreApplication.translate("Wizard", "the llama.cpp source"))
+            install.append(
+                QCoreApplication.translate("Wizard", "llama.cpp built for the GPU (OpenCL)")
+                if plan.gpu_build
+                else QCoreApplication.translate("Wizard", "llama.cpp built for the CPU")
+            )
+            items.append(
+                QCoreApplication.translate("Wizard", "Will install: {what}.").format(what=", ".join(install))
+            )
+        else:
             items.append(
                 QCoreApplication.translate(
                     "Wizard", "llama.cpp is already installed: the set-up step is skipped."
                 )
             )
-        else:
+        present = list(plan.apt_present)
+        if plan.opencl_present:
+            present.append(QCoreApplication.translate("Wizard", "the OpenCL headers and loader"))
+        if plan.build_llama and not plan.clone_llama:
+            present.append(QCoreApplication.translate("Wizard", "the llama.cpp source"))
+        if not plan.build_llama:
+            present.append(facts.llama_version or facts.llama_bin)
+        if present:
+            items.append(
+                QCoreApplication.translate("Wizard", "Already there: {what}.").format(what=", ".join(present))
+            )
+        if plan.apt_missing and facts.sudo_needs_password:
+            items.append(
+                QCoreApplication.translate(
+                    "Wizard", "Installing packages uses sudo with the password you signed in with."
+                )
+            )
+        if plan.model is not None:
             items.append(
                 QCoreApplication.translate(
                     "Wizard",
-                    "Will install: build tools (cmake, ninja, a compiler) with apt, the OpenCL headers, and "
-                    "llama.cpp built for the board. About 1.5 GB of disk and 20–40 minutes.",
+                    "Disk: about {total} (an estimate): {build} for llama.cpp and its build, {model} for "
+                    "the model {name}.",
+                ).format(
+                    total=size_text(plan.disk_bytes),
+                    build=size_text(plan.build_bytes),
+                    model=size_text(plan.model_bytes),
+                    name=plan.model.name,
                 )
             )
-            if facts.sudo_needs_password:
-                items.append(
-                    QCoreApplication.translate(
-                        "Wizard", "Installing packages uses sudo with the password you signed in with."
-                    )
-                )
+        else:
+            items.append(
+                QCoreApplication.translate(
+                    "Wizard", "Disk: about {total} for llama.cpp and its build (an estimate)."
+                ).format(total=size_text(plan.build_bytes))
+            )
+        low, high = plan.minutes
+        if plan.build_llama:
+            items.append(
+                QCoreApplication.translate(
+                    "Wizard",
+                    "Time: about {low}–{high} minutes (an estimate: {jobs} compile jobs on {cores} CPU "
+                    "cores). The model download comes after and depends on your network.",
+                ).format(low=low, high=high, jobs=plan.jobs, cores=facts.cpu_cores)
+            )
+        else:
+            items.append(
+                QCoreApplication.translate("Wizard", "Time: about a minute: llama.cpp is built already.")
+            )
         if not facts.has_adreno_opencl:
             items.append(
                 QCoreApplication.translate(
@@ -582,11 +653,18 @@ class CheckStep(Step):
                     "needs the Ubuntu server image's qcom-adreno1 driver.",
                 )
             )
-        if facts.disk_free_kb and facts.disk_free_kb < 4 * 1024 * 1024:
+        free = facts.disk_free_kb * 1024
+        if facts.disk_free_kb and free < plan.disk_bytes:
+            items.append(
+                QCoreApplication.translate(
+                    "Wizard", "Only {free} of disk is free, less than the {need} needed."
+                ).format(free=size_text(free), need=size_text(plan.disk_bytes))
+            )
+        elif facts.disk_free_kb and facts.disk_free_kb < 4 * 1024 * 1024:
             items.append(
                 QCoreApplication.translate("Wizard", "Less than 4 GiB of disk is free: a model may not fit.")
             )
-        return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+        return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
 
     async def advance(self) -> bool:
         return self.data.facts is not None
