@@ -1,8 +1,8 @@
 """Chat history in SQLite: conversations and messages, saved while they stream so nothing shown is lost.
 
-One file (the GUI keeps it at `chat/history.sqlite3` under `core.appdirs.data_dir()`, not QStandardPaths, so
-the GUI and the Qt-free CLI share one folder), WAL mode, `synchronous=NORMAL`: a committed transaction
-survives an app crash, and readers never block the streaming writer.
+One file (the GUI keeps it at `chat/history.sqlite3` under `core.appdirs.data_dir()`, which is
+QStandardPaths' AppDataLocation, shared by the GUI and the Qt-free CLI), WAL mode, `synchronous=NORMAL`: a
+committed transaction survives an app crash, and readers never block the streaming writer.
 
 Streaming: `begin_assistant_message()` creates the row in `streaming` status, `append_delta()` buffers text
 and commits at most every `flush_interval` seconds or every `flush_every` deltas (a background flusher also

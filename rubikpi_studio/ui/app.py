@@ -308,7 +308,7 @@ class Studio:
 
     def __init__(self, dirs: AppDirs, *, lang: str | None = None, strict_pages: bool = False) -> None:
         self.dirs = dirs.ensure()
-        self.settings = Settings(dirs.config / "settings.ini")
+        self.settings = Settings(dirs.config / paths.SETTINGS_FILE)
         self.translations = Translations(paths.i18n_dir())
         self.language_ok = self.translations.apply(resolve_language(lang, self.settings.get(S.LANGUAGE)))
         self.state = StudioState()
@@ -423,7 +423,7 @@ def run(argv: list[str]) -> int:
     log_path = setup_logging(dirs)
     log.info("RUBIK Pi Studio %s starting (pid %d), log %s", __version__, os.getpid(), log_path)
     app = create_application(qt_args)
-    scheme = ColourScheme(app, args.theme or Settings(dirs.config / "settings.ini").get(S.THEME))
+    scheme = ColourScheme(app, args.theme or Settings(dirs.config / paths.SETTINGS_FILE).get(S.THEME))
     hook = ExceptionHook()
     if not args.self_test:
         hook.install()

@@ -1,9 +1,10 @@
 """Where the GUI finds its bundled files and keeps its own.
 
-One layout for the GUI and the Qt-free core/CLI: data (known hosts, keys, boards, history) and logs come from
-`rubikpi_studio.core.appdirs`, which honours `RUBIKPI_STUDIO_HOME` (tests and portable installs set it), so
-the CLI and the GUI share one known_hosts and one log folder. The GUI adds a config folder for its settings
-and a cache folder: from `QStandardPaths`, or inside `RUBIKPI_STUDIO_HOME` when that is set.
+One layout for the GUI and the Qt-free core/CLI: data (known hosts, keys, boards, history) and logs live in
+`QStandardPaths`' AppDataLocation, which the GUI hands to `rubikpi_studio.core.appdirs` (the CLI computes
+the same folder without Qt), so the CLI and the GUI share one known_hosts and one log folder. The GUI adds a
+config folder for its settings and a cache folder, also from `QStandardPaths`. `RUBIKPI_STUDIO_HOME`
+(tests and portable installs set it) puts everything inside one folder instead.
 
 Bundled files (`remote/` scripts, `resources/`) sit at the repository root in a source tree and under
 `sys._MEIPASS` in a PyInstaller bundle (`core.appdirs` resolves both).
@@ -13,6 +14,7 @@ Bundled files (`remote/` scripts, `resources/`) sit at the repository root in a 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,8 +23,9 @@ from pathlib import Path
 from rubikpi_studio.core import appdirs
 
 ENV_HOME = "RUBIKPI_STUDIO_HOME"
-APP_NAME = "RUBIK Pi Studio"
-ORG_NAME = "RUBIK Pi Studio"
+APP_NAME = appdirs.APP_NAME
+ORG_NAME = appdirs.ORG_NAME  # none: QStandardPaths would otherwise nest "RUBIK Pi Studio" twice
+SETTINGS_FILE = "settings.ini"
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,8 @@ def dirs_from_env(environ: Mapping[str, str] | None = None) -> AppDirs | None:
 
 
 def app_dirs(environ: Mapping[str, str] | None = None) -> AppDirs:
-    """The app's folders (not created): the env override, else the core's data/log folders plus the
-    platform's standard config and cache locations."""
+    """The app's folders (not created): the env override, else the platform's standard locations. The data
+    folder is handed to the core, so everything there (boards, known hosts, chat history) follows it."""
     override = dirs_from_env(environ)
     if override is not None:
         return override
@@ -62,15 +65,28 @@ def app_dirs(environ: Mapping[str, str] | None = None) -> AppDirs:
     # QStandardPaths builds per-app folders from these names; set them even before a QApplication exists.
     if QCoreApplication.applicationName() != APP_NAME:
         QCoreApplication.setApplicationName(APP_NAME)
-    if not QCoreApplication.organizationName():
+    if QCoreApplication.organizationName() != ORG_NAME:
         QCoreApplication.setOrganizationName(ORG_NAME)
     loc = QStandardPaths.StandardLocation
+    appdirs.use_data_dir(Path(QStandardPaths.writableLocation(loc.AppDataLocation)))
+    config = Path(QStandardPaths.writableLocation(loc.AppConfigLocation))
+    _adopt_old_settings(config)
     return AppDirs(
         data=appdirs.data_dir(),
-        config=Path(QStandardPaths.writableLocation(loc.AppConfigLocation)),
+        config=config,
         cache=Path(QStandardPaths.writableLocation(loc.CacheLocation)),
         log=appdirs.log_dir(),
     )
+
+
+def _adopt_old_settings(config: Path) -> None:
+    """Versions that set an organization name (the same as the app's) kept settings one folder deeper."""
+    old = config / APP_NAME / SETTINGS_FILE
+    new = config / SETTINGS_FILE
+    if new.exists() or not old.is_file():
+        return
+    with contextlib.suppress(OSError):  # else the settings start from their defaults; the old file stays
+        os.replace(old, new)
 
 
 def bundle_root() -> Path:

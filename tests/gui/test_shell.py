@@ -500,6 +500,7 @@ def test_standard_paths_without_override(
     qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("RUBIKPI_STUDIO_HOME", raising=False)
+    monkeypatch.setattr(appdirs, "_given", None)  # app_dirs() hands the core its folder: undone afterwards
     for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):  # never the real home folder
         monkeypatch.setenv(name, str(tmp_path / name.lower()))
     dirs = paths.app_dirs()
@@ -507,7 +508,8 @@ def test_standard_paths_without_override(
     assert dirs.data == appdirs.data_dir() and dirs.log == appdirs.log_dir()  # one layout with the CLI
     if sys.platform.startswith("linux"):
         assert all(p.is_relative_to(tmp_path) for p in (dirs.data, dirs.config, dirs.cache, dirs.log))
-    assert QCoreApplication.organizationName()
+    # QStandardPaths' folders are named after the app only (no organization: not "RUBIK Pi Studio" twice).
+    assert QCoreApplication.applicationName() == paths.APP_NAME and QCoreApplication.organizationName() == ""
 
 
 def test_cli_words_dispatch_to_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
