@@ -24,6 +24,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDialog,
     QFormLayout,
@@ -918,11 +919,22 @@ class SetupWizard(QDialog):
 
     def update_buttons(self) -> None:
         busy = self._busy > 0
+        next_was_off = not self.next_button.isEnabled()
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
         self.back_button.setEnabled(not busy and self._index > 0 and self.current.can_go_back())
         self.next_button.setEnabled(not busy)
         self.next_button.setText(self.current.next_text())
+        if next_was_off and not busy:
+            self._give_next_the_focus()
+
+    def _give_next_the_focus(self) -> None:
+        """Turning Next off moves the keyboard focus on, to Close, where Return would close the wizard; once
+        Next works again it gets the focus back, unless the user is in one of the page's fields."""
+        focus = QApplication.focusWidget()
+        buttons = (self.close_button, self.cancel_button, self.back_button)
+        if focus is None or focus in buttons or not focus.isVisible():
+            self.next_button.setFocus()
 
     async def work(self, coro: Coroutine[Any, Any, Any], *, job: bool = False) -> Any:
         """Await long work with the busy bar and Cancel shown; the token is fresh for each piece. `job`: the
@@ -1010,14 +1022,22 @@ class SetupWizard(QDialog):
     def _on_cancel_button_clicked(self) -> None:
         self.cancel.cancel()
 
-    def closeEvent(self, event: Any) -> None:
+    def _closing(self) -> None:
         # Closing mid-work stops the local follow only; board jobs go on and are re-attached next time.
         # Cancelling would stop them on the board, so only work that is not a board job is cancelled.
         self.closed.set()
         if not self._jobs:
             self.cancel.cancel()
         self.settings.sync()
+
+    def closeEvent(self, event: Any) -> None:
+        self._closing()
         super().closeEvent(event)
+
+    def reject(self) -> None:
+        # Escape hides a dialog through reject() without a closeEvent: close the same way as Close does.
+        self._closing()
+        super().reject()
 
 
 def open_wizard(
