@@ -2686,7 +2686,7 @@
         <translation>设置向导(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../rubikpi_studio/ui/wizard.py" line="+596" />
+        <location filename="../../rubikpi_studio/ui/wizard.py" line="+675" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/base.py" line="+168" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="+247" />
         <location line="+55" />
@@ -2696,7 +2696,7 @@
         <translation>下一步</translation>
     </message>
     <message>
-        <location line="-512" />
+        <location line="-588" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -2861,7 +2861,7 @@
         <translation>检查开发板</translation>
     </message>
     <message>
-        <location line="+32" />
+        <location line="+33" />
         <source>Reading the board's facts…</source>
         <translation>正在读取开发板信息…</translation>
     </message>
@@ -2933,27 +2933,83 @@
         <translation>否：这是其他开发板（本设置是为 RUBIK Pi 3 设计的）</translation>
     </message>
     <message>
-        <location line="+17" />
+        <location line="+36" />
+        <source>the OpenCL headers and loader (built from source)</source>
+        <translation>OpenCL 头文件和加载器（从源码编译）</translation>
+    </message>
+    <message>
+        <location line="+3" />
+        <location line="+19" />
+        <source>the llama.cpp source</source>
+        <translation>llama.cpp 源码</translation>
+    </message>
+    <message>
+        <location line="-17" />
+        <source>llama.cpp built for the GPU (OpenCL)</source>
+        <translation>为 GPU（OpenCL）编译的 llama.cpp</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>llama.cpp built for the CPU</source>
+        <translation>为 CPU 编译的 llama.cpp</translation>
+    </message>
+    <message>
+        <location line="+3" />
+        <source>Will install: {what}.</source>
+        <translation>将安装：{what}。</translation>
+    </message>
+    <message>
+        <location line="+4" />
         <source>llama.cpp is already installed: the set-up step is skipped.</source>
         <translation>llama.cpp 已安装：将跳过安装步骤。</translation>
     </message>
     <message>
         <location line="+6" />
-        <source>Will install: build tools (cmake, ninja, a compiler) with apt, the OpenCL headers, and llama.cpp built for the board. About 1.5 GB of disk and 20–40 minutes.</source>
-        <translation>将安装：通过 apt 安装构建工具（cmake、ninja、编译器）、OpenCL 头文件，并为开发板编译 llama.cpp。约占 1.5 GB 磁盘，耗时 20–40 分钟。</translation>
+        <source>the OpenCL headers and loader</source>
+        <translation>OpenCL 头文件和加载器</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+7" />
+        <source>Already there: {what}.</source>
+        <translation>已有：{what}。</translation>
+    </message>
+    <message>
+        <location line="+4" />
         <source>Installing packages uses sudo with the password you signed in with.</source>
         <translation>安装软件包时会使用你登录时的密码执行 sudo。</translation>
     </message>
     <message>
         <location line="+6" />
+        <source>Disk: about {total} (an estimate): {build} for llama.cpp and its build, {model} for the model {name}.</source>
+        <translation>磁盘：约 {total}（估计值）：llama.cpp 及其编译占 {build}，模型 {name} 占 {model}。</translation>
+    </message>
+    <message>
+        <location line="+13" />
+        <source>Disk: about {total} for llama.cpp and its build (an estimate).</source>
+        <translation>磁盘：llama.cpp 及其编译约占 {total}（估计值）。</translation>
+    </message>
+    <message>
+        <location line="+7" />
+        <source>Time: about {low}–{high} minutes (an estimate: {jobs} compile jobs on {cores} CPU cores). The model download comes after and depends on your network.</source>
+        <translation>时间：约 {low}–{high} 分钟（估计值：{cores} 个 CPU 核心上并行 {jobs} 个编译任务）。之后的模型下载时间取决于你的网络。</translation>
+    </message>
+    <message>
+        <location line="+8" />
+        <source>Time: about a minute: llama.cpp is built already.</source>
+        <translation>时间：约一分钟：llama.cpp 已编译好。</translation>
+    </message>
+    <message>
+        <location line="+4" />
         <source>No Adreno OpenCL driver was found: llama.cpp will run on the CPU (slower). The GPU needs the Ubuntu server image's qcom-adreno1 driver.</source>
         <translation>未找到 Adreno OpenCL 驱动：llama.cpp 将在 CPU 上运行（较慢）。使用 GPU 需要 Ubuntu 服务器镜像中的 qcom-adreno1 驱动。</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+9" />
+        <source>Only {free} of disk is free, less than the {need} needed.</source>
+        <translation>磁盘仅剩 {free} 可用，少于所需的 {need}。</translation>
+    </message>
+    <message>
+        <location line="+6" />
         <source>Less than 4 GiB of disk is free: a model may not fit.</source>
         <translation>可用磁盘不足 4 GiB：可能放不下模型。</translation>
     </message>
