@@ -12,7 +12,7 @@ import json
 import time
 from typing import Any
 
-from ..core import bench
+from ..core import bench, jobs
 from ..core.errors import UsageError
 from ..core.events import CancelToken
 from ..core.ssh import Target
@@ -69,6 +69,12 @@ def register(sub: Any) -> None:
         "--allow-server", action="store_true", help="run even while llama-server runs on the board"
     )
     parser.add_argument("--no-history", action="store_true", help="do not keep this run in the history")
+    parser.add_argument(
+        "--llama-bench",
+        default="",
+        metavar="PATH",
+        help="llama-bench on the board to use (default: the one next to the board's llama-server, else PATH)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -150,7 +156,15 @@ def run(args: argparse.Namespace, out: Output) -> int:
     with connect(args, out) as board:
         try:
             result = bench.run(
-                board, spec, report=out.event, cancel=cancel, allow_server=args.allow_server, history=history
+                board,
+                spec,
+                report=out.event,
+                cancel=cancel,
+                allow_server=args.allow_server,
+                history=history,
+                llama_bench=args.llama_bench,
+                # A dropped connection does not end the command: it reconnects and follows the same job on.
+                reconnect=jobs.reconnector(board),
             )
         except KeyboardInterrupt:
             cancel.cancel()

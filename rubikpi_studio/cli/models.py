@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..core import jobs, secrets
 from ..core import models as core
-from ..core import secrets
 from ..core import server as core_server
 from ..core.catalogue import (
     DEFAULT_ENDPOINT,
@@ -256,40 +256,46 @@ def run_pull(args: argparse.Namespace, out: Output) -> int:
         raise UsageError("--sha256 is for a single file; catalogue models carry their own.")
     token = _token(endpoint)
     results: list[core.BoardModel] = []
-    with connect(args, out) as board:
+    # A dropped connection does not end the command: it reconnects and follows the same job on, and the
+    # next step (the next file, the quantize) runs on a live one (`after_drop` closes those it opens).
+    with connect(args, out) as first, jobs.OwnedReconnects(jobs.reconnector(first)) as after_drop:
+        reconnect = jobs.reconnector(first)
         for request in requests:
 
             def one(cancel: CancelToken, request: core.DownloadRequest = request) -> core.BoardModel:
                 return core.pull(
-                    board,
+                    after_drop.live(first),
                     request,
                     token=token,
                     report=out.event,
                     cancel=cancel,
                     stall_seconds=args.stall_seconds,
+                    reconnect=reconnect,
                 )
 
             results.append(_cancellable(out, one))
         if args.quantize:
-            first = results[0]
+            pulled = results[0]
             if model is not None and not model.needs_quantize:
                 out.event(
-                    Event("skip", step="quantize", message=f"{first.name} is already {model.quantization}")
+                    Event("skip", step="quantize", message=f"{pulled.name} is already {model.quantization}")
                 )
             else:
                 qtype = model.quantization if model else "Q4_0"
                 pure = model.pure if model else True
 
                 def q(cancel: CancelToken) -> core.BoardModel:
+                    board = after_drop.live(first)
                     return core.quantize(
                         board,
-                        first.path,
+                        pulled.path,
                         qtype=qtype,
                         pure=pure,
                         delete_source=args.delete_source,
                         served=core_server.served_paths(board),
                         report=out.event,
                         cancel=cancel,
+                        reconnect=reconnect,
                     )
 
                 try:
@@ -321,6 +327,7 @@ def run_quantize(args: argparse.Namespace, out: Output) -> int:
                 served=core_server.served_paths(board),
                 report=out.event,
                 cancel=cancel,
+                reconnect=jobs.reconnector(board),
             )
 
         result = _cancellable(out, q)

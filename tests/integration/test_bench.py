@@ -403,3 +403,64 @@ def test_cli_monitor_and_bench_json(
     )
     assert out.returncode == 1
     assert json.loads(out.stdout.splitlines()[-1])["code"] == "E_SERVER_RUNNING"
+
+
+def test_cli_bench_rides_out_a_cut_connection(
+    rig_sshd: rig.RigSshd,
+    rig_account: rig.RigAccount,
+    tmp_path: Path,
+    board_llama_bench: str,
+    smollm2_on_board: str,
+    studio_home: Path,
+) -> None:
+    """`rubikpi-studio bench` loses its connection while llama-bench runs: it reconnects (through the same
+    address, as a user's would), follows the same job to its end and prints the results, exit status 0."""
+    kh = tmp_path / "known_hosts"
+    jobs_before = _bench_job_dirs(rig_account)
+    lines: list[dict[str, object]] = []
+    cut = False
+    with rig.FaultProxy(rig_sshd.port) as proxy:
+        rig_sshd.write_known_hosts(kh, proxy.port, rig_sshd.port)
+        cmd = [
+            sys.executable, "-m", "rubikpi_studio", "--cli", "bench",
+            "127.0.0.1", "--port", str(proxy.port), "--user", rig_account.user,
+            "-i", str(rig_account.key_path), "--known-hosts", str(kh), "--json",
+            "--cpu-only", "--reps", "2", "--prompt", "16", "--gen", "4",
+            "--llama-bench", board_llama_bench, smollm2_on_board,
+        ]  # fmt: skip
+        with subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=os.environ.copy()
+        ) as proc:
+            timer = threading.Timer(300, proc.kill)
+            timer.start()
+            try:
+                assert proc.stdout is not None and proc.stderr is not None
+                for raw in proc.stdout:
+                    if not raw.startswith("{"):
+                        continue
+                    lines.append(json.loads(raw))
+                    ev = lines[-1]
+                    if (
+                        not cut
+                        and ev.get("kind") == PROGRESS
+                        and str(ev.get("message", "")).startswith("cpu:")
+                    ):
+                        cut = proxy.cut() > 0
+                stderr = proc.stderr.read()
+                proc.wait(timeout=60)
+            finally:
+                timer.cancel()
+    assert cut, "the connection was cut while llama-bench ran"
+    assert proc.returncode == 0, json.dumps(lines[-5:]) + stderr[-2000:]
+    warnings = [str(e.get("message", "")) for e in lines if e.get("kind") == WARN]
+    assert any("reconnecting" in w for w in warnings), warnings
+    assert any(w.startswith("Reconnected") for w in warnings), warnings
+    result = lines[-1]
+    assert {r["test"] for r in result["results"]} == {"pp16", "tg4"}  # type: ignore[attr-defined]
+    assert all(len(r["samples_ts"]) == 2 for r in result["results"])  # type: ignore[attr-defined]
+    started = _bench_job_dirs(rig_account) - jobs_before
+    assert started == {f"{rig_account.home}/.local/state/rubikpi-studio/jobs/{result['job']}/key"}, (
+        "one job, followed on after the cut, not a second one started"
+    )
+    kept = bench.History().runs()
+    assert [r.job for r in kept] == [result["job"]], "the run is kept in the history once"

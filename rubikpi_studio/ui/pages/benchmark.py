@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rubikpi_studio.core import bench, models, monitor
+from rubikpi_studio.core import bench, jobs, models, monitor
 from rubikpi_studio.core.errors import Cancelled, StudioError
 from rubikpi_studio.core.events import PROGRESS, WARN, CancelToken, Event
 from rubikpi_studio.core.ssh import Board
@@ -353,6 +353,8 @@ class BenchmarkPage(Page):
                 llama_bench=self.llama_bench_path,
                 allow_server=self.allow_server_check.isChecked(),
                 history=self.history,
+                # A dropped connection: reconnect and follow the same llama-bench job on, not an error.
+                reconnect=jobs.reconnector(board),
             )
         except bench.ServerRunning:
             self.status_label.setText(QCoreApplication.translate("BenchmarkPage", "Not started."))

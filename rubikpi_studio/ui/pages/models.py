@@ -39,8 +39,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rubikpi_studio.core import jobs, secrets
 from rubikpi_studio.core import models as core
-from rubikpi_studio.core import secrets
 from rubikpi_studio.core import server as core_server
 from rubikpi_studio.core.catalogue import (
     DEFAULT_ENDPOINT,
@@ -564,7 +564,9 @@ class ModelsPage(Page):
         self.followed.add(filename)
         await self._run_op(
             QCoreApplication.translate("ModelsPage", "Downloading %s") % filename,
-            lambda cancel: core.follow_download(board, filename, report=self.bridge, cancel=cancel),
+            lambda cancel: core.follow_download(
+                board, filename, report=self.bridge, cancel=cancel, reconnect=jobs.reconnector(board)
+            ),
         )
         if self.board is not None:
             await self.refresh()
@@ -683,7 +685,17 @@ class ModelsPage(Page):
                 title += f"  ({i + 1}/{len(requests)})"
 
             def pull(cancel: CancelToken, request: core.DownloadRequest = request) -> None:
-                done.append(core.pull(board, request, token=token, report=self.bridge, cancel=cancel))
+                # A dropped connection: reconnect and follow the same download job on, not an error.
+                done.append(
+                    core.pull(
+                        board,
+                        request,
+                        token=token,
+                        report=self.bridge,
+                        cancel=cancel,
+                        reconnect=jobs.reconnector(board),
+                    )
+                )
 
             ok = await self._run_op(title, pull)
             if not ok:
@@ -859,6 +871,7 @@ class ModelsPage(Page):
                 served=core_server.served_paths(board),  # as it is now, not at the last refresh
                 report=self.bridge,
                 cancel=cancel,
+                reconnect=jobs.reconnector(board),
             ),
         )
         await self.refresh()
