@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, Signal, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
+    QDockWidget,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QStackedWidget,
+    QToolButton,
     QWidget,
 )
 
@@ -43,6 +45,8 @@ from .widgets import I18N_SKIP, themed_icon
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
+
+    from .monitor_panel import MonitorPanel
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +146,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
+        self._build_monitor_dock()
         self._build_menus()
         self._build_status_bar()
         self._apply_sidebar_style()
@@ -159,11 +164,35 @@ class MainWindow(QMainWindow):
         if not geometry.isEmpty():
             self.restoreGeometry(geometry)
         self._current: Page | None = None
+        if settings.get(S.MONITOR_SHOWN):
+            self.monitor_dock.setVisible(True)
+            # Qt syncs the toggle with the dock's show events, which wait for the window to be shown.
+            self.monitor_action.setChecked(True)
         self.show_page(settings.get(S.LAST_PAGE))
         if self._current is None and self.page_infos:
             self.sidebar.setCurrentRow(0)
 
     # -- building --------------------------------------------------------------------------------------
+    def _build_monitor_dock(self) -> None:
+        """The board monitor, docked beside every page (models run while the user is on Chat or Server).
+
+        Its panel (plots, the monitor core) is built the first time the dock is shown, not at start-up."""
+        self.monitor_dock = QDockWidget(self)
+        self.monitor_dock.setObjectName("monitorDock")
+        # Not floatable: a floating dock is a window of its own that "minimised" would not cover.
+        self.monitor_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        self.monitor_dock.setAllowedAreas(
+            Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.monitor_dock)
+        self.monitor_dock.setVisible(False)
+        self.monitor_action = self.monitor_dock.toggleViewAction()
+        self.monitor_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.monitor_dock.visibilityChanged.connect(self._on_monitor_dock_visibility_changed)
+        self._monitor_panel: MonitorPanel | None = None
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = QMenu(self)
@@ -205,6 +234,8 @@ class MainWindow(QMainWindow):
             self.language_group.addAction(action)
             self.language_menu.addAction(action)
             self.language_actions[code] = action
+        self.view_menu.addAction(self.monitor_action)
+        self.view_menu.addSeparator()
         self.view_menu.addMenu(self.language_menu)
 
         self.help_menu = QMenu(self)
@@ -226,6 +257,12 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
+        # The monitor from any page, one click away (the same action as View ▸ Board monitor).
+        self.monitor_button = QToolButton(self)
+        self.monitor_button.setObjectName("statusMonitor")
+        self.monitor_button.setDefaultAction(self.monitor_action)
+        self.monitor_button.setAutoRaise(True)
+        status.addPermanentWidget(self.monitor_button)
         self.board_label = QLabel(self)
         self.board_label.setObjectName("statusBoard")
         self.connection_label = QLabel(self)
@@ -269,6 +306,13 @@ class MainWindow(QMainWindow):
         self.settings_action.setText(QCoreApplication.translate("SettingsDialog", "&Settings…"))
         self.report_action.setText(QCoreApplication.translate("SettingsDialog", "&Report a problem…"))
         self.about_qt_action.setText(QCoreApplication.translate("MainWindow", "About &Qt"))
+        self.monitor_dock.setWindowTitle(QCoreApplication.translate("MainWindow", "Board monitor"))
+        self.monitor_action.setText(QCoreApplication.translate("MainWindow", "Board &monitor"))
+        self.monitor_action.setToolTip(
+            QCoreApplication.translate(
+                "MainWindow", "The active board's CPU, memory, GPU and temperatures, live (Ctrl+Shift+M)"
+            )
+        )
         for row, info in enumerate(self.page_infos):
             title = info.display_title()
             self.sidebar.item(row).setText(title)
@@ -309,6 +353,8 @@ class MainWindow(QMainWindow):
         kind = event.type()
         if kind == QEvent.Type.LanguageChange:
             self.retranslate()
+        elif kind == QEvent.Type.WindowStateChange and self._monitor_panel is not None:
+            self._monitor_panel.update_sampling()  # minimised or restored: the docked panel is not told
         elif kind in (
             QEvent.Type.PaletteChange,
             QEvent.Type.ApplicationPaletteChange,
@@ -316,6 +362,20 @@ class MainWindow(QMainWindow):
         ):
             self._apply_sidebar_style()
         super().changeEvent(event)
+
+    # -- monitor ---------------------------------------------------------------------------------------
+    def monitor_panel(self) -> MonitorPanel:
+        """The board monitor's panel, built now if it was not yet."""
+        if self._monitor_panel is None:
+            from .monitor_panel import MonitorPanel
+
+            self._monitor_panel = MonitorPanel(self.state, self.monitor_dock)
+            self.monitor_dock.setWidget(self._monitor_panel)
+        return self._monitor_panel
+
+    def _on_monitor_dock_visibility_changed(self, visible: bool) -> None:
+        if visible:
+            self.monitor_panel().update_sampling()
 
     # -- navigation ------------------------------------------------------------------------------------
     @property
@@ -450,5 +510,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.set(S.GEOMETRY, self.saveGeometry())
+        # isHidden: closed by the user, not hidden with the window
+        self.settings.set(S.MONITOR_SHOWN, not self.monitor_dock.isHidden())
         self.settings.sync()
         super().closeEvent(event)

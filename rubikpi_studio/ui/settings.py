@@ -27,6 +27,9 @@ class Setting(Generic[T]):
 LANGUAGE = Setting("ui/language", str, "", "Interface language: '' follows the system, else 'en' or 'zh_CN'.")
 GEOMETRY = Setting("ui/geometry", QByteArray, QByteArray(), "Main window geometry (saveGeometry).")
 LAST_PAGE = Setting("ui/last_page", str, "board", "The page shown when the app starts.")
+MONITOR_SHOWN = Setting(
+    "ui/monitor_shown", bool, False, "The board monitor panel is open (View ▸ Board monitor), on every page."
+)
 THEME = Setting(
     "ui/theme", str, "system", "Colour scheme: 'system' follows the system, else 'light' or 'dark'."
 )
@@ -46,6 +49,7 @@ ALL: tuple[Setting[str] | Setting[QByteArray] | Setting[int] | Setting[bool], ..
     LANGUAGE,
     GEOMETRY,
     LAST_PAGE,
+    MONITOR_SHOWN,
     THEME,
     HF_ENDPOINT,
     SERVER_PORT,

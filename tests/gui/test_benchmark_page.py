@@ -1,5 +1,6 @@
-"""The Benchmark page against the rig: a real llama-bench run (CPU) drawn as bars with spread, the live
-monitor, and its pause while the page is hidden or the window minimised. Screenshots with RPS_SCREENSHOTS=1
+"""The Benchmark page against the rig: a real llama-bench run (CPU) drawn as bars with spread, and the live
+board monitor (the main window's dock): sampling on every page, paused while it is closed or the window is
+minimised or hidden. Screenshots with RPS_SCREENSHOTS=1
 (run under `xvfb-run -a -s "-screen 0 1280x900x24"` with RPS_TEST_DISPLAY=1)."""
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from rubikpi_studio.core import bench, monitor
 from rubikpi_studio.core.ssh import Board, KnownHosts, Target
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
+from rubikpi_studio.ui.mainwindow import MainWindow
+from rubikpi_studio.ui.monitor_panel import MonitorPanel
 from rubikpi_studio.ui.pages.base import ConnectionState
 from rubikpi_studio.ui.pages.benchmark import BenchmarkPage
 from rubikpi_studio.ui.plots import Sparkline
@@ -72,21 +75,23 @@ def test_benchmark_and_monitor(
     window.show()
     page = window.page("benchmark")
     assert isinstance(page, BenchmarkPage)
-    assert page.is_sampling_paused  # not shown yet, no board
     page.llama_bench_path = llama_bench_on(board)
     state = page.context.state
     state.set_connection(ConnectionState.CONNECTED, board)
     window.show_page("benchmark")
+    # the monitor is opened from the View menu (or the status bar); its panel is built only then
+    assert window._monitor_panel is None and window.monitor_action in window.view_menu.actions()
+    window.monitor_action.trigger()
+    panel = window.monitor_panel()
 
     async def scenario() -> None:
-        # the monitor samples while the page is shown
-        await until(lambda: page.samples_taken >= 3, timeout=20, what="three samples")
-        s = page.last_sample
+        await until(lambda: panel.samples_taken >= 3, timeout=20, what="three samples")
+        s = panel.last_sample
         assert s is not None and s.cpu_percent is not None and s.mem_total_kb
         # this machine has no Adreno and no thermal zones: shown as not available, never 0
-        assert page.gpu_plot.latest() is None and page.clock_plot.latest() is None
-        assert page.temps_label.text() == "The board reports no temperature sensors."
-        assert "cpu0" in page.cpu_plot.series
+        assert panel.gpu_plot.latest() is None and panel.clock_plot.latest() is None
+        assert panel.temps_label.text() == "The board reports no temperature sensors."
+        assert "cpu0" in panel.cpu_plot.series
 
         # a real llama-bench run (the rig build has no usable GPU: CPU only, said so)
         page.model_combo.setCurrentText(str(models.smollm2_path()))
@@ -107,32 +112,56 @@ def test_benchmark_and_monitor(
         assert page.progress.value() == 1000
         if os.environ.get("RPS_SCREENSHOTS"):
             # a minute of the board at one sample a second, the llama-bench run above in it
-            await until(lambda: page.samples_taken >= 60, timeout=90, what="a minute of samples")
+            await until(lambda: panel.samples_taken >= 60, timeout=90, what="a minute of samples")
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.monitor_box.grab().save(str(SCREENSHOTS / "monitor-panel.png"))
-
-        # hidden page: no sampling
-        window.show_page("board")
-        await until(lambda: page.is_sampling_paused, timeout=5, what="paused")
-        await until(lambda: not page._sampling, timeout=10, what="the sample in flight")
-        taken = page.samples_taken
-        await asyncio.sleep(2.3)
-        assert page.samples_taken == taken and not page.timer.isActive()
-        window.show_page("benchmark")
-        await until(lambda: page.samples_taken > taken, timeout=10, what="resumed")
-
-        # minimised window: no sampling
-        window.showMinimized()
-        await until(lambda: page.is_sampling_paused, timeout=5, what="paused when minimised")
-        await until(lambda: not page._sampling, timeout=10, what="the sample in flight")
-        taken = page.samples_taken
-        await asyncio.sleep(2.3)
-        assert page.samples_taken == taken
-        window.showNormal()
+            panel.grab().save(str(SCREENSHOTS / "monitor-panel.png"))
+        await assert_monitor_follows_the_window(window, panel)
 
     qrun(scenario())
     state.set_connection(ConnectionState.DISCONNECTED)
-    qrun(until(lambda: not page._sampling, timeout=10, what="the last sample"))
+    qrun(until(lambda: not panel._sampling, timeout=10, what="the last sample"))
+
+
+async def sampling_stays_paused(panel: MonitorPanel, what: str) -> None:
+    await until(lambda: panel.is_sampling_paused, timeout=5, what=f"paused {what}")
+    await until(lambda: not panel._sampling, timeout=10, what="the sample in flight")
+    taken = panel.samples_taken
+    await asyncio.sleep(2.3)
+    assert panel.samples_taken == taken and not panel.timer.isActive(), f"no samples {what}"
+
+
+async def assert_monitor_follows_the_window(window: MainWindow, panel: MonitorPanel) -> None:
+    """The monitor samples on every page (models run while the user is on Chat or Server), and stops while
+    the window is minimised or hidden and while the panel is closed."""
+    for name in ("server", "chat", "board"):
+        window.show_page(name)
+        taken = panel.samples_taken
+        await until(
+            lambda taken=taken: panel.samples_taken >= taken + 2,
+            timeout=10,
+            what=f"sampling on the {name} page",
+        )
+        assert panel.isVisible() and window.monitor_action.isChecked()
+
+    window.showMinimized()
+    await sampling_stays_paused(panel, "while the window is minimised")
+    window.showNormal()
+    taken = panel.samples_taken
+    await until(lambda: panel.samples_taken > taken, timeout=10, what="resumed after minimised")
+
+    window.hide()
+    await sampling_stays_paused(panel, "while the window is hidden")
+    window.show()
+    taken = panel.samples_taken
+    await until(lambda: panel.samples_taken > taken, timeout=10, what="resumed after hidden")
+
+    window.monitor_dock.close()  # the dock's own close button
+    assert not window.monitor_action.isChecked()
+    await sampling_stays_paused(panel, "while the monitor is closed")
+    assert "Paused" in panel.state_label.text()
+    window.monitor_button.click()  # the status bar's toggle opens it again
+    taken = panel.samples_taken
+    await until(lambda: panel.samples_taken > taken, timeout=10, what="resumed when reopened")
 
 
 def with_caption(image: QImage, text: str) -> QImage:
@@ -186,7 +215,9 @@ def test_gpu_versus_cpu_chart_from_the_fake_adreno_llama_bench(
         assert page.history_table.item(0, 4).text() == "1.34×"
         assert [c for c in fake.calls(board) if "-ngl 99 -fa off" in c], "the GPU settings reached the fake"
         if os.environ.get("RPS_SCREENSHOTS"):
-            await until(lambda: page.samples_taken >= 10, timeout=30, what="some monitor samples")
+            window.monitor_action.trigger()
+            panel = window.monitor_panel()
+            await until(lambda: panel.samples_taken >= 10, timeout=30, what="some monitor samples")
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             caption = (
                 "GPU numbers from a FAKE Adreno device: a stand-in llama-bench replaying the manual's "
@@ -196,7 +227,8 @@ def test_gpu_versus_cpu_chart_from_the_fake_adreno_llama_bench(
 
         # disconnect on the loop: the pages' reactions (a sample in flight, their own remote calls) end here
         state.set_connection(ConnectionState.DISCONNECTED)
-        await until(lambda: not page._sampling, timeout=10, what="the last sample")
+        if window._monitor_panel is not None:
+            await until(lambda: not window.monitor_panel()._sampling, timeout=10, what="the last sample")
         await asyncio.sleep(1.0)
 
     qrun(scenario())
@@ -235,8 +267,6 @@ def test_refuses_while_llama_server_runs(
     finally:
         board.quick(f"kill {pid} 2>/dev/null; true")
         page.context.state.set_connection(ConnectionState.DISCONNECTED)
-        # let a sample in flight finish before the board closes and the page is deleted
-        qrun(until(lambda: not page._sampling, timeout=10, what="the last sample"))
         # other pages react to the connection change with their own remote calls: let them end
         qrun(asyncio.sleep(1.0))
 
@@ -284,7 +314,6 @@ def test_model_box_lists_the_boards_models_on_connect(
             assert page.model_combo.currentText() == earlier, "the model of the last run stays chosen"
         finally:
             page.context.state.set_connection(ConnectionState.DISCONNECTED)
-            qrun(until(lambda: not page._sampling, timeout=10, what="the last sample"))
             qrun(asyncio.sleep(1.0))  # other pages' reactions to the connection change
         assert page.model_combo.count() == 0, "the board's models go with the board"
 
@@ -296,14 +325,13 @@ def test_temperatures_label_shows_the_gpu_sensor(qtbot: QtBot, studio_home: Path
     reading = monitor.parse_reading((data / "qcs6490-kgsl-thermal-sampler-output.txt").read_text())
     studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
     qtbot.addWidget(studio.window)
-    page = studio.window.page("benchmark")
-    assert isinstance(page, BenchmarkPage)
-    page._show_sample(monitor.derive(reading, None, at=1.0))
-    text = page.temps_label.text()
+    panel = studio.window.monitor_panel()
+    panel.show_sample(monitor.derive(reading, None, at=1.0))
+    text = panel.temps_label.text()
     assert text.startswith("Adreno GPU 52.3 °C, ") and "gpuss0-thermal 52.3 °C" in text
     reading.gpu_temp_c = None
-    page._show_sample(monitor.derive(reading, None, at=2.0))
-    assert "Adreno GPU" not in page.temps_label.text() and "gpuss0-thermal" in page.temps_label.text()
+    panel.show_sample(monitor.derive(reading, None, at=2.0))
+    assert "Adreno GPU" not in panel.temps_label.text() and "gpuss0-thermal" in panel.temps_label.text()
 
 
 def test_sparkline_keeps_missing_values_missing(qtbot: QtBot) -> None:

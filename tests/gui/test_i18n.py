@@ -125,6 +125,8 @@ def make_studio(qtbot: QtBot) -> Iterator[Callable[[str], app_module.Studio]]:
 def _visit_all_pages(studio: app_module.Studio) -> None:
     for name in studio.window.page_names:  # pages are built, and fill themselves in load(), on first show
         studio.window.show_page(name)
+    studio.window.monitor_action.trigger()  # the board monitor's dock, and its panel (built on first show)
+    assert studio.window.monitor_panel().parent() is studio.window.monitor_dock
 
 
 def test_zh_cn_window_has_no_untranslated_text(make_studio: Callable[[str], app_module.Studio]) -> None:

@@ -252,6 +252,29 @@ def test_last_page_is_restored(make_studio: Callable[..., app_module.Studio]) ->
     assert second.window.current_page is second.window.page("models")
 
 
+def test_board_monitor_is_built_when_first_opened_and_stays_open_across_restarts(
+    make_studio: Callable[..., app_module.Studio],
+) -> None:
+    first = make_studio()
+    window = first.window
+    assert window._monitor_panel is None and window.monitor_dock.isHidden()
+    assert not first.settings.get(S.MONITOR_SHOWN)
+    window.show()
+    window.monitor_button.click()  # the status bar's toggle, the same action as View ▸ Board monitor
+    assert not window.monitor_dock.isHidden() and window.monitor_action.isChecked()
+    panel = window._monitor_panel
+    assert panel is not None and panel.isVisible()
+    assert panel.is_sampling_paused and "Connect to a board" in panel.state_label.text()  # no board
+    window.close()  # the window goes, the dock with it: still "open", as the user left it
+    assert first.settings.get(S.MONITOR_SHOWN)
+    second = make_studio()
+    assert not second.window.monitor_dock.isHidden()
+    second.window.monitor_action.trigger()  # closed from the View menu
+    second.window.close()
+    assert not second.settings.get(S.MONITOR_SHOWN)
+    assert make_studio().window.monitor_dock.isHidden()
+
+
 def test_about_box_shows_the_version(studio: app_module.Studio) -> None:
     box = studio.window.show_about()
     try:

@@ -1,9 +1,8 @@
-"""The Benchmark page: GPU versus CPU speed of a model on the board (llama-bench), and a live board monitor.
+"""The Benchmark page: GPU versus CPU speed of a model on the board (llama-bench).
 
 The benchmark is `core.bench.run` in a worker thread (a detached job on the board); the chart shows
 tokens/s with the spread of the repetitions, the table the numbers, the history earlier runs of this board.
-The monitor samples once a second through the board's quick shell (`core.monitor`), only while this page
-is shown and the window is not minimised: no hidden polling.
+The live board monitor is the main window's (View ▸ Board monitor, `ui.monitor_panel`), shown on any page.
 """
 
 from __future__ import annotations
@@ -11,8 +10,7 @@ from __future__ import annotations
 import datetime
 import logging
 
-from PySide6.QtCore import QCoreApplication, QEvent, QTimer
-from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,14 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rubikpi_studio.core import bench, jobs, models, monitor
+from rubikpi_studio.core import bench, jobs, models
 from rubikpi_studio.core.errors import Cancelled, StudioError
 from rubikpi_studio.core.events import PROGRESS, WARN, CancelToken, Event
 from rubikpi_studio.core.ssh import Board
 
 from ..bridge import EventBridge, run_in_thread, show_error, widget_slot
 from ..i18n import QT_TRANSLATE_NOOP
-from ..plots import Bar, BarChart, BarGroup, Sparkline
+from ..plots import Bar, BarChart, BarGroup
 from .base import ConnectionState, Page, PageContext, register_page
 
 log = logging.getLogger(__name__)
@@ -78,12 +76,7 @@ class BenchmarkPage(Page):
         self.n_prompt, self.n_gen = 128, 64
         self.threads: int | None = None
         self._token: CancelToken | None = None
-        self._monitor: monitor.Monitor | None = None
-        self._monitor_board: object | None = None
-        self._sampling = False
-        self.samples_taken = 0
         self.board_models: list[str] = []  # the board's models (not projectors), listed on connect
-        self.last_sample: monitor.Sample | None = None
 
         # --- benchmark controls
         self.bench_box = QGroupBox()
@@ -145,49 +138,12 @@ class BenchmarkPage(Page):
         bench_layout.addWidget(self.history_label)
         bench_layout.addWidget(self.history_table)
 
-        # --- monitor
-        self.monitor_box = QGroupBox()
-        self.cpu_plot = Sparkline(y_max=100, unit=" %")
-        self.cpu_plot.setMinimumHeight(80)
-        self.mem_plot = Sparkline(unit=" GiB", decimals=1)
-        self.swap_plot = Sparkline(unit=" GiB", decimals=1)
-        self.gpu_plot = Sparkline(y_max=100, unit=" %")
-        self.clock_plot = Sparkline(unit=" MHz")
-        self.temp_plot = Sparkline(unit=" °C", decimals=1)
-        self.server_plot = Sparkline(unit=" MiB")
-        self.plots = [
-            self.cpu_plot,
-            self.mem_plot,
-            self.swap_plot,
-            self.gpu_plot,
-            self.clock_plot,
-            self.temp_plot,
-            self.server_plot,
-        ]
-        self.temps_label = QLabel()
-        self.temps_label.setWordWrap(True)
-        self.monitor_state_label = QLabel()
-        self.monitor_state_label.setWordWrap(True)
-        mon_layout = QVBoxLayout(self.monitor_box)
-        for plot in self.plots:
-            mon_layout.addWidget(plot)
-        mon_layout.addWidget(self.temps_label)
-        mon_layout.addStretch(1)
-        mon_layout.addWidget(self.monitor_state_label)
-        self.monitor_box.setMinimumWidth(300)
-        self.monitor_box.setMaximumWidth(380)
-
-        self.timer = QTimer(self)
-        self.timer.setInterval(1000)
-        self.timer.timeout.connect(self._on_timer_timeout)
-
         self.bridge = EventBridge(self)
         self.bridge.events_ready.connect(self._on_bridge_events_ready)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
         layout.addWidget(self.bench_box, 1)
-        layout.addWidget(self.monitor_box)
         context.state.connection_changed.connect(self._on_state_connection_changed)
         self._fill_models()
         self._update_buttons()
@@ -240,23 +196,9 @@ class BenchmarkPage(Page):
                 QCoreApplication.translate("BenchmarkPage", "GPU speed-up"),
             ]
         )
-        self.monitor_box.setTitle(QCoreApplication.translate("BenchmarkPage", "Board monitor"))
-        self.cpu_plot.title = QCoreApplication.translate("BenchmarkPage", "CPU per core")
-        self.mem_plot.title = QCoreApplication.translate("BenchmarkPage", "Memory used")
-        self.swap_plot.title = QCoreApplication.translate("BenchmarkPage", "Swap used")
-        self.gpu_plot.title = QCoreApplication.translate("BenchmarkPage", "Adreno GPU busy")
-        self.clock_plot.title = QCoreApplication.translate("BenchmarkPage", "GPU clock")
-        self.temp_plot.title = QCoreApplication.translate("BenchmarkPage", "Hottest sensor")
-        self.server_plot.title = QCoreApplication.translate("BenchmarkPage", "llama-server memory")
-        for plot in self.plots:
-            plot.missing_text = QCoreApplication.translate("BenchmarkPage", "not available")
-            plot.update()
-        if self.last_sample is not None:
-            self._show_sample(self.last_sample, add=False)
         if self.last_run is not None:
             self._show_run(self.last_run)
         self._fill_history()
-        self._show_monitor_state()
         # The introduction shows until a run replaces it; re-set it in the new language while it shows.
         intro = self.status_label.text()
         if not intro or intro == self._intro_text:
@@ -274,17 +216,11 @@ class BenchmarkPage(Page):
 
     def _on_state_connection_changed(self, state: ConnectionState) -> None:
         self.board_models = []
-        if state is not ConnectionState.CONNECTED:
-            self._monitor = None
-            self._monitor_board = None
-            for plot in self.plots:
-                plot.clear()
-        elif self.board is not None:
+        if state is ConnectionState.CONNECTED and self.board is not None:
             self._list_board_models()
         self._fill_models()
         self._fill_history()
         self._update_buttons()
-        self._update_timer()
 
     def _update_buttons(self) -> None:
         running = self._token is not None
@@ -466,119 +402,3 @@ class BenchmarkPage(Page):
             ]
             for j, text in enumerate(cells):
                 self.history_table.setItem(i, j, QTableWidgetItem(text))
-
-    # ------------------------------------------------------------------ monitor
-    @property
-    def is_sampling_paused(self) -> bool:
-        """Sampling only while the page is shown and the window is not minimised."""
-        return not self.isVisible() or self.window().isMinimized() or self.board is None
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self._update_timer()
-
-    def hideEvent(self, event: QHideEvent) -> None:
-        super().hideEvent(event)
-        self._update_timer()
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.WindowStateChange:
-            self._update_timer()
-
-    def activate(self) -> None:
-        self._update_timer()
-
-    def deactivate(self) -> None:
-        self._update_timer()
-
-    def _update_timer(self) -> None:
-        if self.is_sampling_paused:
-            self.timer.stop()
-        elif not self.timer.isActive():
-            self.timer.start()
-            QTimer.singleShot(0, self._on_timer_timeout)
-        self._show_monitor_state()
-
-    def _show_monitor_state(self) -> None:
-        if self.board is None:
-            text = QCoreApplication.translate("BenchmarkPage", "Connect to a board to see its state.")
-        elif self.timer.isActive():
-            text = QCoreApplication.translate(
-                "BenchmarkPage", "Sampled once a second over the board's SSH connection."
-            )
-        else:
-            text = QCoreApplication.translate(
-                "BenchmarkPage", "Paused while the page is hidden or the window is minimised."
-            )
-        self.monitor_state_label.setText(text)
-
-    @widget_slot()
-    async def _on_timer_timeout(self) -> None:
-        board = self.board
-        if self._sampling or board is None or self.is_sampling_paused:
-            return
-        if self._monitor is None or self._monitor_board is not board:
-            self._monitor = monitor.Monitor(board)
-            self._monitor_board = board
-        mon = self._monitor
-        self._sampling = True
-        try:
-            sample = await run_in_thread(mon.sample)
-        except StudioError as exc:
-            log.warning("monitor sample failed: %s", exc.message)
-            return
-        finally:
-            self._sampling = False
-        self.samples_taken += 1
-        self.last_sample = sample
-        self._show_sample(sample)
-
-    def _show_sample(self, s: monitor.Sample, *, add: bool = True) -> None:
-        gib = 1024 * 1024
-        if add:
-            self.cpu_plot.add({name: v for name, v in s.core_percent.items()})
-            self.mem_plot.add(None if s.mem_used_kb is None else s.mem_used_kb / gib)
-            self.swap_plot.add(None if s.swap_used_kb is None else s.swap_used_kb / gib)
-            self.gpu_plot.add(s.gpu_busy_percent)
-            self.clock_plot.add(s.gpu_clock_mhz)
-            self.temp_plot.add(s.hottest_c)
-            self.server_plot.add(None if s.server_rss_kb is None else s.server_rss_kb / 1024)
-        if s.mem_total_kb:
-            self.mem_plot.y_max = s.mem_total_kb / gib
-        if s.swap_total_kb:
-            self.swap_plot.y_max = s.swap_total_kb / gib
-        self.swap_plot.value_text = (
-            QCoreApplication.translate("BenchmarkPage", "no swap") if s.swap_total_kb == 0 else ""
-        )
-        self.server_plot.value_text = (
-            QCoreApplication.translate("BenchmarkPage", "not running")
-            if s.server_rss_kb is None and s.mem_total_kb is not None
-            else ""
-        )
-        cores = len(s.core_percent)
-        self.cpu_plot.value_text = (
-            ""
-            if s.cpu_percent is None
-            else QCoreApplication.translate("BenchmarkPage", "{percent:.0f} % of {cores} cores").format(
-                percent=s.cpu_percent, cores=cores
-            )
-        )
-        # The GPU's own sensor (kgsl `temp`) first, then the hottest thermal zones.
-        parts = []
-        if s.gpu_temp_c is not None:
-            parts.append(
-                QCoreApplication.translate("BenchmarkPage", "Adreno GPU {temp:.1f} °C").format(
-                    temp=s.gpu_temp_c
-                )
-            )
-        shown = sorted(s.temperatures.items(), key=lambda kv: -(kv[1] or -1000))[:6]
-        parts += [f"{name} {'—' if v is None else f'{v:.1f} °C'}" for name, v in shown]
-        if parts:
-            self.temps_label.setText(", ".join(parts))
-        else:
-            self.temps_label.setText(
-                QCoreApplication.translate("BenchmarkPage", "The board reports no temperature sensors.")
-            )
-        for plot in self.plots:
-            plot.update()
