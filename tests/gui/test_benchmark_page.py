@@ -212,7 +212,15 @@ def test_gpu_versus_cpu_chart_from_the_fake_adreno_llama_bench(
         assert all(len(b.samples) == 3 and b.spread > 0 for g in page.chart.groups for b in g.bars)
         assert "Generation on the GPU: 1.34× the CPU." in page.status_label.text()
         assert page.results_table.rowCount() == 4 and not page.warning_label.isVisible()
-        assert page.history_table.item(0, 4).text() == "1.34×"
+        # the history row: the settings llama-bench ran with (its own threads and batch report, each mode's
+        # GPU layers), the prompt-processing numbers beside the generation ones, the speed-up
+        row = [page.history_table.item(0, j).text() for j in range(page.history_table.columnCount())]
+        header = [page.history_table.horizontalHeaderItem(j).text() for j in range(len(row))]
+        assert header[3:] == ["Settings", "pp GPU / CPU", "tg GPU / CPU", "GPU speed-up"]
+        assert row[3] == "3 repetitions, pp128 / tg64, 8 threads, batch 2048, GPU -ngl 99, CPU -ngl 0"
+        assert row[4] == f"{fake_adreno.PP[0]:.1f} / {fake_adreno.PP[1]:.1f}"
+        assert row[5] == f"{fake_adreno.TG[0]:.1f} / {fake_adreno.TG[1]:.1f}"
+        assert row[6] == "1.34×"
         assert [c for c in fake.calls(board) if "-ngl 99 -fa off" in c], "the GPU settings reached the fake"
         if os.environ.get("RPS_SCREENSHOTS"):
             window.monitor_action.trigger()
@@ -316,6 +324,69 @@ def test_model_box_lists_the_boards_models_on_connect(
             page.context.state.set_connection(ConnectionState.DISCONNECTED)
             qrun(asyncio.sleep(1.0))  # other pages' reactions to the connection change
         assert page.model_combo.count() == 0, "the board's models go with the board"
+
+
+def _kept_run(board: Board, model: str, started: float, **settings: Any) -> bench.BenchRun:
+    """A run as History keeps it (CPU only, one pp and one tg result), for the history table."""
+    spec = bench.BenchSpec(model=model, modes=("cpu",), **settings)
+    results = [
+        bench.BenchResult("cpu", n, g, ts, 0.1, (ts,), "CPU", 0, 4, 512, build_commit="8a98145c",
+                          build_number=11434)
+        for n, g, ts in ((spec.n_prompt, 0, 30.0 + started % 7), (0, spec.n_gen, 6.0 + started % 3))
+    ]  # fmt: skip
+    return bench.BenchRun(
+        board=bench.board_id(board), model=model, started=started, results=results, settings=spec.settings,
+        gpu_backend=False, job=f"job-{started:.0f}",
+    )  # fmt: skip
+
+
+def test_history_shows_settings_and_pp_and_filters_by_model(
+    qtbot: QtBot, qrun: Callable[[Any], Any], board: Board, studio_home: Path
+) -> None:
+    history = bench.History()
+    qwen, smol = "/home/u/dev/llm/models/qwen2-1_5b-q4_0-pure.gguf", "/home/u/models/smollm2.gguf"
+    history.add(_kept_run(board, qwen, 1_700_000_000, repetitions=3, threads=4))
+    history.add(_kept_run(board, smol, 1_700_000_100, repetitions=2, n_prompt=16, n_gen=4, batch=64))
+    history.add(_kept_run(board, qwen, 1_700_000_200, repetitions=5, extra=("-fa", "off")))
+    # another board's run: never listed here
+    history.add(bench.BenchRun(board="someone@else", model="/elsewhere.gguf", started=1_700_000_300))
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    page = studio.window.page("benchmark")
+    assert isinstance(page, BenchmarkPage)
+    try:
+        page.context.state.set_connection(ConnectionState.CONNECTED, board)
+        table, combo = page.history_table, page.history_model_combo
+
+        def column(j: int) -> list[str]:
+            return [table.item(i, j).text() for i in range(table.rowCount())]
+
+        assert [combo.itemText(i) for i in range(combo.count())] == [
+            "All models", "qwen2-1_5b-q4_0-pure.gguf", "smollm2.gguf",
+        ]  # fmt: skip
+        assert column(2) == ["qwen2-1_5b-q4_0-pure.gguf", "smollm2.gguf", "qwen2-1_5b-q4_0-pure.gguf"]
+        # newest first; threads and batch are llama-bench's own report (4 and 512 in these results)
+        assert column(3) == [
+            "5 repetitions, pp128 / tg64, 4 threads, batch 512, CPU -ngl 0, CPU only, -fa off",
+            "2 repetitions, pp16 / tg4, 4 threads, batch 512, CPU -ngl 0, CPU only",
+            "3 repetitions, pp128 / tg64, 4 threads, batch 512, CPU -ngl 0, CPU only",
+        ]
+        assert column(4)[1] == f"— / {30.0 + 1_700_000_100 % 7:.1f}"  # pp: no GPU run, the CPU's number
+        assert column(1) == ["b11434-8a98145c"] * 3
+
+        combo.setCurrentIndex(combo.findData(qwen))
+        assert column(2) == ["qwen2-1_5b-q4_0-pure.gguf"] * 2
+        assert column(3)[0].startswith("5 repetitions") and column(3)[1].startswith("3 repetitions")
+        # a new run refills the history: the chosen model stays chosen
+        history.add(_kept_run(board, smol, 1_700_000_400))
+        page._fill_history()
+        assert combo.currentData() == qwen and table.rowCount() == 2
+        page.show_history_of("")
+        assert table.rowCount() == 4 and combo.currentText() == "All models"
+    finally:
+        page.context.state.set_connection(ConnectionState.DISCONNECTED)
+        qrun(asyncio.sleep(1.0))  # the pages' reactions to the connection change
+    assert table.rowCount() == 0, "no board, no history"
 
 
 def test_temperatures_label_shows_the_gpu_sensor(qtbot: QtBot, studio_home: Path) -> None:

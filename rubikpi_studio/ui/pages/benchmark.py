@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime
 import logging
+import posixpath
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -50,6 +51,45 @@ MODE_LABELS = {
 def mode_label(mode: str) -> str:
     """ "GPU"/"CPU", translated (the strings are marked above with QT_TRANSLATE_NOOP)."""
     return QCoreApplication.translate("BenchmarkPage", MODE_LABELS[mode]) if mode in MODE_LABELS else mode
+
+
+HISTORY_COLUMNS = ("when", "build", "model", "settings", "pp", "tg", "speedup")
+
+
+def _speeds(run: bench.BenchRun, kind: str) -> str:
+    """ "GPU / CPU" tokens/s of a run's pp or tg test, "—" where a mode did not run."""
+    return " / ".join(
+        "—" if r is None else f"{r.avg_ts:.1f}" for r in (run.result("gpu", kind), run.result("cpu", kind))
+    )
+
+
+def settings_text(run: bench.BenchRun) -> str:
+    """What makes two runs comparable besides the build: repetitions, test lengths, the threads and batch
+    llama-bench used (its own report, else what was asked), each mode's GPU layers, extra flags."""
+    s = run.settings
+    first = run.results[0] if run.results else None
+    threads = first.n_threads if first is not None and first.n_threads else s.get("threads")
+    batch = first.n_batch if first is not None and first.n_batch else s.get("batch")
+    parts = [
+        QCoreApplication.translate("BenchmarkPage", "{n} repetitions").format(n=s.get("repetitions", "?")),
+        f"pp{s.get('n_prompt', '?')} / tg{s.get('n_gen', '?')}",
+    ]
+    if threads:
+        parts.append(QCoreApplication.translate("BenchmarkPage", "{n} threads").format(n=threads))
+    if batch:
+        parts.append(QCoreApplication.translate("BenchmarkPage", "batch {n}").format(n=batch))
+    layers: dict[str, int | None] = {}
+    for r in run.results:
+        layers.setdefault(r.mode, r.n_gpu_layers)
+    parts += [
+        f"{mode_label(mode)} -ngl {'?' if n is None else n}" for mode, n in sorted(layers.items())[::-1]
+    ]
+    if layers and "gpu" not in layers:
+        parts.append(QCoreApplication.translate("BenchmarkPage", "CPU only"))
+    extra = s.get("extra") or []
+    if extra:
+        parts.append(" ".join(str(a) for a in extra))
+    return ", ".join(parts)
 
 
 def _text_models(board: Board) -> list[str]:
@@ -110,12 +150,20 @@ class BenchmarkPage(Page):
         self.results_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.results_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.results_table.setMaximumHeight(130)
-        self.history_table = QTableWidget(0, 5)
+        self.history_table = QTableWidget(0, len(HISTORY_COLUMNS))
         self.history_table.verticalHeader().setVisible(False)
-        self.history_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.history_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(HISTORY_COLUMNS.index("settings"), QHeaderView.ResizeMode.Stretch)
         self.history_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.history_table.setMaximumHeight(120)
+        self.history_table.setMaximumHeight(200)
         self.history_label = QLabel()
+        # which model's runs the history shows ("" = every model's)
+        self.history_model_combo = QComboBox()
+        self.history_model_combo.setObjectName("historyModel")
+        self.history_model_combo.currentIndexChanged.connect(
+            self._on_history_model_combo_current_index_changed
+        )
 
         controls = QGridLayout()
         controls.addWidget(self.model_label, 0, 0)
@@ -135,7 +183,10 @@ class BenchmarkPage(Page):
         bench_layout.addWidget(self.warning_label)
         bench_layout.addWidget(self.chart, 1)
         bench_layout.addWidget(self.results_table)
-        bench_layout.addWidget(self.history_label)
+        history_bar = QHBoxLayout()
+        history_bar.addWidget(self.history_label, 1)
+        history_bar.addWidget(self.history_model_combo)
+        bench_layout.addLayout(history_bar)
         bench_layout.addWidget(self.history_table)
 
         self.bridge = EventBridge(self)
@@ -192,9 +243,14 @@ class BenchmarkPage(Page):
                 QCoreApplication.translate("BenchmarkPage", "When"),
                 QCoreApplication.translate("BenchmarkPage", "llama.cpp"),
                 QCoreApplication.translate("BenchmarkPage", "Model"),
+                QCoreApplication.translate("BenchmarkPage", "Settings"),
+                QCoreApplication.translate("BenchmarkPage", "pp GPU / CPU"),
                 QCoreApplication.translate("BenchmarkPage", "tg GPU / CPU"),
                 QCoreApplication.translate("BenchmarkPage", "GPU speed-up"),
             ]
+        )
+        self.history_model_combo.setToolTip(
+            QCoreApplication.translate("BenchmarkPage", "Show the earlier runs of one model only")
         )
         if self.last_run is not None:
             self._show_run(self.last_run)
@@ -384,21 +440,51 @@ class BenchmarkPage(Page):
             )
         self.status_label.setText(" ".join(parts))
 
+    def _fill_history_models(self, runs: list[bench.BenchRun]) -> None:
+        """The filter's choices: every model, then each model of the board's runs (kept when still there)."""
+        chosen = self.history_model_combo.currentData()
+        self.history_model_combo.blockSignals(True)
+        self.history_model_combo.clear()
+        self.history_model_combo.addItem(QCoreApplication.translate("BenchmarkPage", "All models"), "")
+        for path in sorted({r.model for r in runs}, key=posixpath.basename):
+            self.history_model_combo.addItem(posixpath.basename(path), path)
+            self.history_model_combo.setItemData(
+                self.history_model_combo.count() - 1, path, Qt.ItemDataRole.ToolTipRole
+            )
+        index = self.history_model_combo.findData(chosen) if chosen else 0
+        self.history_model_combo.setCurrentIndex(max(index, 0))
+        self.history_model_combo.blockSignals(False)
+
+    def _on_history_model_combo_current_index_changed(self, _index: int) -> None:
+        self._fill_history()
+
+    def show_history_of(self, model: str) -> None:
+        """Show only `model`'s earlier runs (its path on the board; "" for every model's)."""
+        self.history_model_combo.setCurrentIndex(max(self.history_model_combo.findData(model), 0))
+
     def _fill_history(self) -> None:
         board = self.board
         runs = self.history.runs(board=bench.board_id(board)) if board is not None else []
-        runs = runs[-20:][::-1]
+        self._fill_history_models(runs)
+        model = self.history_model_combo.currentData()
+        if model:
+            runs = [r for r in runs if r.model == model]
+        runs = runs[-50:][::-1]
         self.history_table.setRowCount(len(runs))
         for i, run in enumerate(runs):
-            gpu, cpu = run.result("gpu", "tg"), run.result("cpu", "tg")
-            speeds = " / ".join("—" if r is None else f"{r.avg_ts:.1f}" for r in (gpu, cpu))
             ratio = run.speedup("tg")
+            settings = settings_text(run)
             cells = [
                 datetime.datetime.fromtimestamp(run.started).strftime("%Y-%m-%d %H:%M"),
                 run.build,
                 run.model_name,
-                speeds,
+                settings,
+                _speeds(run, "pp"),
+                _speeds(run, "tg"),
                 "—" if ratio is None else f"{ratio:.2f}×",
             ]
             for j, text in enumerate(cells):
-                self.history_table.setItem(i, j, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if HISTORY_COLUMNS[j] in ("settings", "model"):
+                    item.setToolTip(settings if HISTORY_COLUMNS[j] == "settings" else run.model)
+                self.history_table.setItem(i, j, item)
