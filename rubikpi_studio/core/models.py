@@ -595,6 +595,56 @@ def output_name(source: str, qtype: str) -> str:
     return name
 
 
+def manual_output_name(source: str, qtype: str) -> str:
+    """The RUBIK Pi manual's name for a pure quantization (`llama-quantize --pure in out Q4_0`):
+    `qwen2-1_5b-instruct-fp16.gguf` → `qwen2-1_5b-instruct-q4_0-pure.gguf`."""
+    return output_name(source, qtype)[:-5] + "-pure.gguf"
+
+
+_QUANT_TOKEN = re.compile(r"(?i)(?<=[-_.])(i?q[2-8]_(?:[01]|k(?:_[sml])?)|iq\d_\w+|q8_0|pure)(?=[-_.])")
+
+
+def model_identity(file_name: str) -> str:
+    """A file name without its precision, quantization and `pure` tokens, separators folded:
+    `qwen2-1_5b-instruct-fp16.gguf` and `qwen2-1_5b-instruct-q4_0-pure.gguf` give `qwen2-1-5b-instruct`."""
+    stem = file_name[:-5] if file_name.lower().endswith(".gguf") else file_name
+    padded = "." + stem + "."
+    for _ in range(3):  # tokens may touch: `-q4_0-pure-`
+        padded = _QUANT_TOKEN.sub("", _PRECISION_TOKEN.sub("", padded))
+    return "-".join(t for t in re.split(r"[-_.\s]+", padded.lower()) if t)
+
+
+def match_quantized(
+    source: str, qtype: str, headers: Mapping[str, GgufInfo], *, source_info: GgufInfo | None = None
+) -> str | None:
+    """Which file holds `source` quantized to `qtype`, told by the headers (`headers`: file name → header of
+    the files in the models folder): the app's output (`output_name`), the manual's hand-made
+    `*-q4_0-pure.gguf`, or any other name. A file qualifies when its header says `qtype` and it is not a
+    projector, and it is the same model: the same architecture, parameter count and layers as the source's
+    header when the source is there (`source_info`), else the same name once precision and quantization are
+    left out (the file's, or the header's general.name). A pure one is preferred, then the app's and the
+    manual's names."""
+    qtype = qtype.upper()
+    app, manual = output_name(source, qtype), manual_output_name(source, qtype)
+    want = model_identity(source)
+    found = []
+    for name, info in headers.items():
+        if name == source or info.is_vision_projector or info.quantization != qtype:
+            continue
+        if source_info is not None:
+            same = (info.architecture, info.parameter_count, info.block_count) == (
+                source_info.architecture,
+                source_info.parameter_count,
+                source_info.block_count,
+            )
+        else:
+            same = want in (model_identity(name), model_identity(info.name or ""))
+        if same:
+            found.append(name)
+    found.sort(key=lambda n: (not headers[n].is_pure, n not in (app, manual), n != app, n))
+    return found[0] if found else None
+
+
 def estimate_quantized_size(info: GgufInfo, qtype: str) -> int:
     """Bytes the output will take: matrices at the new type, everything else as it is (plus a margin)."""
     target = _QUANT_ELEMENT_TYPE.get(qtype, qtype)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import posixpath
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QLocale, Qt
@@ -29,6 +30,7 @@ from rubikpi_studio.core import server as core_server
 from rubikpi_studio.core.catalogue import CatalogueModel
 from rubikpi_studio.core.errors import Cancelled, StudioError
 from rubikpi_studio.core.events import STEP_SKIP, Event
+from rubikpi_studio.core.gguf import GgufInfo, NotGguf
 from rubikpi_studio.core.ssh import Board
 
 from ..bridge import run_in_thread
@@ -59,14 +61,27 @@ class BoardModels:
     directory: str  # the models folder on the board (absolute)
     names: frozenset[str]  # finished .gguf files in it
     served: str  # the model file the running server loads, '' when none runs
+    # catalogue id → the quantized file found by its header under another name than the app gives it
+    # (the manual's hand-made `*-q4_0-pure.gguf`, or any name)
+    quantized: Mapping[str, str] = field(default_factory=dict)
+
+    def served_name(self, model: CatalogueModel) -> str:
+        """The file the server loads for `model` on this board: the quantized one found here, else the name
+        the app gives it."""
+        return self.quantized.get(model.id) or served_file(model)
 
     def has(self, model: CatalogueModel) -> bool:
         proj = projector_file(model)
-        return served_file(model) in self.names and (not proj or proj in self.names)
+        return self.served_name(model) in self.names and (not proj or proj in self.names)
+
+    def is_served(self, model: CatalogueModel) -> bool:
+        return bool(self.served) and posixpath.basename(self.served) == self.served_name(model)
 
 
-def read_board_models(board: Board) -> BoardModels:
-    """What is on the board: file names in the models folder and the served model (no headers read)."""
+def read_board_models(board: Board, catalogue: Sequence[CatalogueModel] = ()) -> BoardModels:
+    """What is on the board: file names in the models folder and the served model. The headers are read
+    only when a catalogue model to be quantized is not there under the app's name: a model quantized by hand
+    (the manual names it `*-q4_0-pure.gguf`) is recognised by what its header says, not by its name."""
     directory = core_models.models_dir(board, create=False)
     try:
         names = frozenset(n for n in board.sftp().listdir(directory) if n.lower().endswith(".gguf"))
@@ -74,7 +89,28 @@ def read_board_models(board: Board) -> BoardModels:
         names = frozenset()
     handle = core_server.find(board)
     served = core_server.expand_home(handle.model, board.home()) if handle is not None else ""
-    return BoardModels(directory, names, served)
+    wanted = [m for m in catalogue if m.needs_quantize and served_file(m) not in names]
+    return BoardModels(directory, names, served, _find_quantized(board, directory, names, wanted))
+
+
+def _find_quantized(
+    board: Board, directory: str, names: frozenset[str], wanted: Sequence[CatalogueModel]
+) -> dict[str, str]:
+    if not wanted:
+        return {}
+    headers: dict[str, GgufInfo] = {}
+    for name in sorted(names):  # each header once, for every model asked about
+        try:
+            headers[name] = core_models.inspect(board, f"{directory}/{name}")
+        except (NotGguf, core_models.ModelNotFound) as exc:
+            log.info("not a model: %s (%s)", name, exc.message)
+    found = {}
+    for m in wanted:
+        source = posixpath.basename(m.model.file)
+        match = core_models.match_quantized(source, m.quantization, headers, source_info=headers.get(source))
+        if match is not None:
+            found[m.id] = match
+    return found
 
 
 def default_choice(
@@ -82,7 +118,7 @@ def default_choice(
 ) -> CatalogueModel | None:
     """Served > already downloaded > the smallest that fits (by RAM, then download size)."""
     for m in catalogue:
-        if on_board.served and posixpath.basename(on_board.served) == served_file(m):
+        if on_board.is_served(m):
             return m
     present = [m for m in catalogue if on_board.has(m)]
     if present:
@@ -160,7 +196,7 @@ class ModelStep(Step):
         facts = await self.wizard.ensure_facts()
         try:
             self.catalogue = self.wizard.services.catalogue()
-            self.on_board = await self.wizard.work(run_in_thread(read_board_models, board))
+            self.on_board = await self.wizard.work(run_in_thread(read_board_models, board, self.catalogue))
         except StudioError as exc:
             error = exc
             self.show_text(self.status, lambda: describe_error(error)[0])
@@ -195,11 +231,7 @@ class ModelStep(Step):
                 kind = QCoreApplication.translate("Wizard", "Vision: reads images")
             else:
                 kind = QCoreApplication.translate("Wizard", "Text")
-            if (
-                present
-                and self.on_board.served
-                and posixpath.basename(self.on_board.served) == served_file(m)
-            ):
+            if present and self.on_board.is_served(m):
                 where = QCoreApplication.translate("Wizard", "Being served")
             elif present:
                 where = QCoreApplication.translate("Wizard", "Downloaded")
@@ -266,7 +298,7 @@ class ModelStep(Step):
     def choose(self, m: CatalogueModel) -> None:
         directory = self.on_board.directory
         self.data.model = m
-        self.data.model_path = f"{directory}/{served_file(m)}"
+        self.data.model_path = f"{directory}/{self.on_board.served_name(m)}"
         self.data.mmproj_path = f"{directory}/{projector_file(m)}" if m.projector else ""
         self.wizard.settings.set(WIZARD_MODEL, m.id)
 
@@ -318,7 +350,7 @@ class DownloadStep(Step):
         endpoint = self.wizard.settings.get(HF_ENDPOINT)
         report = JobFollow(self.bridge, self.wizard.closed)
         try:
-            on_board = await self.wizard.work(run_in_thread(read_board_models, board))
+            on_board = await self.wizard.work(run_in_thread(read_board_models, board, [m]))
             if on_board.has(m):
                 self.done_for = m.id
                 self.skipped = True
@@ -336,13 +368,13 @@ class DownloadStep(Step):
             for request in core_models.catalogue_requests(m, endpoint):
                 if request.filename in on_board.names:
                     continue
-                if request.filename == source and served_file(m) in on_board.names:
+                if request.filename == source and on_board.served_name(m) in on_board.names:
                     continue  # quantized already; the f16 original is not needed again
                 await self.wizard.work(
                     run_in_thread(core_models.pull, board, request, report=report, cancel=self.wizard.cancel),
                     job=True,
                 )
-            if m.needs_quantize and served_file(m) not in on_board.names:
+            if m.needs_quantize and on_board.served_name(m) not in on_board.names:
                 await self.wizard.work(
                     run_in_thread(
                         core_models.quantize,
