@@ -3,7 +3,7 @@
 <context>
     <name>BenchmarkPage</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/benchmark.py" line="+47" />
+        <location filename="../../rubikpi_studio/ui/pages/benchmark.py" line="+46" />
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
@@ -13,7 +13,7 @@
         <translation>CPU</translation>
     </message>
     <message>
-        <location line="+150" />
+        <location line="+158" />
         <source>GPU versus CPU (llama-bench)</source>
         <translation>GPU 与 CPU 对比（llama-bench）</translation>
     </message>
@@ -33,12 +33,28 @@
         <translation>重复次数：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="-124" />
+        <location line="+125" />
         <source>CPU only</source>
         <translation>仅 CPU</translation>
     </message>
     <message>
+        <location line="-139" />
+        <source>{n} repetitions</source>
+        <translation>重复 {n} 次</translation>
+    </message>
+    <message>
+        <location line="+4" />
+        <source>{n} threads</source>
+        <translation>{n} 个线程</translation>
+    </message>
+    <message>
         <location line="+2" />
+        <source>batch {n}</source>
+        <translation>批大小 {n}</translation>
+    </message>
+    <message>
+        <location line="+135" />
         <source>Run even while llama-server runs</source>
         <translation>即使 llama-server 正在运行也执行</translation>
     </message>
@@ -114,6 +130,16 @@
     </message>
     <message>
         <location line="+1" />
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>pp GPU / CPU</source>
+        <translation>pp GPU / CPU</translation>
+    </message>
+    <message>
+        <location line="+1" />
         <source>tg GPU / CPU</source>
         <translation>tg GPU / CPU</translation>
     </message>
@@ -123,62 +149,27 @@
         <translation>GPU 加速比</translation>
     </message>
     <message>
-        <location line="+3" />
-        <source>Board monitor</source>
-        <translation>开发板监控</translation>
+        <location line="+4" />
+        <source>Show the earlier runs of one model only</source>
+        <translation>只显示某个模型的历史运行</translation>
     </message>
     <message>
-        <location line="+1" />
-        <source>CPU per core</source>
-        <translation>每核 CPU</translation>
+        <location line="+195" />
+        <source>All models</source>
+        <translation>所有模型</translation>
     </message>
     <message>
-        <location line="+1" />
-        <source>Memory used</source>
-        <translation>已用内存</translation>
-    </message>
-    <message>
-        <location line="+1" />
-        <source>Swap used</source>
-        <translation>已用交换空间</translation>
-    </message>
-    <message>
-        <location line="+1" />
-        <source>Adreno GPU busy</source>
-        <translation>Adreno GPU 占用率</translation>
-    </message>
-    <message>
-        <location line="+1" />
-        <source>GPU clock</source>
-        <translation>GPU 频率</translation>
-    </message>
-    <message>
-        <location line="+1" />
-        <source>Hottest sensor</source>
-        <translation>最高温度传感器</translation>
-    </message>
-    <message>
-        <location line="+1" />
-        <source>llama-server memory</source>
-        <translation>llama-server 内存</translation>
-    </message>
-    <message>
-        <location line="+2" />
-        <source>not available</source>
-        <translation>不可用</translation>
-    </message>
-    <message>
-        <location line="+11" />
+        <location line="-187" />
         <source>Measures prompt processing (pp) and generation (tg) on the GPU and the CPU.</source>
         <translation>在 GPU 和 CPU 上测量提示词处理（pp）和生成（tg）速度。</translation>
     </message>
     <message>
-        <location line="+81" />
+        <location line="+75" />
         <source>Running llama-bench on the board…</source>
         <translation>正在开发板上运行 llama-bench…</translation>
     </message>
     <message>
-        <location line="+14" />
+        <location line="+16" />
         <source>Not started.</source>
         <translation>未开始。</translation>
     </message>
@@ -221,46 +212,6 @@
         <location line="+4" />
         <source>llama-server was running during the run.</source>
         <translation>运行期间 llama-server 正在运行。</translation>
-    </message>
-    <message>
-        <location line="+58" />
-        <source>Connect to a board to see its state.</source>
-        <translation>连接开发板以查看其状态。</translation>
-    </message>
-    <message>
-        <location line="+2" />
-        <source>Sampled once a second over the board's SSH connection.</source>
-        <translation>通过开发板的 SSH 连接每秒采样一次。</translation>
-    </message>
-    <message>
-        <location line="+4" />
-        <source>Paused while the page is hidden or the window is minimised.</source>
-        <translation>页面隐藏或窗口最小化时暂停。</translation>
-    </message>
-    <message>
-        <location line="+41" />
-        <source>no swap</source>
-        <translation>无交换空间</translation>
-    </message>
-    <message>
-        <location line="+3" />
-        <source>not running</source>
-        <translation>未运行</translation>
-    </message>
-    <message>
-        <location line="+8" />
-        <source>{percent:.0f} % of {cores} cores</source>
-        <translation>{cores} 个核心共 {percent:.0f} %</translation>
-    </message>
-    <message>
-        <location line="+8" />
-        <source>Adreno GPU {temp:.1f} °C</source>
-        <translation>Adreno GPU 温度 {temp:.1f} °C</translation>
-    </message>
-    <message>
-        <location line="+10" />
-        <source>The board reports no temperature sensors.</source>
-        <translation>开发板未报告温度传感器。</translation>
     </message>
 </context>
 <context>
@@ -992,7 +943,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/mainwindow.py" line="+68" />
+        <location filename="../../rubikpi_studio/ui/mainwindow.py" line="+72" />
         <source>Not connected</source>
         <translation>未连接</translation>
     </message>
@@ -1037,7 +988,7 @@
         <translation>服务器：出错</translation>
     </message>
     <message>
-        <location line="+177" />
+        <location line="+210" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -1082,7 +1033,22 @@
         <translation>关于 Qt(&amp;Q)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+1" />
+        <source>Board monitor</source>
+        <translation>开发板监控</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Board &amp;monitor</source>
+        <translation>开发板监控(&amp;M)</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>The active board's CPU, memory, GPU and temperatures, live (Ctrl+Shift+M)</source>
+        <translation>当前开发板的 CPU、内存、GPU 和温度实时状态（Ctrl+Shift+M）</translation>
+    </message>
+    <message>
+        <location line="+8" />
         <source>%1 (Ctrl+%2)</source>
         <translation>%1（Ctrl+%2）</translation>
     </message>
@@ -1117,7 +1083,7 @@
         <translation>当前开发板上的 llama-server</translation>
     </message>
     <message>
-        <location line="+101" />
+        <location line="+117" />
         <source>About RUBIK Pi Studio</source>
         <translation>关于 RUBIK Pi Studio</translation>
     </message>
@@ -1172,12 +1138,12 @@
     <message>
         <location line="+3" />
         <location line="+196" />
-        <location line="+540" />
+        <location line="+553" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location line="-572" />
+        <location line="-585" />
         <source>Models</source>
         <translation>模型</translation>
     </message>
@@ -1379,7 +1345,7 @@
         <translation>请在“开发板”页面连接开发板，以查看和添加模型。</translation>
     </message>
     <message>
-        <location line="+79" />
+        <location line="+81" />
         <source>Hugging Face access token</source>
         <translation>Hugging Face 访问令牌</translation>
     </message>
@@ -1399,8 +1365,8 @@
         <translation>已删除访问令牌。</translation>
     </message>
     <message>
-        <location line="-53" />
-        <location line="+115" />
+        <location line="-55" />
+        <location line="+117" />
         <source>Downloading %s</source>
         <translation>正在下载 %s</translation>
     </message>
@@ -1420,7 +1386,7 @@
         <translation>保留</translation>
     </message>
     <message>
-        <location line="+58" />
+        <location line="+68" />
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
@@ -1495,7 +1461,7 @@
         <translation>正在将 %s 量化为 %s</translation>
     </message>
     <message>
-        <location line="+44" />
+        <location line="+45" />
         <source>%s is being served by llama-server. Stop the server on the Server page first, then delete it.</source>
         <translation>llama-server 正在使用 %s。请先在“服务器”页面停止服务器，然后再删除。</translation>
     </message>
@@ -1546,6 +1512,89 @@
     </message>
 </context>
 <context>
+    <name>MonitorPanel</name>
+    <message>
+        <location filename="../../rubikpi_studio/ui/monitor_panel.py" line="+81" />
+        <source>CPU per core</source>
+        <translation>每核 CPU</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Memory used</source>
+        <translation>已用内存</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Swap used</source>
+        <translation>已用交换空间</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Adreno GPU busy</source>
+        <translation>Adreno GPU 占用率</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>GPU clock</source>
+        <translation>GPU 频率</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Hottest sensor</source>
+        <translation>最高温度传感器</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>llama-server memory</source>
+        <translation>llama-server 内存</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>not available</source>
+        <translation>不可用</translation>
+    </message>
+    <message>
+        <location line="+52" />
+        <source>Connect to a board to see its state.</source>
+        <translation>连接开发板以查看其状态。</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>Sampled once a second over the board's SSH connection.</source>
+        <translation>通过开发板的 SSH 连接每秒采样一次。</translation>
+    </message>
+    <message>
+        <location line="+4" />
+        <source>Paused while the panel is closed or the window is minimised.</source>
+        <translation>监控面板关闭或窗口最小化时暂停。</translation>
+    </message>
+    <message>
+        <location line="+43" />
+        <source>no swap</source>
+        <translation>无交换空间</translation>
+    </message>
+    <message>
+        <location line="+3" />
+        <source>not running</source>
+        <translation>未运行</translation>
+    </message>
+    <message>
+        <location line="+8" />
+        <source>{percent:.0f} % of {cores} cores</source>
+        <translation>{cores} 个核心共 {percent:.0f} %</translation>
+    </message>
+    <message>
+        <location line="+8" />
+        <source>Adreno GPU {temp:.1f} °C</source>
+        <translation>Adreno GPU 温度 {temp:.1f} °C</translation>
+    </message>
+    <message>
+        <location line="+10" />
+        <source>The board reports no temperature sensors.</source>
+        <translation>开发板未报告温度传感器。</translation>
+    </message>
+</context>
+<context>
     <name>Page</name>
     <message>
         <location filename="../../rubikpi_studio/ui/app.py" line="+162" />
@@ -1562,7 +1611,7 @@
     </message>
     <message>
         <location line="+1" />
-        <location filename="../../rubikpi_studio/ui/pages/models.py" line="-792" />
+        <location filename="../../rubikpi_studio/ui/pages/models.py" line="-805" />
         <source>Models</source>
         <translation>模型</translation>
     </message>
@@ -1580,7 +1629,7 @@
     </message>
     <message>
         <location line="+1" />
-        <location filename="../../rubikpi_studio/ui/pages/benchmark.py" line="-512" />
+        <location filename="../../rubikpi_studio/ui/pages/benchmark.py" line="-334" />
         <source>Benchmark</source>
         <translation>性能测试</translation>
     </message>
@@ -1883,7 +1932,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/mainwindow.py" line="-143" />
+        <location filename="../../rubikpi_studio/ui/mainwindow.py" line="-166" />
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
@@ -2688,7 +2737,7 @@
     <message>
         <location filename="../../rubikpi_studio/ui/wizard.py" line="+675" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/base.py" line="+168" />
-        <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="+247" />
+        <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="+279" />
         <location line="+55" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/server.py" line="+73" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="+78" />
@@ -2877,7 +2926,7 @@
     </message>
     <message>
         <location line="+4" />
-        <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="-161" />
+        <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="-157" />
         <source>Memory</source>
         <translation>内存</translation>
     </message>
@@ -3101,12 +3150,12 @@
     </message>
     <message>
         <location line="+1" />
-        <location line="+107" />
+        <location line="+103" />
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location line="-106" />
+        <location line="-102" />
         <source>Disk needed</source>
         <translation>所需磁盘</translation>
     </message>
@@ -3131,7 +3180,7 @@
         <translation>文本</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+2" />
         <source>Being served</source>
         <translation>正在提供服务</translation>
     </message>
