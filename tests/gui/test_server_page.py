@@ -27,9 +27,12 @@ from rubikpi_studio.core.events import LOG, STEP_DONE, STEP_START, Event
 from rubikpi_studio.core.ssh import Board
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
+from rubikpi_studio.ui.bridge import EventBridge
 from rubikpi_studio.ui.pages.base import ConnectionState, ServerState
 from rubikpi_studio.ui.pages.server import SERVER_STEPS, ServerPage
-from rubikpi_studio.ui.widgets import StepState
+from rubikpi_studio.ui.widgets import LogPane, StepList, StepState
+from rubikpi_studio.ui.wizard import SetupWizard, WizardServices
+from rubikpi_studio.ui.wizard_pages.server import ServerStep
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -236,15 +239,10 @@ def test_start_at_boot_on_a_board_without_systemd(
         ),
     ],
 )
-def test_loading_notes_from_the_manuals_adreno_log(qtbot: QtBot, lang: str, texts: dict[str, str]) -> None:
-    """The loading facts of a GPU start (the OpenCL device, offloaded layers, projector, listening, what it
-    runs on) on the steps' lines and in the log, in the user's language. The rig has no Adreno GPU: the
-    manual's recorded lines of a RUBIK Pi 3 (tests/data/logs/manual-*.txt) stand in for its log, fed through
+def _feed_a_manual_gpu_start(bridge: EventBridge) -> None:
+    """A GPU start's events, as `server.start` reports them: the rig has no Adreno GPU, so the manual's
+    recorded lines of a RUBIK Pi 3 (tests/data/logs/manual-*.txt) stand in for the server's log, fed through
     the same path as a running server's (`LoadStatus.feed`, then `backend_event` when it is ready)."""
-    studio = app_module.Studio(paths.app_dirs(), lang=lang, strict_pages=True)
-    qtbot.addWidget(studio.window)
-    page = studio.window.page("server")
-    assert isinstance(page, ServerPage)
     lines = [
         "srv    load_model: loading model '/home/ubuntu/dev/llm/models/qwen2-1_5b-instruct-q4_0-pure.gguf'",
         *(LOGS / "manual-llama-cli-version-opencl.txt").read_text().splitlines(),
@@ -253,28 +251,88 @@ def test_loading_notes_from_the_manuals_adreno_log(qtbot: QtBot, lang: str, text
         "srv  llama_server: model loaded",
         "srv  llama_server: listening on http://127.0.0.1:9876",
     ]
-    page.steps.set_steps(SERVER_STEPS)
-    page.bridge(Event(STEP_START, step="check", message="Checking model, memory and port"))
-    page.bridge(Event(STEP_DONE, step="check"))
-    page.bridge(Event(STEP_START, step="load", message="Starting llama-server (run 1)"))
+    bridge(Event(STEP_START, step="check", message="Checking model, memory and port"))
+    bridge(Event(STEP_DONE, step="check"))
+    bridge(Event(STEP_START, step="load", message="Starting llama-server (run 1)"))
     load = server.LoadStatus()
     for line in lines:
         for ev in load.feed(line):
-            page.bridge(ev)
-        page.bridge(Event(LOG, message=line))
-    page.bridge(Event(STEP_DONE, step="load", message="ready on port 9876"))
-    page.bridge(server.backend_event(load.backend_lines, planned_gpu=True))
-    page.bridge(Event(STEP_DONE, step="ready", message="Ready on port 9876"))
-    page.bridge.flush()
-    page.log_pane.flush()
+            bridge(ev)
+        bridge(Event(LOG, message=line))
+    bridge(Event(STEP_DONE, step="load", message="ready on port 9876"))
+    bridge(server.backend_event(load.backend_lines, planned_gpu=True))
+    bridge(Event(STEP_DONE, step="ready", message="Ready on port 9876"))
+    bridge.flush()
 
-    assert {step: page.steps.text_of(step) for step in texts} == texts
-    assert all(page.steps.state_of(step) is StepState.DONE for step, _title in SERVER_STEPS)
-    shown = page.log_pane.toPlainText().splitlines()
+
+def _assert_loading_notes_shown(steps: StepList, log_pane: LogPane, texts: dict[str, str]) -> None:
+    log_pane.flush()
+    assert {step: steps.text_of(step) for step in texts} == texts
+    assert all(steps.state_of(step) is StepState.DONE for step, _title in SERVER_STEPS)
+    shown = log_pane.toPlainText().splitlines()
     for fact in texts["model"].split(" — ")[1].split(" · "):
         assert f"--> {fact}" in shown
     assert f"--> {texts['ready'].split(' — ')[1]}" in shown
     assert "load_tensors: offloaded 29/29 layers to GPU" in shown  # the server's own line, as it came
+
+
+LOADING_NOTES = [
+    (
+        "en",
+        {
+            "model": "Load the model — OpenCL device: QUALCOMM Adreno(TM) 635 · offloaded 29/29 layers "
+            "to GPU · Vision projector loaded",
+            "load": "Start llama-server (run 1) — Listening on http://127.0.0.1:9876",
+            "ready": "Ready — Running on GPU: QUALCOMM Adreno(TM) 635, 29/29 layers",
+        },
+    ),
+    (
+        "zh_CN",
+        {
+            "model": "加载模型 — OpenCL 设备：QUALCOMM Adreno(TM) 635 · 已将 29/29 层卸载到 GPU · "
+            "视觉投影器已加载",
+            "load": "启动 llama-server（第 1 次） — 正在监听 http://127.0.0.1:9876",
+            "ready": "就绪 — 运行于 GPU: QUALCOMM Adreno(TM) 635, 29/29 layers",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "texts"), LOADING_NOTES)
+def test_loading_notes_from_the_manuals_adreno_log(qtbot: QtBot, lang: str, texts: dict[str, str]) -> None:
+    """The loading facts of a GPU start (the OpenCL device, offloaded layers, projector, listening, what it
+    runs on) on the steps' lines and in the log, in the user's language."""
+    studio = app_module.Studio(paths.app_dirs(), lang=lang, strict_pages=True)
+    qtbot.addWidget(studio.window)
+    page = studio.window.page("server")
+    assert isinstance(page, ServerPage)
+    page.steps.set_steps(SERVER_STEPS)
+    _feed_a_manual_gpu_start(page.bridge)
+    _assert_loading_notes_shown(page.steps, page.log_pane, texts)
+
+
+@pytest.mark.parametrize(("lang", "texts"), LOADING_NOTES)
+def test_wizard_server_step_shows_the_same_loading_notes(
+    qtbot: QtBot, lang: str, texts: dict[str, str]
+) -> None:
+    """The wizard's server step uses the Server page's steps: it shows the same loading facts too."""
+    studio = app_module.Studio(paths.app_dirs(), lang=lang, strict_pages=True)
+    qtbot.addWidget(studio.window)
+    try:
+        wizard = SetupWizard(
+            settings=studio.settings,
+            state=studio.state,
+            services=WizardServices(discover=lambda on_found, cancel: None),
+            parent=studio.window,
+        )
+        step = wizard.step("server")
+        assert isinstance(step, ServerStep)
+        step.steps.set_steps(SERVER_STEPS)
+        _feed_a_manual_gpu_start(step.bridge)
+        _assert_loading_notes_shown(step.steps, step.log_pane, texts)
+        wizard.close()
+    finally:
+        studio.translations.apply("en")
 
 
 def test_settings_form_reaches_the_spec_and_the_command_line(qtbot: QtBot) -> None:

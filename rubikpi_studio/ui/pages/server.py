@@ -57,6 +57,15 @@ LOADING_FACTS = {
 }
 
 
+def show_loading_facts(events: list[Event], steps: StepList, log_pane: LogPane) -> None:
+    """The loading facts among `events` on their step's line and in the log, in the user's language: the
+    Server page and the wizard's server step show a start the same way."""
+    for ev in events:
+        if ev.kind == INFO and ev.step in LOADING_FACTS:
+            steps.add_fact(LOADING_FACTS[ev.step], ev.message)
+            log_pane.append_line(f"--> {step_note(ev.message)}")
+
+
 def list_board_models(board: Board) -> list[tuple[str, bool]]:
     """(path, is_projector) of the GGUF files in ~/dev/llm/models: the models module when it is there,
     else a plain SFTP listing (projectors recognised by the manual's `mmproj-` name)."""
@@ -664,9 +673,7 @@ class ServerPage(Page):
                     api_key=self.handle.api_key if self.handle is not None else None,
                 )
                 self._show_status()
-            elif ev.kind == INFO and ev.step in LOADING_FACTS:
-                self.steps.add_fact(LOADING_FACTS[ev.step], ev.message)
-                self.log_pane.append_line(f"--> {step_note(ev.message)}")
+        show_loading_facts(events, self.steps, self.log_pane)
 
     def deactivate(self) -> None:
         pass

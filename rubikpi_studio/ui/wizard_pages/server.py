@@ -22,7 +22,7 @@ from rubikpi_studio.core.ssh import Board
 from ..bridge import run_in_thread
 from ..i18n import QT_TRANSLATE_NOOP, describe_error
 from ..pages.base import ServerState
-from ..pages.server import SERVER_STEPS
+from ..pages.server import SERVER_STEPS, show_loading_facts
 from ..settings import SERVER_PORT
 from .base import Detached, JobFollow, Step, spawn, wrap
 
@@ -56,6 +56,7 @@ class ServerStep(Step):
         self.plan = wrap(QLabel())
         self.plan.setObjectName("serverPlan")
         self.build_job_view(self.plan, "server")
+        self.bridge.events_ready.connect(self._on_bridge_events)
         self.running = False
         self.ready_for = ""  # the model path being served
         self.adopted = False
@@ -80,6 +81,9 @@ class ServerStep(Step):
         elif event.kind == INFO and event.step == "adopt":
             self.adopted = True
         self.bridge(event)
+
+    def _on_bridge_events(self, events: list[Event]) -> None:
+        show_loading_facts(events, self.steps, self.log_pane)
 
     async def _run(self) -> None:
         m = await self.wizard.ensure_model()
