@@ -135,6 +135,60 @@ def test_start_show_running_and_stop(
     assert page.start_button.isEnabled() and not page.stop_button.isEnabled()
 
 
+def test_share_on_my_network_shows_the_url_and_key_and_the_server_wants_the_key(
+    qtbot: QtBot,
+    qrun: Callable[[Any], Any],
+    served_board: tuple[Board, rig.RigAccount],
+    keyring_backend: object,
+) -> None:
+    """ "Share on my network" ticked, Start: the page shows the URL and the API key for other devices (the
+    key the keyring keeps), and the server at that URL refuses a request without the key (401)."""
+    board, account = served_board
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    window = studio.window
+    window.show()
+    page = window.page("server")
+    assert isinstance(page, ServerPage)
+    window.show_page("server")
+    port = free_port()
+
+    async def scenario() -> None:
+        studio.state.set_connection(ConnectionState.CONNECTED, board)
+        await until(lambda: studio.state.server is ServerState.STOPPED, what="nothing served yet")
+        assert page.info_values["key"].isHidden()
+        page.port_spin.setValue(port)
+        page.device_combo.setCurrentIndex(page.device_combo.findData(False))  # CPU
+        page.lan_check.click()
+        page.start_button.click()
+        await until(lambda: studio.state.server is ServerState.RUNNING, timeout=120, what="running")
+        await until(lambda: page.info_values["lan"].text().startswith("http://"), what="the LAN URL")
+
+    qrun(scenario())
+    lan_url = page.info_values["lan"].text()
+    key = page.info_values["key"].text()
+    assert lan_url == f"http://{board.target.host}:{port}"
+    assert not page.info_values["key"].isHidden() and not page.info_labels["key"].isHidden()
+    assert key and key == server.lan_api_key(board, create=False)  # the one the keyring keeps
+    assert studio.state.server_api_key == key
+    assert requests.get(f"{lan_url}/v1/models", timeout=10).status_code == 401
+    answer = requests.post(
+        f"{lan_url}/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+
+    async def stop() -> None:
+        page.stop_button.click()
+        await until(lambda: studio.state.server is ServerState.STOPPED, timeout=30, what="stopped")
+
+    qrun(stop())
+    assert page.info_values["key"].isHidden() and page.info_values["key"].text() == ""
+    assert rig.run_as(account.user, 'pgrep -u "$(id -u)" -x llama-server').stdout.strip() == ""
+
+
 def test_refresh_that_ends_after_the_window_closed_raises_nothing(
     qtbot: QtBot,
     qrun: Callable[[Any], Any],
