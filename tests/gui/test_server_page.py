@@ -23,12 +23,15 @@ from rig.llama_server import find_llama_server, free_port, llama_server_missing_
 from rig.waiting import until
 
 from rubikpi_studio.core import llamacpp, server
+from rubikpi_studio.core.chat import probe_server
 from rubikpi_studio.core.events import LOG, STEP_DONE, STEP_START, Event
 from rubikpi_studio.core.ssh import Board
+from rubikpi_studio.core.store import STATUS_COMPLETE
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
 from rubikpi_studio.ui.bridge import EventBridge
 from rubikpi_studio.ui.pages.base import ConnectionState, ServerState
+from rubikpi_studio.ui.pages.chat import ChatPage, reach_server
 from rubikpi_studio.ui.pages.server import SERVER_STEPS, ServerPage
 from rubikpi_studio.ui.widgets import LogPane, StepList, StepState
 from rubikpi_studio.ui.wizard import SetupWizard, WizardServices
@@ -135,14 +138,17 @@ def test_start_show_running_and_stop(
     assert page.start_button.isEnabled() and not page.stop_button.isEnabled()
 
 
-def test_share_on_my_network_shows_the_url_and_key_and_the_server_wants_the_key(
+def test_share_on_my_network_shows_the_url_and_key_and_the_chat_uses_them(
     qtbot: QtBot,
     qrun: Callable[[Any], Any],
     served_board: tuple[Board, rig.RigAccount],
     keyring_backend: object,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """ "Share on my network" ticked, Start: the page shows the URL and the API key for other devices (the
-    key the keyring keeps), and the server at that URL refuses a request without the key (401)."""
+    key the keyring keeps), and the server at that URL refuses a request without the key (401). The Chat
+    page then chats over that URL with the key, not through the SSH forward; where the URL does not answer
+    from this computer, it falls back to the forward."""
     board, account = served_board
     studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
     qtbot.addWidget(studio.window)
@@ -180,11 +186,46 @@ def test_share_on_my_network_shows_the_url_and_key_and_the_server_wants_the_key(
     )
     assert answer.status_code == 200, answer.text
 
-    async def stop() -> None:
-        page.stop_button.click()
-        await until(lambda: studio.state.server is ServerState.STOPPED, timeout=30, what="stopped")
+    window.show_page("chat")
+    chat = window.page("chat")
+    assert isinstance(chat, ChatPage)
 
-    qrun(stop())
+    async def chat_over_the_lan() -> None:
+        await until(lambda: chat.server_info is not None, timeout=60, what="the chat reached the server")
+        chat.max_tokens_spin.setValue(8)
+        chat.input.setPlainText("Say hello.")
+        await chat.send()
+
+    try:
+        qrun(chat_over_the_lan())
+        assert chat.endpoint is not None and chat.endpoint.base_url == lan_url and chat.via_lan
+        assert chat._handle is not None and chat._handle.forward is None  # no SSH forward opened
+        assert f"Reached over your network at {lan_url}" in chat.server_label.text()
+        assert chat.store is not None and chat.conversation_id is not None
+        reply = chat.store.messages(chat.conversation_id)[-1]
+        assert reply.status == STATUS_COMPLETE and reply.content, reply.error  # the key went along
+
+        # A LAN URL that does not answer from here (a firewall, an SSH hop): the chat takes the forward.
+        found = server.find(board)
+        assert found is not None and found.api_key == key
+        closed = free_port()
+        monkeypatch.setattr(server.ServerHandle, "lan_url", lambda self: f"http://127.0.0.1:{closed}")
+        endpoint, via_lan = reach_server(found)
+        with endpoint:
+            assert not via_lan and found.forward is not None and endpoint.base_url == found.forward.url
+            assert probe_server(endpoint).model  # through the forward, with the key
+        found.close_tunnel()
+        monkeypatch.undo()
+
+        async def stop() -> None:
+            window.show_page("server")
+            page.stop_button.click()
+            await until(lambda: studio.state.server is ServerState.STOPPED, timeout=30, what="stopped")
+            await until(lambda: chat.endpoint is None, what="the chat let the server go")
+
+        qrun(stop())
+    finally:
+        chat.close_store()
     assert page.info_values["key"].isHidden() and page.info_values["key"].text() == ""
     assert rig.run_as(account.user, 'pgrep -u "$(id -u)" -x llama-server').stdout.strip() == ""
 

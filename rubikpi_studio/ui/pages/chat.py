@@ -1,7 +1,8 @@
 """The Chat page: conversations with the board's model, streamed, with images, saved as they arrive.
 
 Where the model is: when a board is connected and its server runs (`state.server_changed`), the page adopts
-it (`core.server.find`), opens its own SSH port forward and probes `/props` + `/v1/models`; tests and other
+it (`core.server.find`), opens its own SSH port forward (or, for a server shared on the network, uses its LAN
+URL with the API key: `reach_server`) and probes `/props` + `/v1/models`; tests and other
 callers may hand it any `ServerEndpoint` with `set_endpoint()`. Whether the model takes images comes from
 that probe, before the attach button is enabled.
 
@@ -55,6 +56,7 @@ from rubikpi_studio.core.chat import (
     ChatResult,
     ServerEndpoint,
     ServerInfo,
+    ServerUnreachable,
     VisionUnsupported,
     check_vision,
     probe_server,
@@ -103,6 +105,26 @@ CHAT_ERRORS = {
 }
 
 StreamFn = Callable[..., ChatResult]
+
+
+def reach_server(handle: core_server.ServerHandle) -> tuple[ServerEndpoint, bool]:
+    """The endpoint the chat uses for the board's server, and whether it is the LAN URL (worker thread).
+
+    A server the user shares on the network is reached the way other devices reach it: its LAN URL with its
+    API key, without the SSH connection in the way. Where that URL does not answer from this computer (a
+    firewall, the board reached through an SSH hop), the chat goes through the SSH forward as usual."""
+    if handle.is_lan and handle.api_key:
+        lan = ServerEndpoint(handle.lan_url(), handle.api_key, connect_timeout=3.0)
+        try:
+            probe_server(lan)
+            handle.close_tunnel()
+            return lan, True
+        except ServerUnreachable as exc:
+            log.info("LAN URL %s does not answer (%s); chatting through the SSH forward", lan.base_url, exc)
+            lan.close()
+        except ChatError:
+            return lan, True  # it answers (loading, or an error): the probe that follows says what
+    return ServerEndpoint(handle.open_tunnel(), handle.api_key), False
 
 
 def to_chat_message(m: StoredMessage) -> ChatMessage:
@@ -174,6 +196,7 @@ class ChatPage(Page):
         self.server_info: ServerInfo | None = None
         self.server_error = ""
         self._endpoint_from_board = False
+        self.via_lan = False  # the endpoint is the server's LAN URL (shared on the network), not the tunnel
         self._handle: core_server.ServerHandle | None = None
         self.conversation_id: int | None = None
         self.attachments: list[bytes] = []
@@ -417,6 +440,10 @@ class ChatPage(Page):
             text = QCoreApplication.translate(
                 "ChatPage", "Model: {model} ({vision}, context {n_ctx} tokens)"
             ).format(model=posixpath.basename(info.model) or info.model, vision=vision, n_ctx=info.n_ctx)
+        if self.endpoint is not None and self.via_lan:
+            text += " " + QCoreApplication.translate(
+                "ChatPage", "Reached over your network at {url}, with its API key."
+            ).format(url=self.endpoint.base_url)
         self.server_label.setText(text)
         if info is not None and info.has_vision:
             tip = QCoreApplication.translate(
@@ -506,7 +533,12 @@ class ChatPage(Page):
 
     # ------------------------------------------------------------------ the server
     async def set_endpoint(
-        self, endpoint: ServerEndpoint | None, *, from_board: bool = False, image_size: int | None = None
+        self,
+        endpoint: ServerEndpoint | None,
+        *,
+        from_board: bool = False,
+        image_size: int | None = None,
+        via_lan: bool = False,
     ) -> None:
         """Chat with `endpoint` from now on (None: no server). Probes it for model and vision.
 
@@ -517,6 +549,7 @@ class ChatPage(Page):
         self.endpoint = endpoint
         self.encoder = QtImageEncoder(image_size or DEFAULT_MAX_SIDE)
         self._endpoint_from_board = from_board and endpoint is not None
+        self.via_lan = via_lan and endpoint is not None
         self.server_info = None
         self.server_error = ""
         if endpoint is not None:
@@ -535,7 +568,10 @@ class ChatPage(Page):
                 handle = await run_in_thread(core_server.find, board)
                 if handle is None:
                     return
-                url = await run_in_thread(handle.open_tunnel)
+                if handle.needs_api_key and handle.api_key is None:
+                    # No keyring: the key lives only in this session, where the Server page put it.
+                    handle.api_key = self.context.state.server_api_key
+                endpoint, via_lan = await run_in_thread(reach_server, handle)
                 image_size = await run_in_thread(handle.vision_image_size)
             except StudioError as exc:
                 self.server_error = exc.message
@@ -544,9 +580,7 @@ class ChatPage(Page):
             if self._handle is not None and self._handle is not handle:
                 self._handle.close_tunnel()
             self._handle = handle
-            await self.set_endpoint(
-                ServerEndpoint(url, handle.api_key), from_board=True, image_size=image_size
-            )
+            await self.set_endpoint(endpoint, from_board=True, image_size=image_size, via_lan=via_lan)
         elif self._endpoint_from_board:
             if self._handle is not None:
                 self._handle.close_tunnel()
