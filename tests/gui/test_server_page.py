@@ -111,6 +111,9 @@ def test_start_show_running_and_stop(
     qrun(scenario())
     assert page.steps.state_of("check") is StepState.DONE
     assert page.steps.state_of("ready") is StepState.DONE
+    # The loading notes of a real start (and of the screenshot): where it listens, what it runs on.
+    assert page.steps.text_of("load").endswith(f"Listening on http://127.0.0.1:{page.port_spin.value()}")
+    assert page.steps.text_of("ready").startswith("Ready — Running on CPU")
     assert page.info_values["backend"].text().startswith("CPU")  # an OpenCL build on PoCL also says why
     assert page.info_values["context"].text() == "2048 tokens, 1 slot(s), images: no"
     assert MODEL_NAME in page.info_values["model"].text()
