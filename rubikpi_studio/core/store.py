@@ -239,6 +239,10 @@ class ChatStore:
                 )
         return ids
 
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         with self._cond:
             if self._closed:

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from rubikpi_studio.core import server as core_server
 from rubikpi_studio.core.chat import (
@@ -72,6 +73,7 @@ from rubikpi_studio.core.store import (
     STATUS_STOPPED,
     ChatStore,
     StoredMessage,
+    StoreError,
 )
 
 from ..bridge import run_in_thread, show_error, widget_slot
@@ -976,6 +978,13 @@ class ChatPage(Page):
         widget.set_status("streaming")
         self.view.scroll_to_bottom()
         self.cancel = token = CancelToken()
+
+        # The window may go away under a running answer: its request ends then too, not after 1500 tokens.
+        # (A function of the token, not a method of the page: the page is being destroyed when it runs.)
+        def on_destroyed(*_args: object) -> None:
+            token.cancel()
+
+        self.destroyed.connect(on_destroyed)
         self._buffer = buffer = _StreamBuffer()
         self._streaming_text = prefix
         self._streaming_id = msg_id
@@ -986,64 +995,87 @@ class ChatPage(Page):
 
         def on_delta(delta: ChatDelta) -> None:  # worker thread
             buffer.push(delta)
+            store.append_delta(msg_id, delta.text, is_reasoning=delta.is_reasoning)
             if first[0] and delta.text and not delta.is_reasoning:
                 first[0] = False
-                self.first_text_arrived.emit()
-            store.append_delta(msg_id, delta.text, is_reasoning=delta.is_reasoning)
+                try:
+                    self.first_text_arrived.emit()
+                except RuntimeError:  # the page was deleted meanwhile: nothing to draw on
+                    log.debug("first text of answer %s arrived after its page went away", msg_id)
 
         try:
-            result = await run_in_thread(
-                self.stream_fn,
-                endpoint,
-                history,
-                params,
-                on_delta=on_delta,
-                cancel=token,
-                encoder=self.encoder,
-            )
-        except ChatError as exc:
-            partial = exc.partial
-            store.finish_message(
-                msg_id,
-                status=STATUS_INTERRUPTED,
-                content=prefix + (partial.content if partial else ""),
-                reasoning=partial.reasoning if partial else None,
-                ttft_s=partial.ttft_s if partial and not prefix else None,
-                tokens_per_second=partial.tokens_per_second if partial else None,
-                error=exc.message,
-            )
-            self._show_notice(exc.code if exc.code in CHAT_ERRORS else "E_SERVER", exc.message)
-        except StudioError as exc:
-            store.finish_message(msg_id, status=STATUS_INTERRUPTED, content=prefix or None, error=exc.message)
-            self._show_notice(exc.code if exc.code in CHAT_ERRORS else "E_SERVER", exc.message)
-        else:
-            store.finish_message(
-                msg_id,
-                status=STATUS_STOPPED if result.stopped else STATUS_COMPLETE,
-                content=prefix + result.content,
-                reasoning=result.reasoning,
-                finish_reason=result.finish_reason,
-                timings=result.timings.to_dict() if result.timings else None,
-                usage=result.usage.to_dict() if result.usage else None,
-                ttft_s=result.ttft_s,
-                tokens_per_second=result.tokens_per_second,
-            )
+            try:
+                result = await run_in_thread(
+                    self.stream_fn,
+                    endpoint,
+                    history,
+                    params,
+                    on_delta=on_delta,
+                    cancel=token,
+                    encoder=self.encoder,
+                )
+            except ChatError as exc:
+                partial = exc.partial
+                store.finish_message(
+                    msg_id,
+                    status=STATUS_INTERRUPTED,
+                    content=prefix + (partial.content if partial else ""),
+                    reasoning=partial.reasoning if partial else None,
+                    ttft_s=partial.ttft_s if partial and not prefix else None,
+                    tokens_per_second=partial.tokens_per_second if partial else None,
+                    error=exc.message,
+                )
+                self._show_answer_notice(exc)
+            except StudioError as exc:
+                store.finish_message(
+                    msg_id, status=STATUS_INTERRUPTED, content=prefix or None, error=exc.message
+                )
+                self._show_answer_notice(exc)
+            else:
+                store.finish_message(
+                    msg_id,
+                    status=STATUS_STOPPED if result.stopped else STATUS_COMPLETE,
+                    content=prefix + result.content,
+                    reasoning=result.reasoning,
+                    finish_reason=result.finish_reason,
+                    timings=result.timings.to_dict() if result.timings else None,
+                    usage=result.usage.to_dict() if result.usage else None,
+                    ttft_s=result.ttft_s,
+                    tokens_per_second=result.tokens_per_second,
+                )
+        except StoreError as exc:
+            # The history was closed under the answer (the page is going away: what streamed is saved up to
+            # there, and the store marks the answer interrupted when it is opened next), or cannot be written.
+            log.warning("answer %s not saved to its end: %s", msg_id, exc.message)
+            self._show_answer_notice(exc)
         finally:
-            self.view_timer.stop()
             self.cancel = None
             self._streaming_id = None
-            self.live_label.setText("")
-            if self.conversation_id == cid:
-                # Only the answer's widget is brought in line with what was saved (re-building the whole
-                # conversation here stalled the UI for a second on long answers).
-                saved = store.get_message(msg_id)
-                shown = self.view.message_widget(msg_id)
-                if shown is None:
-                    self._reload_messages()
-                else:
-                    shown.update_message(self._view_message(saved))
-            self._fill_list()
-            self._update_controls()
+            if isValid(self):
+                self.destroyed.disconnect(on_destroyed)
+                self._end_answer_view(store, cid, msg_id)
+            else:
+                log.info("answer %s ended after its page went away", msg_id)
+
+    def _show_answer_notice(self, exc: StudioError) -> None:
+        if isValid(self):  # else the page is gone and the answer's outcome is in the history
+            self._show_notice(exc.code if exc.code in CHAT_ERRORS else "E_SERVER", exc.message)
+
+    def _end_answer_view(self, store: ChatStore, cid: int, msg_id: int) -> None:
+        """The page after an answer ended: no live numbers, the answer as it was saved, controls enabled."""
+        self.view_timer.stop()
+        self.live_label.setText("")
+        if self.conversation_id == cid and not store.is_closed:
+            # Only the answer's widget is brought in line with what was saved (re-building the whole
+            # conversation here stalled the UI for a second on long answers).
+            saved = store.get_message(msg_id)
+            shown = self.view.message_widget(msg_id)
+            if shown is None:
+                self._reload_messages()
+            else:
+                shown.update_message(self._view_message(saved))
+        self._fill_list()
+        self._update_controls()
 
     def stop(self) -> None:
         """End the current answer now (Esc): the request's connection is shut down."""
