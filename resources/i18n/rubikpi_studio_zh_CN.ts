@@ -657,7 +657,7 @@
         <translation>让模型从回答停止处继续</translation>
     </message>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/chat.py" line="+89" />
+        <location filename="../../rubikpi_studio/ui/pages/chat.py" line="+93" />
         <source>The model server cannot be reached.</source>
         <translation>无法连接模型服务器。</translation>
     </message>
@@ -707,7 +707,7 @@
         <translation>无法保存聊天记录。</translation>
     </message>
     <message>
-        <location line="+249" />
+        <location line="+270" />
         <source>Search conversations</source>
         <translation>搜索对话</translation>
     </message>
@@ -857,6 +857,11 @@
         <translation>模型：{model}（{vision}，上下文 {n_ctx} 个令牌）</translation>
     </message>
     <message>
+        <location line="+4" />
+        <source>Reached over your network at {url}, with its API key.</source>
+        <translation>通过你的网络访问 {url}（使用其 API 密钥）。</translation>
+    </message>
+    <message>
         <location line="+5" />
         <source>Attach an image (it is scaled down on this computer before sending)</source>
         <translation>附加图片（发送前会在本机缩小）</translation>
@@ -877,7 +882,7 @@
         <translation>出现了问题。</translation>
     </message>
     <message>
-        <location line="+130" />
+        <location line="+137" />
         <source>New conversation</source>
         <translation>新对话</translation>
     </message>
@@ -917,7 +922,7 @@
         <translation>移除此图片</translation>
     </message>
     <message>
-        <location line="+251" />
+        <location line="+281" />
         <source>{n} tokens · {rate:.1f} tokens/s</source>
         <translation>{n} 个令牌 · {rate:.1f} 令牌/秒</translation>
     </message>
@@ -1617,13 +1622,13 @@
     </message>
     <message>
         <location line="+2" />
-        <location filename="../../rubikpi_studio/ui/pages/server.py" line="+104" />
+        <location filename="../../rubikpi_studio/ui/pages/server.py" line="+113" />
         <source>Server</source>
         <translation>服务器</translation>
     </message>
     <message>
         <location line="+2" />
-        <location filename="../../rubikpi_studio/ui/pages/chat.py" line="-874" />
+        <location filename="../../rubikpi_studio/ui/pages/chat.py" line="-916" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
@@ -2739,7 +2744,7 @@
         <location filename="../../rubikpi_studio/ui/wizard_pages/base.py" line="+168" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/model.py" line="+279" />
         <location line="+55" />
-        <location filename="../../rubikpi_studio/ui/wizard_pages/server.py" line="+73" />
+        <location filename="../../rubikpi_studio/ui/wizard_pages/server.py" line="+74" />
         <location filename="../../rubikpi_studio/ui/wizard_pages/setup.py" line="+78" />
         <source>Next</source>
         <translation>下一步</translation>
@@ -3252,12 +3257,12 @@
         <translation>{name} 已在开发板上。</translation>
     </message>
     <message>
-        <location filename="../../rubikpi_studio/ui/wizard_pages/server.py" line="-20" />
+        <location filename="../../rubikpi_studio/ui/wizard_pages/server.py" line="-21" />
         <source>Start the server</source>
         <translation>启动服务器</translation>
     </message>
     <message>
-        <location line="+106" />
+        <location line="+110" />
         <source>Starting {name} on the GPU (Adreno, OpenCL) when the llama.cpp build has it.</source>
         <translation>正在启动 {name}：若 llama.cpp 构建支持，则在 GPU（Adreno，OpenCL）上运行。</translation>
     </message>
