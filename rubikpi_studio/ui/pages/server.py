@@ -181,8 +181,8 @@ class ServerPage(Page):
         model_row.addWidget(self.model_combo, 1)
         model_row.addWidget(self.refresh_button)
         self.form = QFormLayout(self.settings_box)
-        self.form_labels = [QLabel() for _ in range(12)]
-        fields: list[QWidget | QHBoxLayout] = [
+        # The settings in form order; one list for the form and for enabling them (connected and idle).
+        self.settings_widgets: tuple[QWidget, ...] = (
             self.model_combo,
             self.mmproj_combo,
             self.device_combo,
@@ -195,8 +195,9 @@ class ServerPage(Page):
             self.lan_check,
             self.boot_check,
             self.extra_edit,
-        ]
-        fields[0] = model_row
+        )
+        self.form_labels = [QLabel() for _ in self.settings_widgets]
+        fields: list[QWidget | QHBoxLayout] = [model_row, *self.settings_widgets[1:]]
         for label, field_item in zip(self.form_labels, fields, strict=True):
             self.form.addRow(label, field_item)
         self.form.addRow(self.extra_note)
@@ -408,21 +409,8 @@ class ServerPage(Page):
         self.stop_button.setEnabled(connected and (running or busy))
         self.restart_button.setEnabled(connected and running and not busy)
         self.refresh_button.setEnabled(connected and not busy)
-        for w in (
-            self.model_combo,
-            self.mmproj_combo,
-            self.device_combo,
-            self.ctx_spin,
-            self.batch_spin,
-            self.threads_spin,
-            self.slots_spin,
-            self.flash_attn_combo,
-            self.port_spin,
-        ):
+        for w in self.settings_widgets:
             w.setEnabled(connected and not busy)
-        self.lan_check.setEnabled(connected and not busy)
-        self.boot_check.setEnabled(connected and not busy)
-        self.extra_edit.setEnabled(connected and not busy)
         self.steps.set_cancellable(busy)
 
     # ------------------------------------------------------------------ state
