@@ -12,6 +12,7 @@ import rig
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
+from rig.qt import visible_boxes
 from rig.waiting import until
 
 from rubikpi_studio.core.boards import BoardRegistry
@@ -119,7 +120,7 @@ def test_wrong_password_shows_a_clear_message(
     profile = BoardProfile("rig", "127.0.0.1", rig_sshd.port, rig_account.user)
 
     def boxes() -> list[QMessageBox]:
-        return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+        return visible_boxes()
 
     async def scenario() -> None:
         await page.connect_to(profile, "definitely wrong")

@@ -22,6 +22,7 @@ from rig import faults
 from rig import models as rig_models
 from rig.hf_server import HfServer
 from rig.llama_server import free_port
+from rig.qt import visible_boxes
 from rig.waiting import until
 
 from rubikpi_studio.core import jobs
@@ -48,7 +49,7 @@ def board(rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts:
 
 
 def boxes() -> list[QMessageBox]:
-    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    return visible_boxes()
 
 
 def rows(page: ModelsPage) -> list[str]:

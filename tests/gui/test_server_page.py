@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from rig import faults, models
 from rig.llama_server import find_llama_server, free_port, llama_server_missing_reason
+from rig.qt import visible_boxes
 from rig.waiting import until
 
 from rubikpi_studio.core import llamacpp, server
@@ -291,7 +292,7 @@ def test_start_at_boot_on_a_board_without_systemd(
     window.show_page("server")
 
     def shown_boxes() -> list[QMessageBox]:
-        return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+        return visible_boxes()
 
     async def scenario() -> None:
         studio.state.set_connection(ConnectionState.CONNECTED, board)

@@ -17,6 +17,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
+from rig.qt import visible_boxes
 
 from rubikpi_studio import __main__ as entry
 from rubikpi_studio import __version__
@@ -366,10 +367,6 @@ class _Form(QWidget):
         return "ok"
 
 
-def _message_boxes() -> list[QMessageBox]:
-    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
-
-
 def test_guarded_disables_then_reenables_and_shows_typed_errors(qtbot: QtBot) -> None:
     form = _Form()
     qtbot.addWidget(form)
@@ -378,14 +375,14 @@ def test_guarded_disables_then_reenables_and_shows_typed_errors(qtbot: QtBot) ->
 
     assert asyncio.run(form.work(AuthFailed("auth failed for ubuntu", reason="password"))) is None
     assert form.button.isEnabled()
-    boxes = _message_boxes()
+    boxes = visible_boxes()
     assert [b.text() for b in boxes] == ["Wrong user name or password."]
     assert "auth failed for ubuntu" in boxes[0].detailedText()
     for b in boxes:
         b.close()
 
     asyncio.run(form.work(Cancelled()))
-    assert not _message_boxes() and form.button.isEnabled()
+    assert not visible_boxes() and form.button.isEnabled()
     with pytest.raises(ZeroDivisionError):
         asyncio.run(form.work(ZeroDivisionError()))
     assert form.button.isEnabled()
