@@ -195,8 +195,10 @@ rps_needs_swap() {
     (($(rps_swap_total_mb) < 2048))
 }
 
-rps_mem_available_mb() { awk '/^MemAvailable:/{print int($2/1024)}' /proc/meminfo; }
-rps_swap_total_mb() { awk '/^SwapTotal:/{print int($2/1024)}' /proc/meminfo; }
+# RPS_MEMINFO: where the memory figures are read (default /proc/meminfo; tests point it at a small board's).
+rps_mem_total_mb() { awk '/^MemTotal:/{print int($2/1024)}' "${RPS_MEMINFO:-/proc/meminfo}"; }
+rps_mem_available_mb() { awk '/^MemAvailable:/{print int($2/1024)}' "${RPS_MEMINFO:-/proc/meminfo}"; }
+rps_swap_total_mb() { awk '/^SwapTotal:/{print int($2/1024)}' "${RPS_MEMINFO:-/proc/meminfo}"; }
 rps_disk_free_mb() { df -Pk "$1" | awk 'NR==2{print int($4/1024)}'; }
 
 # --- tool output → events. Each reads the tool's output on stdin, passes every line through as log and

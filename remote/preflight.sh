@@ -44,7 +44,7 @@ fi
 rps_info preflight os "$os"
 rps_info preflight kernel "$(uname -r)"
 rps_info preflight cpus "$(nproc)"
-mem_total=$(awk '/^MemTotal:/{print int($2/1024)}' /proc/meminfo)
+mem_total=$(rps_mem_total_mb)
 rps_info preflight ram_mb "$mem_total"
 rps_info preflight ram_available_mb "$(rps_mem_available_mb)"
 rps_info preflight swap_mb "$(rps_swap_total_mb)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -664,3 +665,278 @@ def test_verify_cpu_build_with_no_device(tmp_path: Path) -> None:
     infos = _verify_infos(evs)
     assert infos["backend"] == "CPU"
     assert (infos["gpu"], infos["gpu_used"]) == ("none", "no")
+
+
+# --- preflight branches a rig cannot have: stand-in commands on PATH ----------------------------------------
+# Each stand-in is a small script in a folder put first on PATH; anything it does not cover goes to the real
+# command, so the scripts run as they would on a board with a wrong clock, a failed zap firmware load,
+# Ubuntu Desktop's packages or little RAM.
+
+
+def _shims(tmp_path: Path, **scripts: str) -> dict[str, str]:
+    """A PATH with stand-ins (name → bash body) in front of the real one."""
+    bindir = tmp_path / "shims"
+    bindir.mkdir(exist_ok=True)
+    for name, body in scripts.items():
+        path = bindir / name
+        path.write_text(f"#!/usr/bin/env bash\n{body}\n")
+        path.chmod(0o755)
+    return {"PATH": f"{bindir}:{os.environ['PATH']}"}
+
+
+def _date_at(epoch: int) -> str:
+    """A `date` whose clock says `epoch`; calls that name their own date (-d) go to the real one."""
+    real = shutil.which("date")
+    return (
+        f'for a in "$@"; do case $a in -d|--date*) exec {real} "$@" ;; esac; done\n'
+        f'exec {real} -d @{epoch} "$@"'
+    )
+
+
+def _newest_in_usr() -> int:
+    """What preflight.sh compares the clock with: the newest mtime in /usr/{bin,lib,share}, depth ≤ 1."""
+    newest = 0.0
+    for top in ("/usr/bin", "/usr/lib", "/usr/share"):
+        newest = max(newest, os.stat(top).st_mtime)
+        with os.scandir(top) as entries:
+            for entry in entries:
+                try:
+                    newest = max(newest, entry.stat(follow_symlinks=False).st_mtime)
+                except OSError:
+                    continue
+    return int(newest)
+
+
+_PREFLIGHT_ENV = {"RPS_SKIP_NETWORK_CHECK": "1", "RPS_GPU": "auto"}
+
+
+def test_preflight_stops_on_a_clock_years_behind_and_says_how_to_fix_it(tmp_path: Path) -> None:
+    env = {**_PREFLIGHT_ENV, **_shims(tmp_path, date=_date_at(946684800))}  # 2000-01-01, a board without RTC
+    rc, evs, out = run_script("preflight.sh", tmp_path, env=env)
+    assert rc == 1, out
+    failed = of_kind(evs, "failed")[-1]
+    assert (failed.step, failed.code) == ("preflight", "E_CLOCK")
+    assert "the board's clock says 2000-01-01 00:00 UTC" in failed.message
+    assert "sudo timedatectl set-ntp true" in failed.message
+    assert "sudo date -s '" in failed.message
+    # Stopped first: nothing after the clock was checked (disk, sources) on a clock that breaks TLS and git.
+    assert "disk_free_mb" not in {k for e in of_kind(evs, "info") for k in e.data}
+
+
+def test_preflight_stops_on_a_clock_behind_the_installed_files(tmp_path: Path) -> None:
+    """A plausible year, but days before files installed on the board: as wrong for TLS as the year 2000."""
+    newest = _newest_in_usr()
+    behind = newest - 5 * 86400
+    if time.gmtime(behind).tm_year < 2025:
+        pytest.skip("this machine's files are older than the year check; that branch is the other test")
+    env = {**_PREFLIGHT_ENV, **_shims(tmp_path, date=_date_at(behind))}
+    rc, evs, out = run_script("preflight.sh", tmp_path, env=env)
+    assert rc == 1, out
+    failed = of_kind(evs, "failed")[-1]
+    assert failed.code == "E_CLOCK"
+    assert f"is behind files installed on {time.strftime('%Y-%m-%d', time.gmtime(newest))}" in failed.message
+    assert "sudo timedatectl set-ntp true" in failed.message
+    # The same clock with the check switched off (RPS_IGNORE_CLOCK=1) goes on.
+    rc, evs, out = run_script("preflight.sh", tmp_path, env={**env, "RPS_IGNORE_CLOCK": "1"})
+    assert rc == 0, out
+
+
+def test_preflight_right_clock_passes(tmp_path: Path) -> None:
+    rc, evs, out = run_script("preflight.sh", tmp_path, env=_PREFLIGHT_ENV)
+    assert rc == 0, out
+    assert not [e for e in evs if e.code == "E_CLOCK"]
+
+
+# The kernel log line of rubikpi-ai/linux#20 (reference/board-and-llama-cpp-facts.md).
+_ZAP_LINE = "[    6.512345] kgsl-3d: loading qcom/qcm6490/a660_zap.mbn failed with error -40"
+
+
+@pytest.mark.parametrize("log_tool", ["dmesg", "journalctl"])
+def test_preflight_explains_the_zap_firmware_error_in_the_kernel_log(tmp_path: Path, log_tool: str) -> None:
+    kernel_log = (
+        f"[    0.0] Booting Linux on physical CPU 0x0\n{_ZAP_LINE}\n[    7.0] adreno 3d00000.gpu: bound\n"
+    )
+    (tmp_path / "klog.txt").write_text(kernel_log)
+    if log_tool == "dmesg":
+        shims = {"dmesg": f"cat {tmp_path / 'klog.txt'}"}
+    else:  # dmesg refused (kernel.dmesg_restrict for a normal user): the journal has the kernel log too
+        shims = {
+            "dmesg": "echo 'dmesg: read kernel buffer failed: Operation not permitted' >&2; exit 1",
+            "journalctl": f'[[ " $* " == *" -k "* ]] || exit 1; cat {tmp_path / "klog.txt"}',
+        }
+    rc, evs, out = run_script("preflight.sh", tmp_path, env={**_PREFLIGHT_ENV, **_shims(tmp_path, **shims)})
+    assert rc == 0, out
+    zap = [e.message for e in of_kind(evs, "warn") if "zap.mbn" in e.message]
+    assert len(zap) == 1, of_kind(evs, "warn")
+    assert "a660_zap.mbn failed with error -40" in zap[0]
+    assert "rubikpi-ai/linux#20" in zap[0]
+    assert "sudo apt update && sudo apt full-upgrade" in zap[0] and "reboot" in zap[0]
+
+
+def test_preflight_without_the_zap_error_says_nothing_about_it(tmp_path: Path) -> None:
+    env = {**_PREFLIGHT_ENV, **_shims(tmp_path, dmesg="echo '[    1.0] kgsl-3d: initialised'")}
+    rc, evs, out = run_script("preflight.sh", tmp_path, env=env)
+    assert rc == 0, out
+    assert not [e for e in of_kind(evs, "warn") if "zap" in e.message]
+
+
+def _dpkg_query(installed: dict[str, str]) -> str:
+    """A dpkg-query that knows only `installed` (package → version); every other package is not installed."""
+    cases = "\n".join(
+        f'    {pkg}) out+="ii ${{fmt_version:+{ver}}}"; found=1 ;;' for pkg, ver in installed.items()
+    )
+    return f"""fmt_version=''
+pkgs=()
+for a in "$@"; do
+  case $a in
+    -W | --show) ;;
+    -f*) [[ $a == *Version* ]] && fmt_version=1 ;;
+    *) pkgs+=("$a") ;;
+  esac
+done
+out='' found=0
+for p in "${{pkgs[@]}}"; do
+  case $p in
+{cases}
+    *) echo "dpkg-query: no packages found matching $p" >&2 ;;
+  esac
+done
+printf '%s' "$out"
+[[ $found == 1 ]]"""
+
+
+_SWITCH = (
+    "sudo apt-get install qcom-adreno1; sudo apt-get remove ubuntu-desktop; sudo apt remove gdm3; sudo reboot"
+)
+
+
+def test_preflight_on_ubuntu_desktop_explains_the_switch_to_the_server_image(tmp_path: Path) -> None:
+    """Ubuntu Desktop (ubuntu-desktop, gdm3) runs Freedreno, which has no OpenCL: say how to switch."""
+    shims = _shims(tmp_path, **{"dpkg-query": _dpkg_query({"ubuntu-desktop": "1.539", "gdm3": "46.0"})})
+    rc, evs, out = run_script("preflight.sh", tmp_path, env={**_PREFLIGHT_ENV, **shims})
+    assert rc == 0, out
+    infos = {k: v for e in of_kind(evs, "info") for k, v in e.data.items()}
+    assert infos["qcom_adreno1"] == "no"
+    assert infos["build"] == "cpu"
+    warns = [e.message for e in of_kind(evs, "warn")]
+    switch = [w for w in warns if "Freedreno" in w]
+    assert len(switch) == 1, warns
+    assert "has no OpenCL" in switch[0]
+    assert _SWITCH in switch[0]
+    assert any(w.startswith("building for the CPU: ") for w in warns)
+
+
+def test_preflight_with_qcom_adreno1_reports_the_package_and_no_desktop_switch(tmp_path: Path) -> None:
+    """The server image's driver package is there (no Freedreno desktop): its version is reported and the
+    desktop→server advice is not given; without /dev/kgsl-3d0 (this machine) the reason names KGSL."""
+    shims = _shims(tmp_path, **{"dpkg-query": _dpkg_query({"qcom-adreno1": "1.0.0-ubuntu1"})})
+    rc, evs, out = run_script("preflight.sh", tmp_path, env={**_PREFLIGHT_ENV, **shims})
+    assert rc == 0, out
+    infos = {k: v for e in of_kind(evs, "info") for k, v in e.data.items()}
+    assert infos["qcom_adreno1"] == "1.0.0-ubuntu1"
+    assert not [e for e in of_kind(evs, "warn") if "Freedreno" in e.message]
+    if not os.path.exists("/dev/kgsl-3d0"):
+        assert infos["gpu_reason"].startswith("no /dev/kgsl-3d0")
+
+
+# --- build.sh's temporary swap file ------------------------------------------------------------------------
+
+
+def _meminfo(tmp_path: Path, *, available_mb: int, swap_mb: int, total_mb: int = 3800) -> Path:
+    path = tmp_path / "meminfo"
+    path.write_text(
+        f"MemTotal:       {total_mb * 1024} kB\nMemFree:        {available_mb * 512} kB\n"
+        f"MemAvailable:   {available_mb * 1024} kB\nSwapTotal:      {swap_mb * 1024} kB\n"
+    )
+    return path
+
+
+def _swap_board(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """Stand-ins for a normal user with password-less sudo: `id -u` says 1000 and `sudo` only writes down
+    what it was asked to run (nothing touches this machine's swap). Returns (env, the sudo call log)."""
+    calls = tmp_path / "sudo-calls.txt"
+    real_id = shutil.which("id")
+    env = _shims(
+        tmp_path,
+        id=f'if [[ $* == -u ]]; then echo 1000; else exec {real_id} "$@"; fi',
+        sudo=(
+            '[[ $* == "-n true" ]] && exit 0\n[[ $1 == -n ]] && shift\n[[ $1 == -- ]] && shift\n'
+            f'printf "%s\\n" "$*" >>{calls}'
+        ),
+    )
+    return env, calls
+
+
+@pytest.mark.skipif(
+    shutil.which("cmake") is None or shutil.which("ninja") is None, reason="needs cmake, ninja"
+)
+def test_build_adds_a_swap_file_when_ram_is_short_and_removes_it_afterwards(tmp_path: Path) -> None:
+    repo, commit = _fake_llama_source(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    shims, calls = _swap_board(tmp_path)
+    swap_file = tmp_path / "rps.swap"
+    env = {
+        **shims,
+        "RPS_LLAMA_REPO": str(repo),
+        "RPS_LLAMA_REF": commit,
+        "RPS_GPU": "off",
+        "RPS_MEMINFO": str(_meminfo(tmp_path, available_mb=1200, swap_mb=0)),
+        "RPS_SWAP_FILE": str(swap_file),
+    }
+    rc, evs, out = run_script("build.sh", home, env=env)
+    assert rc == 0, out
+    assert f"adding a temporary 2048 MB swap file at {swap_file} (only 1200 MB RAM free)" in out
+    assert f"removed the temporary swap file {swap_file}" in out
+    assert calls.read_text().splitlines() == [
+        f"fallocate -l 2048M {swap_file}",
+        f"chmod 600 {swap_file}",
+        f"mkswap {swap_file}",
+        f"swapon {swap_file}",
+        f"swapoff {swap_file}",
+        f"rm -f {swap_file}",
+    ]
+    infos = {k: v for e in of_kind(evs, "info") if e.step == "build" for k, v in e.data.items()}
+    assert infos["jobs"] == "1", "1200 MB free: one compiler at a time"
+    # Removed on exit (a trap), after the build's last event: so a failure or a cancel removes it too.
+    assert out.index("removed the temporary swap file") > out.index("@rps1 done build")
+
+
+@pytest.mark.skipif(
+    shutil.which("cmake") is None or shutil.which("ninja") is None, reason="needs cmake, ninja"
+)
+def test_build_removes_the_swap_file_when_the_compile_fails(tmp_path: Path) -> None:
+    repo, commit = _broken_source(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    shims, calls = _swap_board(tmp_path)
+    swap_file = tmp_path / "rps.swap"
+    env = {
+        **shims,
+        "RPS_LLAMA_REPO": str(repo),
+        "RPS_LLAMA_REF": commit,
+        "RPS_GPU": "off",
+        "RPS_MEMINFO": str(_meminfo(tmp_path, available_mb=900, swap_mb=512)),
+        "RPS_SWAP_FILE": str(swap_file),
+    }
+    rc, evs, out = run_script("build.sh", home, env=env)
+    assert rc == 1, out
+    assert of_kind(evs, "failed")[-1].code == "E_BUILD"
+    assert calls.read_text().splitlines()[-2:] == [f"swapoff {swap_file}", f"rm -f {swap_file}"]
+
+
+@pytest.mark.parametrize(
+    ("available_mb", "swap_mb", "swap_setting"),
+    [(8000, 0, "auto"), (1200, 4096, "auto"), (1200, 0, "off")],
+    ids=["plenty-of-ram", "enough-swap-already", "swap-off"],
+)
+def test_swap_is_added_only_when_ram_and_swap_are_short(
+    tmp_path: Path, available_mb: int, swap_mb: int, swap_setting: str
+) -> None:
+    meminfo = _meminfo(tmp_path, available_mb=available_mb, swap_mb=swap_mb)
+    rc, _ = run_bash("rps_needs_swap", env={"RPS_MEMINFO": str(meminfo), "RPS_SWAP": swap_setting})
+    assert rc == 1
+    rc, _ = run_bash(
+        "rps_needs_swap", env={"RPS_MEMINFO": str(_meminfo(tmp_path, available_mb=1200, swap_mb=0))}
+    )
+    assert rc == 0, "the short case (1200 MB free, no swap) does add one"
