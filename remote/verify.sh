@@ -45,8 +45,27 @@ rps_info verify backend "$backend"
 
 # Drivers name the GPU "QUALCOMM Adreno(TM) 635/643" or only "QUALCOMM ...": both are the Adreno.
 is_adreno() { [[ $1 =~ [Aa]dreno|QUALCOMM|[Qq]ualcomm ]]; }
-devices_out=$("$BIN/llama-cli" --list-devices 2>&1 </dev/null) || true
+# Newer trees log ggml_opencl's platform and device lines (also the ones it drops) only at verbosity 4, which
+# has to come before --list-devices (that option prints and exits while the arguments are parsed).
+list_args=(--list-devices)
+[[ $new_tree == yes ]] && list_args=(-lv 4 --list-devices)
+devices_out=$("$BIN/llama-cli" "${list_args[@]}" 2>&1 </dev/null) || true
 printf '%s\n' "$devices_out"
+# What OpenCL offered, whatever llama.cpp kept: on a PC with PoCL that is a CPU device it drops as "unsupported
+# GPU"; on the board, the Adreno. Lines: `ggml_opencl: selected platform: '<name>'`,
+# `ggml_opencl: device: '<name> (<OpenCL version>)'`, `ggml_opencl: drop unsupported device '<name>'`.
+platform_re="ggml_opencl: selected platform: '(.*)'"
+cl_device_re="ggml_opencl: device: '(.*)'"
+dropped_re="ggml_opencl: drop unsupported device '(.*)'"
+cl_devices=() dropped=()
+while IFS= read -r line; do
+  if [[ $line =~ $platform_re ]]; then rps_info verify opencl_platform "${BASH_REMATCH[1]}"
+  elif [[ $line =~ $cl_device_re ]]; then cl_devices+=("${BASH_REMATCH[1]}")
+  elif [[ $line =~ $dropped_re ]]; then dropped+=("${BASH_REMATCH[1]}")
+  fi
+done < <(printf '%s\n%s\n' "$version_out" "$devices_out" | awk '!seen[$0]++')
+for d in "${cl_devices[@]}"; do rps_info verify opencl_device "$d"; done
+for d in "${dropped[@]}"; do rps_info verify opencl_dropped "$d"; done
 gpu_device=''
 listed=no
 while IFS= read -r line; do
@@ -77,7 +96,11 @@ if [[ -n $gpu_device ]]; then
   gpu_used=yes
   rps_info verify gpu "$gpu_device"
 elif [[ $backend == OpenCL ]]; then
-  rps_warn verify "built with OpenCL, but llama.cpp found no Adreno GPU: models will run on the CPU"
+  # Name what OpenCL did offer (PoCL's CPU device on a PC), so "no GPU" is not read as "no OpenCL".
+  offered=none
+  if ((${#cl_devices[@]})); then offered=$(IFS=';'; printf '%s' "${cl_devices[*]}"); fi
+  rps_warn verify "built with OpenCL, but llama.cpp found no Adreno GPU (OpenCL devices: $offered): no GPU \
+is used, models will run on the CPU"
   rps_info verify gpu none
 else
   rps_info verify gpu none

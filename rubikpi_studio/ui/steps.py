@@ -139,9 +139,10 @@ _NOTE_SOURCES: tuple[tuple[str, str], ...] = (
         (r"now using (.+)", QT_TRANSLATE_NOOP("Steps", "now using %1")),
         # verify.sh
         (r"smoke test with (.+)", QT_TRANSLATE_NOOP("Steps", "smoke test with %1")),
-        (r"built with OpenCL, but llama\.cpp found no Adreno GPU: models will run on the CPU",
-         QT_TRANSLATE_NOOP("Steps", "built with OpenCL, but llama.cpp found no Adreno GPU: models will "
-                           "run on the CPU")),
+        (r"built with OpenCL, but llama\.cpp found no Adreno GPU \(OpenCL devices: (.+)\): no GPU is used, "
+         r"models will run on the CPU",
+         QT_TRANSLATE_NOOP("Steps", "built with OpenCL, but llama.cpp found no Adreno GPU (OpenCL devices: "
+                           "%1): no GPU is used, models will run on the CPU")),
         (r"the GPU is there, but the test run offloaded 0/(\d+) layers to it: models run on the CPU",
          QT_TRANSLATE_NOOP("Steps", "the GPU is there, but the test run offloaded 0/%1 layers to it: models "
                            "run on the CPU")),

@@ -656,6 +656,40 @@ def test_verify_smoke_test_with_no_layer_offloaded_says_the_gpu_is_not_used(tmp_
     assert not _setup_result(infos).gpu_used
 
 
+def test_verify_opencl_build_on_pocl_names_the_device_and_says_no_gpu_is_used(tmp_path: Path) -> None:
+    """Recorded on the rig: b11434 built with OpenCL, where PoCL's CPU device is the only one (llama.cpp drops
+    it). Newer trees print ggml_opencl's lines only at -lv 4, given before --list-devices."""
+    args_log = _fake_adreno_build(tmp_path, opencl=True)
+    (tmp_path / "version.txt").write_text((LOGS / "llama-cli-version-b11434-cpu.txt").read_text())
+    recorded = (LOGS / "llama-cli-list-devices-lv4-b11434-opencl-pocl.txt").read_text()
+    fake = tmp_path / "dev/llm/llama.cpp/build/bin/llama-cli"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'case "$*" in\n  --version) cat {tmp_path / "version.txt"} >&2 ;;\n'
+        f"  '-lv 4 --list-devices') cat {tmp_path / 'devices.txt'} >&2 ;;\n"
+        f"  *) echo \"$@\" >> {args_log}; echo 'Available devices:'; echo '  (none)' ;;\nesac\n"
+    )
+    (tmp_path / "devices.txt").write_text(recorded)
+    rc, evs, out = run_script("verify.sh", tmp_path)
+    assert rc == 0, out
+    assert not args_log.exists(), "only `-lv 4 --list-devices` was asked"
+    infos = _verify_infos(evs)
+    assert infos["backend"] == "OpenCL"
+    assert infos["opencl_platform"] == "Portable Computing Language"
+    device = "pthread-skylake-avx512-AMD EPYC"
+    assert (
+        infos["opencl_device"]
+        == f"{device} (OpenCL 3.0 PoCL HSTR: pthread-x86_64-pc-linux-gnu-skylake-avx512)"
+    )
+    assert infos["opencl_dropped"] == device
+    assert (infos["gpu"], infos["gpu_used"]) == ("none", "no")
+    (warn,) = of_kind(evs, "warn")
+    assert f"found no Adreno GPU (OpenCL devices: {device} (OpenCL 3.0 PoCL HSTR: " in warn.message
+    assert warn.message.endswith("no GPU is used, models will run on the CPU")
+    result = _setup_result(infos)
+    assert not result.gpu_used and result.gpu_reason == "no_device"
+
+
 def test_verify_cpu_build_with_no_device(tmp_path: Path) -> None:
     _fake_adreno_build(
         tmp_path, devices=(LOGS / "llama-cli-list-devices-b11434-cpu.txt").read_text(), opencl=False
