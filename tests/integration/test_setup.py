@@ -85,6 +85,62 @@ def test_setup_from_nothing_then_every_step_skipped(
     assert first.job.id != second.job.id
 
 
+def test_opencl_setup_against_debian_headers_and_pocl(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    """GPU on, on a machine whose only OpenCL is Debian's opencl-headers + ocl-icd and PoCL (tests/rig/
+    provision.sh): the OpenCL step finds them already present, llama.cpp is configured with -DGGML_OPENCL=ON
+    and builds (the shared compile cache makes a rerun mostly cache hits; cold it adds ggml-opencl.cpp, ~3 min
+    on two busy cores), and verify names PoCL's device yet says plainly that no Adreno GPU is used: PoCL is a
+    CPU OpenCL device, which llama.cpp drops as an unsupported GPU."""
+    events: list[Event] = []
+    with connect(rig_sshd, fresh_account, tmp_known_hosts) as board:
+        result = run_setup(
+            board, rig_setup_spec(gpu="on"), sudo_password=fresh_account.password, report=events.append
+        )
+        src = f"{fresh_account.home}/dev/llm/llama.cpp"
+        current = board.run(["readlink", f"{src}/build"]).stdout.strip()
+        cache = board.run(
+            ["grep", "-E", "^(GGML_OPENCL|OpenCL_INCLUDE_DIR|OpenCL_LIBRARY):", f"{src}/build/CMakeCache.txt"]
+        )
+        again = run_setup(board, rig_setup_spec(gpu="on"), sudo_password=fresh_account.password)
+    assert result.job.status == 0
+    ends = {e.step: (e.kind, e.message) for e in events if e.kind in ("done", "skip")}
+    assert ends["opencl"][0] == "skip", ends
+    lib = result.info["library"]
+    assert ends["opencl"][1] == f"already present: /usr/include/CL/cl.h and {lib}"
+    assert lib.endswith(("/libOpenCL.so", "/libOpenCL.so.1")), lib
+    assert ends["deps"][0] == "skip" and ends["build"][0] == "done"
+    # preflight: asked for OpenCL on a machine without the Adreno; it says so and builds OpenCL anyway
+    warns = [e.message for e in events if e.kind == "warn"]
+    assert any(w.startswith("building with OpenCL as asked (RPS_GPU=on), but ") for w in warns), warns
+    # configured and built with OpenCL against the system's headers and loader
+    log = job_log(fresh_account, result.job)
+    cmake_line = next(line for line in log.splitlines() if line.startswith("cmake -S "))
+    assert "-DGGML_OPENCL=ON" in cmake_line
+    assert "-DOpenCL_INCLUDE_DIR=/usr/include" in cmake_line and f"-DOpenCL_LIBRARY={lib}" in cmake_line
+    assert current == f"build-{rig_source().commit[:12]}-opencl"
+    assert "GGML_OPENCL:BOOL=ON" in cache.stdout.splitlines(), cache.stdout
+    # verify: the OpenCL backend, PoCL's platform and device by name, and no GPU
+    info = result.info
+    assert info["backend"] == "OpenCL"
+    assert info["opencl_platform"] == "Portable Computing Language"
+    assert "PoCL" in info["opencl_device"], info
+    assert info["opencl_device"].startswith(info["opencl_dropped"]), info
+    assert (info["gpu"], info["gpu_used"]) == ("none", "no")
+    assert not result.gpu_used and result.gpu_reason == "no_device"
+    no_gpu = [w for w in warns if "found no Adreno GPU" in w]
+    assert len(no_gpu) == 1 and info["opencl_dropped"] in no_gpu[0], warns
+    assert no_gpu[0].endswith("no GPU is used, models will run on the CPU")
+    assert result.summary() == (
+        "llama.cpp b11434 built with OpenCL; GPU: not used (llama.cpp found no Adreno OpenCL device)."
+    )
+    # The same setup again: the OpenCL build is found by its key (commit + flags), nothing is rebuilt.
+    assert again.job.status == 0
+    assert {"deps", "opencl", "source", "build"} <= set(again.skipped), again.skipped
+    assert "compiling" not in job_log(fresh_account, again.job)
+
+
 def test_cut_connection_mid_build_reattaches_to_the_same_job(
     rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_path: Path
 ) -> None:
