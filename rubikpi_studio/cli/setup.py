@@ -40,10 +40,24 @@ def register(sub: Any) -> None:
         action="store_true",
         help="read the sudo password from stdin (the line after the login password with --password-stdin)",
     )
+    undo = parser.add_mutually_exclusive_group()
+    undo.add_argument(
+        "--rollback",
+        action="store_true",
+        help="instead of a setup: go back to the previous llama.cpp build (kept beside the current one); "
+        "run it again to undo",
+    )
+    undo.add_argument(
+        "--remove-path",
+        action="store_true",
+        help="instead of a setup: remove llama.cpp from the board's PATH (the block in ~/.bash_profile)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
+    if args.rollback or args.remove_path:
+        return _undo(args, out)
     spec = setup.SetupSpec(
         llama_repo=args.repo,
         llama_ref=args.ref,
@@ -128,3 +142,26 @@ def _ctrl_c_stops_the_job(cancel: CancelToken) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _undo(args: argparse.Namespace, out: Output) -> int:
+    """`setup HOST --rollback` / `--remove-path`: one short job on the board, no build."""
+    action, undo = ("rollback", setup.rollback) if args.rollback else ("remove-path", setup.remove_path)
+    board = connect(args, out)
+    cancel = CancelToken()
+    try:
+        with _ctrl_c_stops_the_job(cancel):
+            result = undo(board, report=out.event, cancel=cancel)
+    finally:
+        board.close()
+    out.result(
+        {
+            "ok": True,
+            "action": action,
+            "summary": result.message,
+            "skipped": result.skipped,
+            "job": result.job.id,
+        },
+        lambda: print(result.message),
+    )
+    return 0

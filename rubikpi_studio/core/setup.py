@@ -234,6 +234,75 @@ def run_setup(
     return SetupResult(job=job, info=info, skipped=skipped, done=done)
 
 
+@dataclass
+class UndoResult:
+    """The outcome of `rollback` or `remove_path`: the script's own last word ("now using build-…")."""
+
+    job: jobs.Job
+    message: str
+    skipped: bool  # there was nothing to do (no PATH block to remove)
+
+
+def rollback(
+    board: Board,
+    *,
+    report: Reporter = ignore,
+    cancel: CancelToken | None = None,
+    scripts: jobs.ScriptStore | None = None,
+) -> UndoResult:
+    """Make the previous llama.cpp build current again, and the current one the previous (`build.sh
+    --rollback`: the `build` and `build.prev` links swap, so a second rollback undoes the first).
+
+    Raises RemoteFailed(code="E_NO_PREVIOUS") when there is no previous build, and RemoteFailed(code=
+    "E_SETUP_RUNNING") while a setup runs on the board (it would change the links under the build)."""
+    return _run_undo(board, "build.sh", "--rollback", report=report, cancel=cancel, scripts=scripts)
+
+
+def remove_path(
+    board: Board,
+    *,
+    report: Reporter = ignore,
+    cancel: CancelToken | None = None,
+    scripts: jobs.ScriptStore | None = None,
+) -> UndoResult:
+    """Take the manual's PATH entry (the `# Begin llama.cpp` block) out of the board's ~/.bash_profile
+    (`path.sh --remove`); skipped when there is none. A later setup adds it again unless told not to."""
+    return _run_undo(board, "path.sh", "--remove", report=report, cancel=cancel, scripts=scripts)
+
+
+def _run_undo(
+    board: Board,
+    script: str,
+    arg: str,
+    *,
+    report: Reporter,
+    cancel: CancelToken | None,
+    scripts: jobs.ScriptStore | None,
+) -> UndoResult:
+    busy = RemoteFailed(
+        "A setup is running on the board; wait for it to finish or cancel it first.", code="E_SETUP_RUNNING"
+    )
+    # The setup's key: the two never run at once (job-start.sh holds one job per key).
+    if jobs.find_running(board, JOB_KEY) is not None:
+        raise busy
+    job = jobs.start(board, scripts or jobs.ScriptStore(), script, [arg], key=JOB_KEY)
+    if job.attached:  # a setup started in between: it is not ours to follow
+        raise busy
+    job = jobs.follow(board, job, report, cancel=cancel)
+    if job.status == 130:
+        raise Cancelled()
+    ends = [ev for ev in job.events if ev.kind in ("done", "skip")]
+    if job.status != 0 or not ends:
+        failure = job.last_failure()
+        raise RemoteFailed(
+            failure.message if failure else f"{script} {arg} ended with status {job.status}",
+            code=failure.code if failure else "E_REMOTE",
+            step=failure.step if failure else "",
+            log_tail="\n".join(job.log_tail(20)),
+        )
+    return UndoResult(job=job, message=ends[-1].message, skipped=ends[-1].kind == "skip")
+
+
 def summarize_events(events: list[Event]) -> dict[str, Any]:
     """For --json consumers: the facts (info events) and the failing step, if any."""
     out: dict[str, Any] = {"info": {}, "failed": None}

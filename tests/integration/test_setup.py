@@ -24,7 +24,7 @@ from rig.build import rig_setup_spec, rig_source
 from rubikpi_studio.core import jobs
 from rubikpi_studio.core.errors import Cancelled, RemoteFailed, SudoFailed, UsageError
 from rubikpi_studio.core.events import PROGRESS, CancelToken, Event
-from rubikpi_studio.core.setup import STEPS, SetupSpec, run_setup
+from rubikpi_studio.core.setup import STEPS, SetupSpec, rollback, run_setup
 from rubikpi_studio.core.ssh import Board, KnownHosts, Target
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -428,3 +428,112 @@ def test_cli_ctrl_c_stops_the_build_on_the_board(
     assert "Stopping the setup on the board" in stderr
     assert lines[-1].get("code") == "E_CANCELLED" and "nothing is left running" in lines[-1]["message"]
     assert "Traceback" not in stderr
+
+
+def cli_cmd(account: rig.RigAccount, port: int, known_hosts: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "rubikpi_studio", "--cli", "setup", "127.0.0.1", "--port", str(port),
+        "--user", account.user, "--identity", str(account.key_path), "--known-hosts", str(known_hosts),
+        *extra,
+    ]  # fmt: skip
+
+
+def test_cli_rollback_swaps_the_current_and_the_previous_build(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    """`setup HOST --rollback` makes build.prev current (and the current one build.prev), so a second one
+    undoes it. The two build folders are made here by hand (the links are all a rollback touches), on a board
+    account of its own, so the shared rig board's build is left alone."""
+    src = f"{fresh_account.home}/dev/llm/llama.cpp"
+    made = rig.run_as(
+        fresh_account.user,
+        f"mkdir -p {src}/build-aaaaaaaaaaaa-cpu/bin {src}/build-bbbbbbbbbbbb-opencl/bin && cd {src} && "
+        "ln -s build-bbbbbbbbbbbb-opencl build && ln -s build-aaaaaaaaaaaa-cpu build.prev",
+    )
+    assert made.returncode == 0, made.stderr
+
+    def links() -> tuple[str, str]:
+        out = rig.run_as(fresh_account.user, ["readlink", f"{src}/build", f"{src}/build.prev"]).stdout.split()
+        return out[0], out[1]
+
+    cmd = cli_cmd(fresh_account, rig_sshd.port, tmp_known_hosts, "--rollback", "--json")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert links() == ("build-aaaaaaaaaaaa-cpu", "build-bbbbbbbbbbbb-opencl")
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert ("step", "build") in {(e.get("kind"), e.get("step")) for e in lines}
+    assert lines[-1] == {
+        **lines[-1],
+        "ok": True,
+        "action": "rollback",
+        "summary": "now using build-aaaaaaaaaaaa-cpu",
+    }
+
+    human = subprocess.run(cmd[:-1], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert human.returncode == 0, human.stderr[-2000:]
+    assert "now using build-bbbbbbbbbbbb-opencl" in human.stdout
+    assert links() == ("build-bbbbbbbbbbbb-opencl", "build-aaaaaaaaaaaa-cpu")
+
+    # No previous build: said plainly, nothing changed, no traceback.
+    rig.run_as(fresh_account.user, ["rm", f"{src}/build.prev"])
+    proc = subprocess.run(cmd[:-1], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 1
+    assert "there is no previous build to roll back to" in proc.stderr, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    assert (
+        rig.run_as(fresh_account.user, ["readlink", f"{src}/build"]).stdout.strip()
+        == "build-bbbbbbbbbbbb-opencl"
+    )
+
+
+def test_cli_remove_path_takes_the_manuals_block_out_once(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    profile = f"{fresh_account.home}/.bash_profile"
+    before = "export EDITOR=vi\n"
+    bindir = f"{fresh_account.home}/dev/llm/llama.cpp/build/bin"
+    block = f"\n# Begin llama.cpp\nexport PATH=$PATH:{bindir}\n# End llama.cpp\n\n"
+    after = "alias ll='ls -l'\n"
+    wrote = rig.run_as(
+        fresh_account.user, ["bash", "-c", 'printf "%s" "$1" > "$2"', "-", before + block + after, profile]
+    )
+    assert wrote.returncode == 0, wrote.stderr
+    cmd = cli_cmd(fresh_account, rig_sshd.port, tmp_known_hosts, "--remove-path", "--json")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    # the block and the blank line after it, as the manual writes them; the user's lines stay
+    assert rig.run_as(fresh_account.user, ["cat", profile]).stdout == before + "\n" + after
+    result = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")][-1]
+    assert (result["ok"], result["action"], result["skipped"]) == (True, "remove-path", False)
+    assert result["summary"] == f"removed the llama.cpp block from {profile}"
+    # Again: nothing to remove, said so; a login shell on the board no longer has the bin folder on PATH.
+    proc = subprocess.run(cmd[:-1], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"no llama.cpp block in {profile}" in proc.stdout
+    login_path = rig.run_as(fresh_account.user, ["bash", "-lc", 'printf "%s" "$PATH"']).stdout
+    assert "llama.cpp/build/bin" not in login_path
+
+
+def test_rollback_refuses_while_a_setup_runs(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path
+) -> None:
+    detach = CancelToken()
+
+    def report(ev: Event) -> None:
+        if ev.kind == "step":
+            detach.cancel()
+
+    with connect(rig_sshd, fresh_account, tmp_known_hosts) as board:
+        with pytest.raises(Cancelled):
+            run_setup(
+                board, rig_setup_spec(), sudo_password=fresh_account.password, report=report, detach=detach
+            )
+        running = jobs.find_running(board, "setup")
+        assert running is not None
+        try:
+            with pytest.raises(RemoteFailed) as info:
+                rollback(board)
+            assert info.value.code == "E_SETUP_RUNNING"
+            assert jobs.find_running(board, "setup") == running, "the setup goes on, untouched"
+        finally:
+            jobs.stop(board, running)
