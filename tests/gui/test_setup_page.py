@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import rig
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from rig import faults
 from rig.build import rig_setup_spec
@@ -148,3 +148,83 @@ def test_start_button_reads_retry_after_a_failure(
     finally:
         studio.translations.apply("en")
         board.close()
+
+
+def _answer(box: QMessageBox, role: QMessageBox.ButtonRole) -> None:
+    (button,) = [b for b in box.buttons() if box.buttonRole(b) == role]
+    button.click()
+
+
+def test_rollback_and_remove_path_ask_first_then_act(
+    qtbot: QtBot,
+    qrun: Callable[[Any], Any],
+    rig_sshd: rig.RigSshd,
+    fresh_account: rig.RigAccount,
+    tmp_known_hosts: Path,
+) -> None:
+    """The two undo actions run the real scripts on a board account of its own. Its two build folders are
+    made by hand (a rollback only swaps the `build`/`build.prev` links), and so is the manual's PATH block."""
+    src = f"{fresh_account.home}/dev/llm/llama.cpp"
+    profile = f"{fresh_account.home}/.bash_profile"
+    made = rig.run_as(
+        fresh_account.user,
+        f"mkdir -p {src}/build-aaaaaaaaaaaa-cpu/bin {src}/build-bbbbbbbbbbbb-cpu/bin && cd {src} && "
+        "ln -s build-bbbbbbbbbbbb-cpu build && ln -s build-aaaaaaaaaaaa-cpu build.prev && "
+        f"printf '\\n# Begin llama.cpp\\nexport PATH=$PATH:%s\\n# End llama.cpp\\n\\n' {src}/build/bin "
+        f">{profile}",
+    )
+    assert made.returncode == 0, made.stderr
+
+    def current() -> str:
+        return rig.run_as(fresh_account.user, ["readlink", f"{src}/build"]).stdout.strip()
+
+    studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
+    qtbot.addWidget(studio.window)
+    page = studio.window.page("setup")
+    assert isinstance(page, SetupPage)
+    board = faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
+
+    async def confirmation() -> QMessageBox:
+        await until(
+            lambda: page.message_box is not None and page.message_box.isVisible(), what="confirmation"
+        )
+        assert page.message_box is not None
+        return page.message_box
+
+    async def scenario() -> None:
+        studio.state.set_board_name("rig")
+        studio.state.set_connection(ConnectionState.CONNECTED, board)
+        await until(
+            lambda: page.rollback_button.isEnabled() and page.remove_path_button.isEnabled(), what="enabled"
+        )
+        # Asked first; "Cancel" leaves the board alone.
+        page.rollback_button.click()
+        box = await confirmation()
+        assert "previous llama.cpp build" in box.text()
+        _answer(box, QMessageBox.ButtonRole.RejectRole)
+        await until(lambda: page.message_box is None, what="confirmation closed")
+        assert not page.running and current() == "build-bbbbbbbbbbbb-cpu"
+        # Confirmed: the previous build is current, said in the outcome line.
+        page.rollback_button.click()
+        _answer(await confirmation(), QMessageBox.ButtonRole.AcceptRole)
+        await until(lambda: page.outcome.text().startswith("Rolled back"), timeout=120, what="rolled back")
+        assert "build-aaaaaaaaaaaa-cpu" in page.outcome.text()
+        assert current() == "build-aaaaaaaaaaaa-cpu"
+        assert page.steps.state_of("build") is StepState.DONE
+        await until(lambda: page.rollback_button.isEnabled(), what="buttons back")
+        # The PATH entry, in Chinese this time: the question and the outcome are translated.
+        assert studio.translations.apply("zh_CN")
+        assert page.remove_path_button.text() == "从开发板的 PATH 中移除"
+        page.remove_path_button.click()
+        box = await confirmation()
+        assert "~/.bash_profile" in box.text() and "移除" in box.text()
+        _answer(box, QMessageBox.ButtonRole.AcceptRole)
+        await until(lambda: "PATH" in page.outcome.text() and not page.running, timeout=120, what="removed")
+        assert page.outcome.text().startswith("已从开发板的 PATH 中移除 llama.cpp")
+
+    try:
+        qrun(scenario())
+    finally:
+        studio.translations.apply("en")
+        board.close()
+    assert "# Begin llama.cpp" not in rig.run_as(fresh_account.user, ["cat", profile]).stdout

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -29,7 +30,7 @@ from rubikpi_studio.core.events import CancelToken
 from rubikpi_studio.core.ssh import Board
 
 from ..bridge import EventBridge, run_in_thread, show_error, widget_slot
-from ..dialogs import ask_secret
+from ..dialogs import ask_secret, dialog_result
 from ..i18n import QT_TRANSLATE_NOOP
 from ..widgets import LogPane, StepList
 from .base import Page, PageContext, register_page
@@ -87,9 +88,19 @@ class SetupPage(Page):
         options.addStretch(1)
         options.addWidget(self.ref_label)
         options.addWidget(self.ref_edit, 1)
+        # Undo what a setup did: the build before the current one (kept beside it) and the PATH entry.
+        self.rollback_button = QPushButton()
+        self.rollback_button.setObjectName("rollbackButton")
+        self.rollback_button.clicked.connect(self._on_rollback_button_clicked)
+        self.remove_path_button = QPushButton()
+        self.remove_path_button.setObjectName("removePathButton")
+        self.remove_path_button.clicked.connect(self._on_remove_path_button_clicked)
+        self.message_box: QMessageBox | None = None  # the open confirmation, for tests
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.rollback_button)
+        buttons.addWidget(self.remove_path_button)
         self.outcome = QLabel()
         self.outcome.setObjectName("setupOutcome")
         self.outcome.setWordWrap(True)
@@ -142,6 +153,25 @@ class SetupPage(Page):
             if self.can_retry
             else QCoreApplication.translate("SetupPage", "Set up the board")
         )
+        self.rollback_button.setText(
+            QCoreApplication.translate("SetupPage", "Roll back to the previous build")
+        )
+        self.rollback_button.setToolTip(
+            QCoreApplication.translate(
+                "SetupPage",
+                "Use the llama.cpp build from before the last setup again (it is kept beside the current "
+                "one).",
+            )
+        )
+        self.remove_path_button.setText(
+            QCoreApplication.translate("SetupPage", "Remove from the board's PATH")
+        )
+        self.remove_path_button.setToolTip(
+            QCoreApplication.translate(
+                "SetupPage",
+                "Take the llama.cpp entry out of ~/.bash_profile on the board. The app does not need it.",
+            )
+        )
         self.cpu_check.setText(QCoreApplication.translate("SetupPage", "CPU only (no OpenCL)"))
         self.path_check.setText(QCoreApplication.translate("SetupPage", "Add to the board's PATH"))
         self.ref_label.setText(QCoreApplication.translate("SetupPage", "llama.cpp version (commit or tag):"))
@@ -155,6 +185,8 @@ class SetupPage(Page):
     def _update_buttons(self) -> None:
         connected = self.board is not None
         self.start_button.setEnabled(connected and not self.running)
+        self.rollback_button.setEnabled(connected and not self.running)
+        self.remove_path_button.setEnabled(connected and not self.running)
         self.steps.set_cancellable(self.running)
         for w in (self.cpu_check, self.path_check, self.ref_edit):
             w.setEnabled(not self.running)
@@ -270,6 +302,99 @@ class SetupPage(Page):
             self.cancel = None
             if isValid(self):  # the window may have closed while the job was followed
                 self._update_buttons()
+
+    @widget_slot()
+    async def _on_rollback_button_clicked(self) -> None:
+        await self.run_undo("rollback")
+
+    @widget_slot()
+    async def _on_remove_path_button_clicked(self) -> None:
+        await self.run_undo("remove_path")
+
+    async def run_undo(self, action: str) -> core_setup.UndoResult | None:
+        """Roll back to the previous build (action "rollback") or remove the PATH entry ("remove_path"), after
+        the user confirms; the outcome line says what the board uses now."""
+        board = self.board
+        if board is None or self.running:
+            return None
+        if action == "rollback":
+            fn = core_setup.rollback
+            step, title = "build", QT_TRANSLATE_NOOP("Steps", "Roll back to the previous build")
+            question = QCoreApplication.translate(
+                "SetupPage",
+                "Switch the board back to the previous llama.cpp build? The current build is kept: rolling "
+                "back again returns to it. Restart a running llama-server to use the other build.",
+            )
+            yes = QCoreApplication.translate("SetupPage", "Roll back")
+        else:
+            fn = core_setup.remove_path
+            step, title = "path", QT_TRANSLATE_NOOP("Steps", "Remove llama.cpp from PATH")
+            question = QCoreApplication.translate(
+                "SetupPage",
+                "Remove llama.cpp from the PATH of terminals on the board (the block in ~/.bash_profile)? "
+                "The app does not need it. A later setup adds it again unless “Add to the board's PATH” "
+                "is unchecked.",
+            )
+            yes = QCoreApplication.translate("SetupPage", "Remove from PATH")
+        if not await self._confirm(question, yes) or self.running or self.board is not board:
+            return None
+        self.running = True
+        self.cancel = CancelToken()
+        self.steps.reset()
+        self.steps.set_steps([(step, title)])
+        self.outcome.setText(QCoreApplication.translate("SetupPage", "Working on the board…"))
+        self._update_buttons()
+        try:
+            result = await run_in_thread(fn, board, report=self.bridge, cancel=self.cancel)
+            self.bridge.flush()
+            self.outcome.setText(self._undo_summary(action, result))
+            return result
+        except Cancelled:
+            if isValid(self):
+                self.bridge.flush()
+                self.outcome.setText(QCoreApplication.translate("SetupPage", "Cancelled."))
+            return None
+        except StudioError as exc:
+            if not isValid(self):
+                return None
+            self.bridge.flush()
+            self.outcome.setText(
+                QCoreApplication.translate("SetupPage", "That did not work: {message}").format(
+                    message=exc.message
+                )
+            )
+            show_error(self, exc)
+            return None
+        finally:
+            self.running = False
+            self.cancel = None
+            if isValid(self):
+                self._update_buttons()
+
+    def _undo_summary(self, action: str, result: core_setup.UndoResult) -> str:
+        if action == "rollback":
+            build = result.message.removeprefix("now using ")
+            return QCoreApplication.translate(
+                "SetupPage", "Rolled back: the board now uses {build}. Roll back again to return."
+            ).format(build=build)
+        if result.skipped:
+            return QCoreApplication.translate("SetupPage", "The board's PATH had no llama.cpp entry.")
+        return QCoreApplication.translate(
+            "SetupPage",
+            "Removed llama.cpp from the board's PATH; new terminals on the board no longer find it.",
+        )
+
+    async def _confirm(self, text: str, yes: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, "RUBIK Pi Studio", text, parent=self)
+        box.setObjectName("setupConfirm")
+        yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QCoreApplication.translate("SetupPage", "Cancel"), QMessageBox.ButtonRole.RejectRole)
+        self.message_box = box
+        try:
+            await dialog_result(box)
+        finally:
+            self.message_box = None
+        return box.clickedButton() is yes_button
 
     def _set_can_retry(self, can_retry: bool) -> None:
         self.can_retry = can_retry
