@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 import rig
 from rig.build import rig_setup_spec, rig_source
+from rig.llama_source import rig_ccache_dir
 
 from rubikpi_studio.core import jobs
 from rubikpi_studio.core.errors import Cancelled, RemoteFailed, SudoFailed, UsageError
@@ -52,6 +54,22 @@ def processes_of(account: rig.RigAccount) -> list[str]:
     return [
         line for line in out.splitlines() if line.strip() and "ps -u" not in line and "-o pid=" not in line
     ]
+
+
+def job_groups_left(account: rig.RigAccount) -> dict[str, list[str]]:
+    """Every job's process group on the board account (its pid file names the group: job-start.sh runs the
+    job under setsid) → the processes still in it, waiting up to 10 s for killed ones to be reaped."""
+    state = f"{account.home}/.local/state/rubikpi-studio/jobs"
+    pids = rig.run_as(account.user, f"cat {state}/*/pid 2>/dev/null || true").stdout.split()
+    assert pids, "the job's pid file names its process group"
+    deadline = time.monotonic() + 10
+    while True:
+        table = rig.run_as(account.user, ["ps", "-e", "-o", "pgid=,pid=,stat=,args="]).stdout.splitlines()
+        left = {pgid: [row for row in table if row.split()[0] == pgid] for pgid in pids}
+        left = {pgid: rows for pgid, rows in left.items() if rows}
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
 
 
 def test_setup_from_nothing_then_every_step_skipped(
@@ -196,7 +214,8 @@ def test_cancel_build_leaves_no_process(
 
     with connect(rig_sshd, fresh_account, tmp_known_hosts) as board, pytest.raises(Cancelled):
         run_setup(board, rig_setup_spec(), sudo_password=fresh_account.password, report=report, cancel=cancel)
-    left = processes_of(fresh_account)
+    assert job_groups_left(fresh_account) == {}, "no process of the job's group is left"
+    left = processes_of(fresh_account)  # nor one that left the group (a compiler started by its own setsid)
     assert not [
         p for p in left if any(w in p for w in ("ninja", "cc1plus", "cmake", "setup.sh", "build.sh"))
     ], left
@@ -230,7 +249,8 @@ def test_too_little_disk_says_how_much_is_needed(
     with connect(rig_sshd, rig_account, tmp_known_hosts) as board, pytest.raises(RemoteFailed) as info:
         run_setup(board, spec, sudo_password=rig_account.password)
     assert info.value.code == "E_NO_SPACE"
-    assert "900000000" in str(info.value) or "878907" in str(info.value) or "MB" in str(info.value)
+    assert "need 900000000 MB free in " in str(info.value), str(info.value)
+    assert "free at least " in str(info.value)
     assert info.value.data.get("step") == "preflight"
 
 
@@ -276,6 +296,22 @@ def test_failing_compile_shows_the_error_lines(
     try:
         with connect(rig_sshd, fresh_account, tmp_known_hosts) as board, pytest.raises(RemoteFailed) as info:
             run_setup(board, spec, sudo_password=fresh_account.password)
+        # What a user of the CLI reads for the same failure. The CLI passes no CCACHE_DIR: point the account's
+        # ccache at the rig's shared cache, so what the first run did not compile yet is mostly cache hits.
+        conf = f"{fresh_account.home}/.config/ccache"
+        shared = f"cache_dir = {rig_ccache_dir()}\numask = 002\n"
+        rig.run_as(
+            fresh_account.user,
+            ["bash", "-c", 'mkdir -p "$1" && printf %s "$2" >"$1/ccache.conf"', "-", conf, shared],
+        )
+        cmd = cli_setup_cmd(SimpleNamespace(account=fresh_account), rig_sshd.port, tmp_known_hosts)
+        cli = subprocess.run(
+            [*cmd, "--repo", str(broken), "--ref", commit],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=ROOT,
+        )
     finally:
         subprocess.run(
             ["git", "config", "--system", "--unset-all", "safe.directory", str(broken)], check=False
@@ -283,7 +319,12 @@ def test_failing_compile_shows_the_error_lines(
         shutil.rmtree(broken, ignore_errors=True)
     assert info.value.code == "E_BUILD"
     assert "rps-deliberately-broken" in str(info.value.data.get("log_tail", "")) + str(info.value)
-    assert "Traceback" not in str(info.value)
+    assert cli.returncode == 1, cli.stdout[-2000:] + cli.stderr[-2000:]
+    err = cli.stderr
+    assert err.startswith("error: Setup step build failed: compiling llama.cpp failed: "), err[-2000:]
+    assert "#error rps-deliberately-broken" in err
+    assert "last lines of the board's log:" in err
+    assert "Traceback" not in err, err  # the CLI turns the failure into words, not a crash
 
 
 def test_wrong_or_missing_sudo_password(
@@ -299,6 +340,13 @@ def test_wrong_or_missing_sudo_password(
             run_setup(board, spec)
         assert missing.value.reason == "needed"
     assert "not the password" not in rig_sshd.log_text()
+    # Nor on the board: the job folders (log, cmd, status) and anything else in the account's home.
+    state = f"{rig_account.home}/.local/state/rubikpi-studio/jobs"
+    assert rig.run_as(rig_account.user, ["test", "-d", state]).returncode == 0, "the jobs ran there"
+    found = rig.run_as(
+        rig_account.user, ["grep", "-rIlF", "--exclude-dir=dev", "--", "not the password", rig_account.home]
+    )
+    assert found.returncode == 1 and not found.stdout, found.stdout  # 1: grep read it all and found nothing
 
 
 def test_bad_spec_is_refused_before_anything_runs() -> None:
@@ -418,6 +466,7 @@ def test_cli_ctrl_c_stops_the_build_on_the_board(
             timer.cancel()
     assert interrupted, "the build was under way when Ctrl-C came"
     # First the board: nothing of the job is left (without the fix the build went on there).
+    assert job_groups_left(fresh_account) == {}, "no process of the job's group is left"
     left = processes_of(fresh_account)
     assert not [
         p for p in left if any(w in p for w in ("ninja", "cc1plus", "cmake", "setup.sh", "build.sh"))
