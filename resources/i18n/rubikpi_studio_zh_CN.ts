@@ -1610,7 +1610,7 @@
     </message>
     <message>
         <location filename="../../rubikpi_studio/ui/pages/base.py" line="+9" />
-        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="+53" />
+        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="+54" />
         <source>Setup</source>
         <translation>安装</translation>
     </message>
@@ -1665,7 +1665,7 @@
 <context>
     <name>ServerPage</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/server.py" line="+157" />
+        <location filename="../../rubikpi_studio/ui/pages/server.py" line="+158" />
         <source>Model server</source>
         <translation>模型服务器</translation>
     </message>
@@ -1884,12 +1884,12 @@
     </message>
     <message>
         <location line="+2" />
-        <location line="+295" />
+        <location line="+282" />
         <source>The server stopped and is being restarted…</source>
         <translation>服务器已停止，正在重启…</translation>
     </message>
     <message>
-        <location line="-293" />
+        <location line="-280" />
         <source>The server failed: {why}</source>
         <translation>服务器出错：{why}</translation>
     </message>
@@ -1919,7 +1919,7 @@
         <translation>未共享</translation>
     </message>
     <message>
-        <location line="+63" />
+        <location line="+50" />
         <source>Choose a model first (put GGUF files in ~/dev/llm/models).</source>
         <translation>请先选择模型（将 GGUF 文件放在 ~/dev/llm/models 中）。</translation>
     </message>
@@ -2091,7 +2091,7 @@
 <context>
     <name>SetupPage</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="+78" />
+        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="+88" />
         <source>Set up llama.cpp on the board</source>
         <translation>在开发板上安装 llama.cpp</translation>
     </message>
@@ -2111,7 +2111,27 @@
         <translation>开始安装</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+3" />
+        <source>Roll back to the previous build</source>
+        <translation>回滚到上一个构建</translation>
+    </message>
+    <message>
+        <location line="+3" />
+        <source>Use the llama.cpp build from before the last setup again (it is kept beside the current one).</source>
+        <translation>重新使用上次安装之前的 llama.cpp 构建（它保存在当前构建旁边）。</translation>
+    </message>
+    <message>
+        <location line="+7" />
+        <source>Remove from the board's PATH</source>
+        <translation>从开发板的 PATH 中移除</translation>
+    </message>
+    <message>
+        <location line="+3" />
+        <source>Take the llama.cpp entry out of ~/.bash_profile on the board. The app does not need it.</source>
+        <translation>从开发板的 ~/.bash_profile 中删除 llama.cpp 条目。本应用不需要它。</translation>
+    </message>
+    <message>
+        <location line="+5" />
         <source>CPU only (no OpenCL)</source>
         <translation>仅 CPU（不使用 OpenCL）</translation>
     </message>
@@ -2131,17 +2151,18 @@
         <translation>日志</translation>
     </message>
     <message>
-        <location line="+46" />
+        <location line="+48" />
         <source>Stopping the setup on the board…</source>
         <translation>正在停止开发板上的安装…</translation>
     </message>
     <message>
         <location line="+14" />
+        <location line="+105" />
         <source>Working on the board…</source>
         <translation>正在开发板上执行…</translation>
     </message>
     <message>
-        <location line="+20" />
+        <location line="-85" />
         <source>sudo refused the password. The board account's password:</source>
         <translation>sudo 拒绝了该密码。开发板账户的密码：</translation>
     </message>
@@ -2161,7 +2182,57 @@
         <translation>安装已停止：{message}</translation>
     </message>
     <message>
-        <location line="+24" />
+        <location line="+32" />
+        <source>Switch the board back to the previous llama.cpp build? The current build is kept: rolling back again returns to it. Restart a running llama-server to use the other build.</source>
+        <translation>将开发板切换回上一个 llama.cpp 构建？当前构建会保留：再次回滚即可回到它。正在运行的 llama-server 需重启后才会使用另一个构建。</translation>
+    </message>
+    <message>
+        <location line="+5" />
+        <source>Roll back</source>
+        <translation>回滚</translation>
+    </message>
+    <message>
+        <location line="+4" />
+        <source>Remove llama.cpp from the PATH of terminals on the board (the block in ~/.bash_profile)? The app does not need it. A later setup adds it again unless “Add to the board's PATH” is unchecked.</source>
+        <translation>从开发板终端的 PATH 中移除 llama.cpp（~/.bash_profile 中的那一段）？本应用不需要它。之后再次安装时会重新添加，除非取消勾选“添加到开发板的 PATH”。</translation>
+    </message>
+    <message>
+        <location line="+6" />
+        <source>Remove from PATH</source>
+        <translation>从 PATH 中移除</translation>
+    </message>
+    <message>
+        <location line="+17" />
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <location line="+7" />
+        <source>That did not work: {message}</source>
+        <translation>操作未完成：{message}</translation>
+    </message>
+    <message>
+        <location line="+15" />
+        <source>Rolled back: the board now uses {build}. Roll back again to return.</source>
+        <translation>已回滚：开发板现在使用 {build}。再次回滚即可返回。</translation>
+    </message>
+    <message>
+        <location line="+4" />
+        <source>The board's PATH had no llama.cpp entry.</source>
+        <translation>开发板的 PATH 中没有 llama.cpp 条目。</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Removed llama.cpp from the board's PATH; new terminals on the board no longer find it.</source>
+        <translation>已从开发板的 PATH 中移除 llama.cpp；开发板上新开的终端将不再找到它。</translation>
+    </message>
+    <message>
+        <location line="+9" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+17" />
         <source>{device}, {n}/{total} layers offloaded</source>
         <translation>{device}，已卸载 {n}/{total} 层</translation>
     </message>
@@ -2222,7 +2293,7 @@
 <context>
     <name>Steps</name>
     <message>
-        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="-258" />
+        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="-382" />
         <location filename="../../rubikpi_studio/ui/steps.py" line="+30" />
         <source>Check the board</source>
         <translation>检查开发板</translation>
@@ -2280,22 +2351,24 @@
         <translation>构建 llama.cpp（%1，%2）</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="+275" />
+        <location filename="../../rubikpi_studio/ui/steps.py" line="+1" />
         <source>Roll back to the previous build</source>
         <translation>回退到上一次的构建</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location filename="../../rubikpi_studio/ui/steps.py" line="+2" />
         <source>Check the built llama.cpp</source>
         <translation>检查构建好的 llama.cpp</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location filename="../../rubikpi_studio/ui/pages/setup.py" line="+9" />
+        <location filename="../../rubikpi_studio/ui/steps.py" line="+2" />
         <source>Remove llama.cpp from PATH</source>
         <translation>从 PATH 中移除 llama.cpp</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location filename="../../rubikpi_studio/ui/steps.py" line="+2" />
         <source>Look up %1</source>
         <translation>查询 %1</translation>
     </message>
@@ -2465,12 +2538,7 @@
         <translation>用 %1 做冒烟测试</translation>
     </message>
     <message>
-        <location line="+2" />
-        <source>built with OpenCL, but llama.cpp found no Adreno GPU: models will run on the CPU</source>
-        <translation>已以 OpenCL 构建，但 llama.cpp 没有找到 Adreno GPU：模型将在 CPU 上运行</translation>
-    </message>
-    <message>
-        <location line="+3" />
+        <location line="+6" />
         <source>the GPU is there, but the test run offloaded 0/%1 layers to it: models run on the CPU</source>
         <translation>GPU 存在，但测试运行卸载到 GPU 的层数为 0/%1：模型将在 CPU 上运行</translation>
     </message>
@@ -2665,7 +2733,12 @@
         <translation>上传 %1 / %2 MiB</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="-81" />
+        <source>built with OpenCL, but llama.cpp found no Adreno GPU (OpenCL devices: %1): no GPU is used, models will run on the CPU</source>
+        <translation>已以 OpenCL 构建，但 llama.cpp 没有找到 Adreno GPU（OpenCL 设备：%1）：不使用 GPU，模型将在 CPU 上运行</translation>
+    </message>
+    <message>
+        <location line="+82" />
         <source>download %1 of %2 MiB</source>
         <translation>下载 %1 / %2 MiB</translation>
     </message>
@@ -2690,7 +2763,7 @@
         <translation>已完成</translation>
     </message>
     <message>
-        <location line="-138" />
+        <location line="-139" />
         <location line="+1" />
         <source>Check model, memory and port</source>
         <translation>检查模型、内存和端口</translation>
