@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import StudioError, UsageError
-from .events import CancelToken
+from .events import CancelToken, Reporter, ignore
 from .imaging import ImageData, ImageEncoder, PassthroughEncoder
 from .lazy import lazy_module
 
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     import urllib3.exceptions
     from urllib3.connection import HTTPConnection
     from urllib3.response import HTTPResponse
+
+    from .ssh import Board
 else:  # imported at the first request, not when the GUI starts (lazy.py); see also chat_transport.py
     requests = lazy_module("requests")
     urllib3 = lazy_module("urllib3")
@@ -390,6 +392,7 @@ class ServerEndpoint:
         *,
         connect_timeout: float = 5.0,
         read_timeout: float = 300.0,
+        link: Board | None = None,
     ) -> None:
         url = base_url.strip().rstrip("/")
         if url.endswith("/v1"):
@@ -401,6 +404,9 @@ class ServerEndpoint:
         self.connect_timeout = connect_timeout
         # Longest silence allowed between bytes of an answer. llama-server pings every 30 s while busy.
         self.read_timeout = read_timeout
+        # The SSH connection the tunnel rides on, when there is one: stream_chat tells the user when it falls
+        # silent during an answer (a stalled link reads like a model that thinks, for up to read_timeout).
+        self.link = link
         self._session: requests.Session | None = None
         self._lock = threading.Lock()
 
@@ -922,6 +928,7 @@ def stream_chat(
     encoder: ImageEncoder | None = None,
     extra: Mapping[str, Any] | None = None,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    report: Reporter = ignore,
 ) -> ChatResult:
     """POST /v1/chat/completions with streaming; call `on_delta` per piece of text; return the whole answer.
 
@@ -930,6 +937,7 @@ def stream_chat(
     ServerLoading, VisionUnsupported, ContextExceeded, ServerError (before or during the stream; `partial`
     holds what had arrived), StreamInterrupted (connection dropped, timed out, or ended without `[DONE]`) and
     StreamProtocolError (bad JSON, an over-long line, not an event stream). The encoder raises ImageRejected.
+    `report` hears when the endpoint's SSH link falls silent during the answer and when it is heard again.
     """
     p = params or ChatParams()
     body: dict[str, Any] = {
@@ -956,6 +964,11 @@ def stream_chat(
     scope = _CancelScope()
     unregister = cancel.on_cancel(scope.abort)
     resp: requests.Response | None = None
+    watch = contextlib.ExitStack()
+    if endpoint.link is not None:
+        from .ssh import StallWatch
+
+        watch.enter_context(StallWatch(endpoint.link, report, step="chat"))
     try:
         try:
             resp = _send(
@@ -973,6 +986,7 @@ def stream_chat(
             return acc.result(stopped=True)
         return _read_stream(resp, endpoint, acc, scope, max_line_bytes)
     finally:
+        watch.close()
         unregister()
         if resp is not None:
             resp.close()

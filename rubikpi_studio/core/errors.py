@@ -46,7 +46,7 @@ class Unreachable(StudioError):
     exit_code = 3
 
     def __init__(self, message: str = "", *, reason: str = "", hint: str = "", **data: Any) -> None:
-        # reason: refused | timeout | name | not_ssh | dropped | network
+        # reason: refused | timeout | name | not_ssh | dropped | stalled | network
         super().__init__(message, hint=hint, reason=reason, **data)
         self.reason = reason
 

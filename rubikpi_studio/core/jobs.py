@@ -48,6 +48,12 @@ ATTACHED = {
 }
 ATTACHED_OTHER = "Re-attached to the job already running on the board; it goes on from there."
 
+# What follow_reconnecting tells the user when it loses the link (ui/steps.py translates both).
+DROPPED_RECONNECTING = "The connection to the board dropped; reconnecting (the job goes on there)."
+STALLED_RECONNECTING = (
+    "The board stopped answering (the connection stalled); reconnecting (the job goes on there)."
+)
+
 ReconnectFn = Callable[[], Board]
 
 
@@ -376,15 +382,17 @@ def follow_reconnecting(
     while True:
         try:
             return follow(board, job, report, cancel=cancel, detach=detach)
-        except Unreachable:
+        except Unreachable as exc:
             if reconnect is None:
                 raise
+            stalled = exc.reason == "stalled"
             report(
                 Event(
                     WARN,
                     step=job.key,
                     code="E_UNREACHABLE",
-                    message="The connection to the board dropped; reconnecting (the job goes on there).",
+                    message=STALLED_RECONNECTING if stalled else DROPPED_RECONNECTING,
+                    data={"reason": exc.reason},
                 )
             )
             board = reconnect_with_backoff(reconnect, cancel)

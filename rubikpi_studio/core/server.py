@@ -421,7 +421,7 @@ class ServerHandle:
             self.forward = None
 
     def endpoint(self) -> ServerEndpoint:
-        return ServerEndpoint(self.open_tunnel(), self.api_key, connect_timeout=5.0)
+        return ServerEndpoint(self.open_tunnel(), self.api_key, connect_timeout=5.0, link=self.board)
 
     @property
     def projector(self) -> str:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import (
     AuthFailed,
@@ -37,7 +37,7 @@ from .errors import (
     Unreachable,
     UsageError,
 )
-from .events import PROGRESS, WARN, CancelToken, Event, Reporter, ignore
+from .events import INFO, PROGRESS, WARN, CancelToken, Event, Reporter, ignore
 from .lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -67,6 +67,10 @@ EXPIRED_MARKERS = (
 SUDO_PROMPT = "[rubikpi-studio sudo]"
 # After a command's exit status, how long run() still reads output until EOF (see run()).
 EXIT_DRAIN_SECONDS = 2.0
+# After a quick command did not answer in time: how long sshd itself gets to answer a channel open. No
+# command on the board can delay that answer, so silence means the link stalled, not the command.
+STALL_PROBE_SECONDS = 5.0
+STALLED = "The board stopped answering for {seconds:.0f} s: the connection stalled."
 
 
 def fingerprint(key: paramiko.PKey) -> str:
@@ -315,6 +319,7 @@ class Board:
         self._quick: paramiko.Channel | None = None
         self._quick_buf = bytearray()
         self._forwards: list[Forward] = []
+        self._asking = threading.Lock()  # held while a `nudge` waits for sshd's answer
         # The pinned keys it was opened with: a reconnect after a drop checks the host key against the same.
         self.known_hosts: KnownHosts | None = None
 
@@ -335,7 +340,8 @@ class Board:
         after the user accepted it), HostKeyMismatch, AuthFailed, PasswordExpired.
         """
         target = target.resolve(ssh_config)
-        sock = _dial(target, cancel)
+        # paramiko takes any socket-like object; _HeardSocket is one that passes everything through.
+        sock = cast("socket.socket", _HeardSocket(_dial(target, cancel)))
         transport = paramiko.Transport(
             sock, default_window_size=WINDOW_SIZE, default_max_packet_size=MAX_PACKET_SIZE
         )
@@ -525,6 +531,38 @@ class Board:
             time.sleep(0.05)
         return True
 
+    def silent_for(self) -> float:
+        """Seconds since the last byte came from the board (0 for a Board not opened by `connect`)."""
+        sock = self.transport.sock
+        return time.monotonic() - sock.heard if isinstance(sock, _HeardSocket) else 0.0
+
+    def nudge(self) -> None:
+        """Ask sshd for an answer (an OpenSSH keepalive that wants a reply), so a live but quiet link is
+        heard from (`silent_for` drops) and a stalled one stays silent. Returns at once; one at a time."""
+        if not self._asking.acquire(blocking=False):
+            return
+
+        def ask() -> None:
+            try:  # blocks until sshd answers (any answer will do) or the link dies
+                self.transport.global_request("keepalive@openssh.com", wait=True)
+            except Exception as exc:  # a dead link is the other outcome here, not an error
+                log.debug("keepalive request: %s", exc)
+            finally:
+                self._asking.release()
+
+        threading.Thread(target=ask, name="ssh-nudge", daemon=True).start()
+
+    def _link_answers(self, wait: float = STALL_PROBE_SECONDS) -> bool:
+        """Whether sshd answers at all: a channel open is a round trip that no board command can hold up.
+
+        The transport stays open when it does not: a stall may end, and the Board is usable again then."""
+        try:
+            chan = self.transport.open_session(timeout=wait)
+        except (paramiko.SSHException, EOFError, OSError):
+            return False
+        chan.close()
+        return True
+
     def _open_session(self) -> paramiko.Channel:
         try:
             return self.transport.open_session(timeout=self.target.timeout)
@@ -571,11 +609,19 @@ class Board:
                     chan.close()
                     self._quick = None
                     buf.clear()
+                    if not self._link_answers():
+                        # A link that carries nothing (Wi-Fi gone, a laptop asleep) is not a slow command:
+                        # callers that can reconnect do (jobs.follow_reconnecting), the rest say so.
+                        raise Unreachable(
+                            STALLED.format(seconds=timeout + STALL_PROBE_SECONDS), reason="stalled"
+                        )
                     raise RemoteFailed(f"`{_short(command)}` did not answer within {timeout:.0f} s.")
                 chan.settimeout(remaining)
                 try:
                     data = chan.recv(65536)
-                except (TimeoutError, OSError, EOFError):
+                except TimeoutError:
+                    continue  # the deadline passed: said above (a silent link is not a closed shell)
+                except (OSError, EOFError):
                     data = b""
                 if not data:
                     chan.close()
@@ -749,13 +795,18 @@ class Board:
             )
         sent = 0
         try:
-            with open(local, "rb") as src, sftp.open(part, "r+b" if offset else "wb") as dst:
+            with (
+                contextlib.ExitStack() as stack,
+                open(local, "rb") as src,
+                sftp.open(part, "r+b" if offset else "wb") as dst,
+            ):
                 dst.MAX_REQUEST_SIZE = SFTP_REQUEST_SIZE  # type: ignore[misc]
                 dst.set_pipelined(True)
                 if offset:
                     dst.seek(offset)
                     src.seek(offset)
                 meter = _Meter(size, offset, report, step, "upload")
+                stack.enter_context(StallWatch(self, report, step=step))
                 while True:
                     if cancel is not None:
                         cancel.raise_if_cancelled()
@@ -877,6 +928,65 @@ class Board:
         fwd = Forward(self, remote_host, remote_port, local_port)
         self._forwards.append(fwd)
         return fwd
+
+
+class _HeardSocket:
+    """The board's TCP socket, noting when bytes last came in: a link that stalls (Wi-Fi gone, the board
+    hung) stays open and quiet, and only this tells the app how long it has been quiet."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self.heard = time.monotonic()
+
+    def recv(self, size: int) -> bytes:
+        data = self._sock.recv(size)
+        if data:
+            self.heard = time.monotonic()
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+LINK_QUIET = "The board has sent nothing for {seconds} s; waiting for it (the connection may have stalled)."
+LINK_BACK = "The board answers again; going on."
+
+
+class StallWatch:
+    """While an operation waits on the board (an upload, a chat answer), tell the user when the link has
+    been silent for `after` seconds, and again when the board is heard from.
+
+    Silence alone is not enough (a board may think for a while before it answers): past half of `after` the
+    watch asks sshd for a reply (`Board.nudge`), which a live link gives within a round trip."""
+
+    def __init__(self, board: Board, report: Reporter, *, step: str, after: float = 20.0) -> None:
+        self.board, self.report, self.step, self.after = board, report, step, after
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="stall-watch", daemon=True)
+        self.warned = 0  # how many times the user was told
+
+    def __enter__(self) -> StallWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join(2)
+
+    def _watch(self) -> None:
+        quiet = False
+        while not self._done.wait(0.5):
+            silent = self.board.silent_for()
+            if quiet and silent < 2.0:
+                quiet = False
+                self.report(Event(INFO, step=self.step, message=LINK_BACK))
+            elif not quiet and silent >= self.after:
+                quiet = True
+                self.warned += 1
+                message = LINK_QUIET.format(seconds=int(self.after))
+                self.report(Event(WARN, step=self.step, code="E_STALLED", message=message))
+            elif not quiet and silent >= self.after / 2:
+                self.board.nudge()
 
 
 class Forward:

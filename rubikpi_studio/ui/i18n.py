@@ -57,6 +57,11 @@ ERROR_MESSAGES: dict[str, str] = {
         "errors", "Something answered on that port, but it is not an SSH server."
     ),
     "E_UNREACHABLE:dropped": QT_TRANSLATE_NOOP("errors", "The connection to the board was lost."),
+    "E_UNREACHABLE:stalled": QT_TRANSLATE_NOOP(
+        "errors",
+        "The board stopped answering: the connection stalled. Work running on the board goes on; try again "
+        "when the board answers.",
+    ),
     "E_UNREACHABLE:network": QT_TRANSLATE_NOOP("errors", "The network is unreachable."),
     "E_AUTH": QT_TRANSLATE_NOOP("errors", "The board refused the login."),
     "E_AUTH:password": QT_TRANSLATE_NOOP("errors", "Wrong user name or password."),

@@ -193,6 +193,15 @@ _NOTE_SOURCES: tuple[tuple[str, str], ...] = (
         (r"The connection to the board dropped; reconnecting \(the job goes on there\)\.",
          QT_TRANSLATE_NOOP("Steps", "The connection to the board dropped; reconnecting (the job goes on "
                            "there).")),
+        (r"The board stopped answering \(the connection stalled\); reconnecting \(the job goes on there\)\.",
+         QT_TRANSLATE_NOOP("Steps", "The board stopped answering (the connection stalled); reconnecting "
+                           "(the job goes on there).")),
+        # core/ssh.py's StallWatch (an upload or a chat answer waiting on a silent link)
+        (r"The board has sent nothing for (\d+) s; waiting for it \(the connection may have stalled\)\.",
+         QT_TRANSLATE_NOOP("Steps", "The board has sent nothing for %1 s; waiting for it (the connection "
+                           "may have stalled).")),
+        (r"The board answers again; going on\.",
+         QT_TRANSLATE_NOOP("Steps", "The board answers again; going on.")),
         (r"Reconnected to the board; following the same job on from where it was\.",
          QT_TRANSLATE_NOOP("Steps", "Reconnected to the board; following the same job on from where it "
                            "was.")),

@@ -299,7 +299,7 @@ def core_notes() -> Iterator[tuple[str, str]]:
 def test_the_core_note_walker_finds_the_notes() -> None:
     notes = set(dict(core_notes()).values())
     assert "Requantizing 1 to 1: quality suffers." in notes
-    assert "The connection to the board dropped; reconnecting (the job goes on there)." in notes
+    assert "Reconnected to the board; following the same job on from where it was." in notes
 
 
 @pytest.mark.parametrize("where,note", list(core_notes()))
@@ -365,3 +365,21 @@ def test_step_plans_are_in_the_catalogue_with_chinese(translations: Translations
     for title in titles:
         assert known(title), f"{title!r} is missing from rubikpi_studio/ui/steps.py"
         assert CJK.search(step_title(title)), title
+
+
+def test_the_link_notes_are_in_the_catalogue_and_in_chinese(translations: Translations) -> None:
+    """What the user is told when the link drops or stalls: core/jobs.py and core/ssh.py keep these in
+    constants (the tests assert them), which the note walker above cannot see."""
+    from rubikpi_studio.core import jobs, ssh
+
+    notes = [
+        jobs.DROPPED_RECONNECTING,
+        jobs.STALLED_RECONNECTING,
+        ssh.LINK_QUIET.format(seconds=20),
+        ssh.LINK_BACK,
+    ]
+    assert all(known_note(n) for n in notes), [n for n in notes if not known_note(n)]
+    assert translations.apply("zh_CN")
+    for note in notes:
+        assert CJK.search(step_note(note)), f"{note!r} shows as {step_note(note)!r}"
+    assert "20" in step_note(ssh.LINK_QUIET.format(seconds=20))

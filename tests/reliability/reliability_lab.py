@@ -36,7 +36,7 @@ MODEL_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # A stalled link lasts this long in the matrix. The issue asks for 60 s; 12 s keeps the 24 cells inside CI's
 # time budget and is still longer than every poll/read interval the app uses except its timeouts (30 s for a
 # quick command, 300 s between chat bytes), so the app has to ride the stall out, not retry around it.
-STALL_SECONDS = 12.0
+STALL_SECONDS = 60.0
 
 
 def results_path() -> Path:

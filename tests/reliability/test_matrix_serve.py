@@ -15,7 +15,7 @@ import requests
 from reliability_lab import MODEL_NAME, STALL_SECONDS, CellRecord, Lab, Line
 from rig import faults
 from rig.llama_server import free_port
-from test_matrix_transfer import _driver_spec, once, stall_for
+from test_matrix_transfer import _driver_spec, once, said_quiet_and_back, stall_for
 
 from rubikpi_studio.core import jobs, server
 from rubikpi_studio.core.chat import (
@@ -26,9 +26,10 @@ from rubikpi_studio.core.chat import (
     StreamInterrupted,
     stream_chat,
 )
-from rubikpi_studio.core.errors import StudioError
-from rubikpi_studio.core.events import CancelToken, Event
+from rubikpi_studio.core.errors import StudioError, Unreachable
+from rubikpi_studio.core.events import CancelToken, Event, Reporter, ignore
 from rubikpi_studio.core.server import ServerFailed
+from rubikpi_studio.core.ssh import Board
 from rubikpi_studio.core.store import STATUS_COMPLETE, STATUS_INTERRUPTED, ChatStore
 
 
@@ -88,9 +89,24 @@ def test_server_start_stall(lab: Lab, line: Line, clean_server: None, cell: Cell
     spec = _spec()
     board = lab.connect(line.port, line.known_hosts)
     report = _after_command(lambda: stall_for(line))
-    server.start(board, spec, report=report)  # type: ignore[arg-type]
+    # A 60 s stall outlasts the 30 s a poll waits: start() says the board stopped answering, and the next
+    # start (one click, on a new connection once the board answers) adopts the server the first launched.
+    with pytest.raises(Unreachable) as info:
+        server.start(board, spec, report=report)  # type: ignore[arg-type]
+    assert info.value.reason == "stalled" and "stopped answering" in str(info.value), info.value
+    cell.note(f"{type(info.value).__name__}: {info.value}")
+    again = jobs.reconnect_with_backoff(lambda: lab.connect(line.port, line.known_hosts), None)
+    told: list[Event] = []
+    try:
+        server.start(again, spec, report=told.append)
+    finally:
+        again.close()
+    assert any(e.message.startswith("Already serving ") for e in told), [e.message for e in told]
     assert len(_servers(lab)) == 1 and _healthy(spec.port)
-    cell.note(f"start waited out the {STALL_SECONDS:.0f} s stall and reported ready; one llama-server")
+    cell.note(
+        f"{STALL_SECONDS:.0f} s stall: the next start adopted the server the first one launched; "
+        "one llama-server"
+    )
 
 
 @pytest.mark.cell("server start", "board process killed")
@@ -165,7 +181,14 @@ def served(lab: Lab) -> Iterator[int]:
 
 
 def _stream(
-    url: str, store: ChatStore, fault_after: int, action: object, max_tokens: int = 400
+    url: str,
+    store: ChatStore,
+    fault_after: int,
+    action: object,
+    max_tokens: int = 400,
+    *,
+    link: Board | None = None,
+    report: Reporter = ignore,
 ) -> tuple[int, list[str], object]:
     cid = store.create_conversation(model="m")
     store.add_message(cid, "user", "Count slowly.")
@@ -182,11 +205,11 @@ def _stream(
     cancel = CancelToken()
 
     def go() -> None:
-        with ServerEndpoint(url) as ep:
+        with ServerEndpoint(url, link=link) as ep:
             try:
                 res = stream_chat(
                     ep, [ChatMessage("user", "Count slowly.")], ChatParams(max_tokens=max_tokens),
-                    on_delta=on_delta, cancel=cancel, extra={"ignore_eos": True},
+                    on_delta=on_delta, cancel=cancel, extra={"ignore_eos": True}, report=report,
                 )  # fmt: skip
                 store.finish_with_result(mid, res)
                 outcome.append(res)
@@ -227,10 +250,14 @@ def test_chat_cut(lab: Lab, line: Line, served: int, store: ChatStore, cell: Cel
 def test_chat_stall(lab: Lab, line: Line, served: int, store: ChatStore, cell: CellRecord) -> None:
     board = lab.connect(line.port, line.known_hosts)
     fwd = board.forward(served)
-    mid, shown, out = _stream(fwd.url, store, 20, lambda: stall_for(line), max_tokens=150)
+    told: list[Event] = []
+    mid, shown, out = _stream(
+        fwd.url, store, 20, lambda: stall_for(line), max_tokens=150, link=board, report=told.append
+    )
     assert not isinstance(out, Exception), out
     msg = store.get_message(mid)
     assert msg.status == STATUS_COMPLETE and msg.content == "".join(shown)
+    said_quiet_and_back(told, cell)
     cell.note(
         f"the answer paused for the {STALL_SECONDS:.0f} s stall and completed; history = what was shown"
     )

@@ -27,8 +27,8 @@ from rubikpi_studio.core import jobs
 from rubikpi_studio.core import models as m
 from rubikpi_studio.core.catalogue import parse_model_ref
 from rubikpi_studio.core.errors import StudioError
-from rubikpi_studio.core.events import PROGRESS, WARN, Event
-from rubikpi_studio.core.ssh import Board
+from rubikpi_studio.core.events import INFO, PROGRESS, WARN, Event
+from rubikpi_studio.core.ssh import LINK_BACK, Board
 
 RATE = 20_000  # bytes/s the HF stand-in serves the tiny model at: ~9 s for its 189 kB, a window for faults
 SLACK = 64 * 1024  # bytes that may be in flight (socket buffers) when a transfer is killed: "the last chunk"
@@ -63,6 +63,25 @@ def said_by_app(app: faults.AppProcess, message: str) -> str:
         (e.get("kind"), e.get("message")) for e in app.events if e.get("kind") != PROGRESS
     ]
     return message
+
+
+def said_stalled_and_back(events: list[Event], cell: CellRecord) -> None:
+    """A 60 s stall outlasts the 30 s a poll waits: the app must say the board stopped answering and that it
+    reconnects, then that it reconnected (the caller checks that the new connection was used)."""
+    stalled = said(events, "The board stopped answering")
+    assert stalled == jobs.STALLED_RECONNECTING, stalled
+    back = said(events, "Reconnected to the board")
+    assert [ev.message for ev in events].index(stalled) < [ev.message for ev in events].index(back)
+    cell.note(f"the app said: {stalled} / {back}")
+
+
+def said_quiet_and_back(events: list[Event], cell: CellRecord) -> None:
+    """An operation that rides a stall out (an upload, a chat answer) says the board fell silent, then that it
+    is heard from again."""
+    quiet = said(events, "The board has sent nothing for")
+    back = [ev.message for ev in events if ev.kind == INFO and ev.message == LINK_BACK]
+    assert back, [(ev.kind, ev.message) for ev in events if ev.kind != PROGRESS]
+    cell.note(f"the app said: {quiet} / {back[0]}")
 
 
 def stall_for(line: Line, seconds: float = STALL_SECONDS) -> None:
@@ -122,7 +141,9 @@ def test_download_stall(lab: Lab, line: Line, hf: HfServer, cell: CellRecord) ->
     model = m.pull(board, req, report=report, reconnect=lambda: lab.connect(line.port, line.known_hosts))
     assert model.size == size and _served(hf, req) == size and len(_gets(hf, req)) == 1
     assert len(faults.job_dirs(lab.user, lab.home, req.job_key)) == 1
-    cell.note(f"progress paused for the {STALL_SECONDS:.0f} s stall and went on; one GET, finished")
+    assert line.proxy.accepted >= 2, "the app gave up on the stalled connection and reconnected"
+    said_stalled_and_back(report.events, cell)  # type: ignore[attr-defined]
+    cell.note(f"{STALL_SECONDS:.0f} s stall: the board's download went on; one GET, one job, finished")
 
 
 @pytest.mark.cell("model download", "board process killed")
@@ -291,10 +312,12 @@ def test_upload_stall(lab: Lab, line: Line, upload_file: Path, cell: CellRecord)
     line.proxy.set_rate(UP_RATE)
     board = lab.connect(line.port, line.known_hosts)
     fired = when_on_board(_part(lab, upload_file), ON_BOARD_FIRST, lambda: stall_for(line))
-    model = m.push(board, upload_file)
+    events: list[Event] = []
+    model = m.push(board, upload_file, report=events.append)
     assert fired.is_set()
     assert model.size == size and _remote_sha(lab, model.path) == rig_models.sha256_of(upload_file)
     assert line.proxy.accepted == 1
+    said_quiet_and_back(events, cell)
     cell.note(f"the upload waited out the {STALL_SECONDS:.0f} s stall on the same connection and finished")
 
 
@@ -398,7 +421,9 @@ def test_quantize_stall(lab: Lab, line: Line, slow_tool: str, f16_source: str, c
     )  # fmt: skip
     assert model.quantization == "Q4_0"
     assert len(faults.job_dirs(lab.user, lab.home, key)) == 1
-    cell.note(f"rode out the {STALL_SECONDS:.0f} s stall; one job, Q4_0 output")
+    assert line.proxy.accepted >= 2, "the app gave up on the stalled connection and reconnected"
+    said_stalled_and_back(report.events, cell)  # type: ignore[attr-defined]
+    cell.note(f"{STALL_SECONDS:.0f} s stall: one job, Q4_0 output")
 
 
 @pytest.mark.cell("quantize", "board process killed")

@@ -64,7 +64,7 @@ from rubikpi_studio.core.chat import (
     stream_chat,
 )
 from rubikpi_studio.core.errors import StudioError
-from rubikpi_studio.core.events import CancelToken
+from rubikpi_studio.core.events import CancelToken, Event
 from rubikpi_studio.core.imaging import ImageData
 from rubikpi_studio.core.ssh import Board
 from rubikpi_studio.core.store import (
@@ -104,6 +104,11 @@ CHAT_ERRORS = {
     "E_STREAM_PROTOCOL": QT_TRANSLATE_NOOP("ChatPage", "The model server sent something unexpected."),
     "E_IMAGE_FORMAT": QT_TRANSLATE_NOOP("ChatPage", "This file is not an image the model can take."),
     "E_STORE": QT_TRANSLATE_NOOP("ChatPage", "The chat history could not be saved."),
+    # core/ssh.py's StallWatch during an answer; cleared when the board is heard from again
+    "E_STALLED": QT_TRANSLATE_NOOP(
+        "ChatPage",
+        "The board has sent nothing for a while; waiting for it (the connection may have stalled).",
+    ),
 }
 
 StreamFn = Callable[..., ChatResult]
@@ -126,7 +131,7 @@ def reach_server(handle: core_server.ServerHandle) -> tuple[ServerEndpoint, bool
             lan.close()
         except ChatError:
             return lan, True  # it answers (loading, or an error): the probe that follows says what
-    return ServerEndpoint(handle.open_tunnel(), handle.api_key), False
+    return ServerEndpoint(handle.open_tunnel(), handle.api_key, link=handle.board), False
 
 
 def to_chat_message(m: StoredMessage) -> ChatMessage:
@@ -190,6 +195,7 @@ class ChatPage(Page):
     # Emitted from the worker thread on an answer's first text (queued to the UI thread): drawn at once
     # instead of on the next 30 Hz tick, so the first token is on screen as soon as it arrives.
     first_text_arrived = Signal()
+    link_event = Signal(object)  # an Event from the answer's StallWatch (worker thread → GUI thread)
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -362,6 +368,7 @@ class ChatPage(Page):
         self.view_timer.setInterval(1000 // UI_RATE_HZ)
         self.view_timer.timeout.connect(self._on_view_timer_timeout)
         self.first_text_arrived.connect(self._on_view_timer_timeout, Qt.ConnectionType.QueuedConnection)
+        self.link_event.connect(self._on_link_event, Qt.ConnectionType.QueuedConnection)
         self.stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.stop_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.stop_shortcut.activated.connect(self._on_escape)
@@ -475,6 +482,12 @@ class ChatPage(Page):
         )
         self.notice_label.setText(text + (f" ({detail})" if detail else ""))
         self.notice_label.show()
+
+    def _on_link_event(self, event: Event) -> None:
+        if event.code == "E_STALLED":
+            self._show_notice("E_STALLED")
+        elif self._notice_code == "E_STALLED":  # heard from again
+            self._show_notice("")
 
     # ------------------------------------------------------------------ state
     @property
@@ -1013,6 +1026,7 @@ class ChatPage(Page):
                     on_delta=on_delta,
                     cancel=token,
                     encoder=self.encoder,
+                    report=self.link_event.emit,
                 )
             except ChatError as exc:
                 partial = exc.partial
