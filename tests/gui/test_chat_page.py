@@ -711,3 +711,19 @@ def test_an_answer_still_streaming_when_the_page_goes_away_ends_quietly(
     assert answer.status == STATUS_STOPPED and len(answer.content) > 10, answer
     store.close()
     # pytest-qt fails this test by itself if the answer's task raised into the Qt event loop
+
+
+def test_a_silent_link_during_an_answer_is_shown_and_cleared(
+    chat: tuple[app_module.Studio, ChatPage], qtbot: QtBot
+) -> None:
+    """core/ssh.py's StallWatch reports from the stream's worker thread; the page shows the notice (queued to
+    the GUI thread) and takes it down when the board is heard from again. The events are the watch's own."""
+    from rubikpi_studio.core.events import INFO, WARN, Event
+    from rubikpi_studio.core.ssh import LINK_BACK, LINK_QUIET
+
+    _, page = chat
+    page.link_event.emit(Event(WARN, step="chat", code="E_STALLED", message=LINK_QUIET.format(seconds=20)))
+    qtbot.waitUntil(lambda: page.notice_label.isVisible())
+    assert "may have stalled" in page.notice_label.text()
+    page.link_event.emit(Event(INFO, step="chat", message=LINK_BACK))
+    qtbot.waitUntil(lambda: not page.notice_label.isVisible())
