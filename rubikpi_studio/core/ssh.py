@@ -963,6 +963,8 @@ class StallWatch:
         self.board, self.report, self.step, self.after = board, report, step, after
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="stall-watch", daemon=True)
+        self._lock = threading.Lock()
+        self._quiet_since: float | None = None  # when the user was told the link is silent
         self.warned = 0  # how many times the user was told
 
     def __enter__(self) -> StallWatch:
@@ -972,20 +974,30 @@ class StallWatch:
     def __exit__(self, *exc: object) -> None:
         self._done.set()
         self._thread.join(2)
+        # The rest of an answer can arrive in one burst after a stall and end it between two ticks: the user
+        # still hears that the board came back, when it was heard from after the warning.
+        self._heard_again(lambda since, silent: silent < time.monotonic() - since)
+
+    def _heard_again(self, check: Callable[[float, float], bool]) -> None:
+        with self._lock:
+            since = self._quiet_since
+            if since is None or not check(since, self.board.silent_for()):
+                return
+            self._quiet_since = None
+        self.report(Event(INFO, step=self.step, message=LINK_BACK))
 
     def _watch(self) -> None:
-        quiet = False
         while not self._done.wait(0.5):
             silent = self.board.silent_for()
-            if quiet and silent < 2.0:
-                quiet = False
-                self.report(Event(INFO, step=self.step, message=LINK_BACK))
-            elif not quiet and silent >= self.after:
-                quiet = True
+            if self._quiet_since is not None:
+                self._heard_again(lambda _since, silent: silent < 2.0)
+            elif silent >= self.after:
+                with self._lock:
+                    self._quiet_since = time.monotonic()
                 self.warned += 1
                 message = LINK_QUIET.format(seconds=int(self.after))
                 self.report(Event(WARN, step=self.step, code="E_STALLED", message=message))
-            elif not quiet and silent >= self.after / 2:
+            elif silent >= self.after / 2:
                 self.board.nudge()
 
 
