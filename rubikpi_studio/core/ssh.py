@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     AuthFailed,
@@ -340,8 +340,7 @@ class Board:
         after the user accepted it), HostKeyMismatch, AuthFailed, PasswordExpired.
         """
         target = target.resolve(ssh_config)
-        # paramiko takes any socket-like object; _HeardSocket is one that passes everything through.
-        sock = cast("socket.socket", _HeardSocket(_dial(target, cancel)))
+        sock = _HeardSocket.adopt(_dial(target, cancel))
         transport = paramiko.Transport(
             sock, default_window_size=WINDOW_SIZE, default_max_packet_size=MAX_PACKET_SIZE
         )
@@ -930,22 +929,25 @@ class Board:
         return fwd
 
 
-class _HeardSocket:
+class _HeardSocket(socket.socket):
     """The board's TCP socket, noting when bytes last came in: a link that stalls (Wi-Fi gone, the board
     hung) stays open and quiet, and only this tells the app how long it has been quiet."""
 
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-        self.heard = time.monotonic()
+    heard: float
 
-    def recv(self, size: int) -> bytes:
-        data = self._sock.recv(size)
+    @classmethod
+    def adopt(cls, sock: socket.socket) -> _HeardSocket:
+        timeout = sock.gettimeout()
+        heard = cls(sock.family, sock.type, sock.proto, fileno=sock.detach())
+        heard.settimeout(timeout)
+        heard.heard = time.monotonic()
+        return heard
+
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        data = super().recv(size, flags)
         if data:
             self.heard = time.monotonic()
         return data
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
 
 
 LINK_QUIET = "The board has sent nothing for {seconds} s; waiting for it (the connection may have stalled)."
