@@ -707,7 +707,12 @@
         <translation>无法保存聊天记录。</translation>
     </message>
     <message>
-        <location line="+270" />
+        <location line="+2" />
+        <source>The board has sent nothing for a while; waiting for it (the connection may have stalled).</source>
+        <translation>开发板已有一段时间没有发来任何数据；正在等待（连接可能停滞了）。</translation>
+    </message>
+    <message>
+        <location line="+275" />
         <source>Search conversations</source>
         <translation>搜索对话</translation>
     </message>
@@ -882,7 +887,7 @@
         <translation>出现了问题。</translation>
     </message>
     <message>
-        <location line="+137" />
+        <location line="+143" />
         <source>New conversation</source>
         <translation>新对话</translation>
     </message>
@@ -922,7 +927,7 @@
         <translation>移除此图片</translation>
     </message>
     <message>
-        <location line="+281" />
+        <location line="+282" />
         <source>{n} tokens · {rate:.1f} tokens/s</source>
         <translation>{n} 个令牌 · {rate:.1f} 令牌/秒</translation>
     </message>
@@ -1628,7 +1633,7 @@
     </message>
     <message>
         <location line="+2" />
-        <location filename="../../rubikpi_studio/ui/pages/chat.py" line="-916" />
+        <location filename="../../rubikpi_studio/ui/pages/chat.py" line="-925" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
@@ -2659,6 +2664,21 @@
     </message>
     <message>
         <location line="+3" />
+        <source>The board stopped answering (the connection stalled); reconnecting (the job goes on there).</source>
+        <translation>开发板没有响应（连接停滞）；正在重新连接（任务在开发板上继续运行）。</translation>
+    </message>
+    <message>
+        <location line="+4" />
+        <source>The board has sent nothing for %1 s; waiting for it (the connection may have stalled).</source>
+        <translation>开发板已有 %1 秒没有发来任何数据；正在等待（连接可能停滞了）。</translation>
+    </message>
+    <message>
+        <location line="+3" />
+        <source>The board answers again; going on.</source>
+        <translation>开发板恢复响应；继续进行。</translation>
+    </message>
+    <message>
+        <location line="+2" />
         <source>Reconnected to the board; following the same job on from where it was.</source>
         <translation>已重新连接开发板；从中断处继续跟进同一任务。</translation>
     </message>
@@ -2733,12 +2753,12 @@
         <translation>上传 %1 / %2 MiB</translation>
     </message>
     <message>
-        <location line="-81" />
+        <location line="-90" />
         <source>built with OpenCL, but llama.cpp found no Adreno GPU (OpenCL devices: %1): no GPU is used, models will run on the CPU</source>
         <translation>已以 OpenCL 构建，但 llama.cpp 没有找到 Adreno GPU（OpenCL 设备：%1）：不使用 GPU，模型将在 CPU 上运行</translation>
     </message>
     <message>
-        <location line="+82" />
+        <location line="+91" />
         <source>download %1 of %2 MiB</source>
         <translation>下载 %1 / %2 MiB</translation>
     </message>
@@ -2748,7 +2768,7 @@
         <translation>已上传</translation>
     </message>
     <message>
-        <location line="-44" />
+        <location line="-53" />
         <source>%1: %2 (%3/%4)</source>
         <translation>%1：%2（%3/%4）</translation>
     </message>
@@ -3512,6 +3532,11 @@
     </message>
     <message>
         <location line="+1" />
+        <source>The board stopped answering: the connection stalled. Work running on the board goes on; try again when the board answers.</source>
+        <translation>开发板没有响应：连接停滞了。开发板上正在运行的任务会继续；等开发板恢复响应后再试一次。</translation>
+    </message>
+    <message>
+        <location line="+5" />
         <source>The network is unreachable.</source>
         <translation>网络不可达。</translation>
     </message>
