@@ -333,7 +333,8 @@ def test_first_text_is_drawn_at_once_not_on_the_ui_timer(
         async with answering(page):
             await until(lambda: page.is_streaming, what="streaming")
             answer = page.view.messages[-1]
-            assert answer.message.role == "assistant" and answer.message.text == ""
+            # With the timer an hour long, any text on screen was drawn when it arrived (it may already be).
+            assert answer.message.role == "assistant"
             await until(lambda: bool(answer.message.text), timeout=60, what="first text drawn")
             assert page.is_streaming
             seen.append(answer.message.text)

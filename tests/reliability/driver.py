@@ -95,8 +95,9 @@ def chat(spec: dict[str, Any]) -> dict[str, Any]:
     mid = store.begin_assistant_message(cid)
     emit({"kind": "begin", "message_id": mid})
 
-    def on_delta(d: ChatDelta) -> None:
+    def on_delta(d: ChatDelta) -> None:  # as the Chat page does: saved, then shown
         store.append_delta(mid, d.text)
+        store.flush()
         emit({"kind": "delta", "text": d.text})
 
     with ServerEndpoint(spec["url"]) as ep:

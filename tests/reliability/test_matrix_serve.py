@@ -293,8 +293,6 @@ def test_chat_app_kill(lab: Lab, served: int, tmp_path: Path, cell: CellRecord) 
     app.kill9()
     deltas = [e for e in app.events if e.get("kind") == "delta"]
     shown = "".join(e["text"] for e in deltas)
-    cutoff = deltas[-1]["t"] - 0.5  # the store commits every 0.1 s: all but the last moments must be saved
-    must = "".join(e["text"] for e in deltas if e["t"] <= cutoff)
     reopened = ChatStore(db)
     try:
         (mid,) = reopened.recovered
@@ -302,6 +300,8 @@ def test_chat_app_kill(lab: Lab, served: int, tmp_path: Path, cell: CellRecord) 
     finally:
         reopened.close()
     assert msg.status == STATUS_INTERRUPTED
-    assert shown.startswith(msg.content) and len(msg.content) >= len(must)
-    cell.fact("characters shown but not saved", len(shown) - len(msg.content))
-    cell.note(f"after restart: {msg.error!r}; {len(msg.content)} of {len(shown)} characters shown were kept")
+    # Text is committed before it is shown, so all of it is there (and perhaps a piece the killed app saved
+    # but had not yet printed when it died).
+    assert msg.content.startswith(shown), (shown[-40:], msg.content[-40:])
+    cell.fact("characters shown but not saved", len(shown) - len(msg.content[: len(shown)]))
+    cell.note(f"after restart: {msg.error!r}; all {len(shown)} characters shown were kept")
