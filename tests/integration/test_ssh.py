@@ -32,6 +32,7 @@ from rubikpi_studio.core.errors import (
     HostKeyUnknown,
     PasswordExpired,
     SudoFailed,
+    TransferFailed,
     Unreachable,
     link_errors_typed,
 )
@@ -664,6 +665,37 @@ def test_download_resume_checks_the_partial_tail(
     assert got == len(data) - (1 << 20)
     assert local.read_bytes() == data
     board.run(["rm", "-f", "tail-check.bin"])
+
+
+def test_download_says_why_the_board_would_not_send_and_hears_cancel(
+    board: Board, rig_account: rig.RigAccount, tmp_path: Path
+) -> None:
+    """A file the board will not send is refused in the board's words (nothing left behind); Cancel stops a
+    download and keeps the part, which the next call continues."""
+    board.write_text("no-read.bin", "secret")
+    board.run(["chmod", "000", "no-read.bin"])
+    try:
+        with pytest.raises(TransferFailed, match="Permission denied"):
+            board.get_file("no-read.bin", tmp_path / "no-read.bin")
+        assert not (tmp_path / "no-read.bin").exists()
+    finally:
+        board.run(["rm", "-f", "no-read.bin"])
+    rig.run_as(rig_account.user, f"head -c {32 << 20} /dev/urandom > {rig_account.home}/cancel-me.bin")
+    token = CancelToken()
+
+    def report(ev: Event) -> None:
+        if ev.data.get("bytes", 0) > 0:
+            token.cancel()
+
+    try:
+        with pytest.raises(Cancelled):
+            board.get_file("cancel-me.bin", tmp_path / "cancel-me.bin", report=report, cancel=token)
+        part = tmp_path / "cancel-me.bin.part"
+        kept = part.stat().st_size
+        assert 0 < kept < 32 << 20 and not (tmp_path / "cancel-me.bin").exists()
+        assert board.get_file("cancel-me.bin", tmp_path / "cancel-me.bin") == (32 << 20) - kept
+    finally:
+        board.run(["rm", "-f", "cancel-me.bin"])
 
 
 def test_refused_key_is_auth_failed_key(
