@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -54,3 +55,11 @@ def ssh_opts(sshd: rig.RigSshd, account: rig.RigAccount, kh: Path) -> list[str]:
         "-i",
         str(account.key_path),
     ]
+
+
+def stop_qasync_threads(loop: Any) -> None:
+    """End qasync's worker QThreads before the interpreter exits: a QThread destroyed while it runs aborts the
+    process ("QThread: Destroyed while thread is still running", exit 134) after the results are printed.
+    Closing the loop shuts its default executor down (the attribute is private to qasync)."""
+    if not loop.is_closed():
+        loop.close()

@@ -26,6 +26,7 @@ sys.path[:0] = [str(ROOT / "tests" / "gui"), str(ROOT / "tests"), str(ROOT)]
 
 import qasync  # noqa: E402
 import rig  # noqa: E402
+from _rig import stop_qasync_threads  # noqa: E402
 from rig.build import rig_setup_spec  # noqa: E402
 from rig.hf_server import HfServer  # noqa: E402
 from test_wizard import (  # noqa: E402  (tests/gui/test_wizard.py)
@@ -137,9 +138,7 @@ def main() -> int:
                 results["warm"] = _walk(loop, work / "warm", sshd, account, hf, None)
     finally:
         sshd.stop()
-        executor = getattr(loop, "_default_executor", None)  # qasync's QThreads must end before exit
-        if executor is not None:
-            executor.shutdown(wait=True)
+        stop_qasync_threads(loop)
     print("\nFirst launch to the first streamed answer (wizard, rig board, CPU build, SmolLM2-135M):")
     for name, w in results.items():
         _print(name, w)

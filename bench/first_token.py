@@ -25,7 +25,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from _rig import ROOT  # noqa: F401  (puts tests/ and the project on sys.path)
+from _rig import ROOT, stop_qasync_threads  # noqa: F401  (ROOT puts tests/ and the project on sys.path)
 from rig import models
 from rig.llama_server import LlamaServer, find_llama_server, llama_server_missing_reason
 
@@ -149,10 +149,7 @@ def chat_page_ttft(base_url: str, params: ChatParams) -> tuple[Callable[[], floa
         if page.endpoint is not None:
             page.endpoint.close()
         MessageWidget.set_text = set_text  # type: ignore[method-assign]
-        executor = getattr(loop, "_default_executor", None)  # qasync's QThread pool: stop it before exit
-        if executor is not None:
-            executor.shutdown(wait=True)
-        loop.close()
+        stop_qasync_threads(loop)
 
     return measure, close
 

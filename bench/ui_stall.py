@@ -24,7 +24,7 @@ if not (os.environ.get("DISPLAY") and os.environ.get("RPS_TEST_DISPLAY") == "1")
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("RUBIKPI_STUDIO_HOME", tempfile.mkdtemp(prefix="rps-ui-stall-"))
 
-from _rig import ROOT  # noqa: F401  (puts the project on sys.path)
+from _rig import ROOT, stop_qasync_threads  # noqa: F401  (ROOT puts the project on sys.path)
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -129,6 +129,7 @@ def main() -> None:
 
     idle, busy, chars = loop.run_until_complete(run())
     page.close_store()
+    stop_qasync_threads(loop)
     print(f"synthetic stream: {args.rate:.0f} tokens/s for {args.seconds:.0f} s, {chars} characters rendered")
     print(f"  idle heartbeat   longest gap {max(idle):6.1f} ms, median {statistics.median(idle):.1f} ms")
     print(
