@@ -752,7 +752,17 @@ class Board:
                 try:
                     sftp.stat(path)
                 except FileNotFoundError:
-                    sftp.mkdir(path)
+                    try:
+                        sftp.mkdir(path)
+                    except OSError as exc:
+                        # Another thread or job made it meanwhile (sftp-server answers a bare "Failure" for
+                        # an existing name): fine if it is a folder now, the original error if not.
+                        try:
+                            made = stat.S_ISDIR(sftp.stat(path).st_mode or 0)
+                        except OSError:
+                            made = False
+                        if not made:
+                            raise exc from None
 
     def put_file(
         self,

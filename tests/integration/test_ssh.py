@@ -996,3 +996,25 @@ def test_large_transfers_survive_rekeying(rig_account: rig.RigAccount, tmp_path:
         logger.setLevel(old_level)
         logger.propagate = old_propagate
         server.stop()
+
+
+def test_makedirs_from_two_threads_at_once(board: Board) -> None:
+    """Two pages refreshing at once both make the models folder: the one losing the race sees sftp-server's
+    bare "Failure" for a folder that now exists, which is success, not an error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        for i in range(20):
+            path = f"race-{i}/a/b/c/d"
+            barrier = threading.Barrier(4)
+
+            def make(p: str = path, b: threading.Barrier = barrier) -> None:
+                b.wait()
+                board.makedirs(p)
+
+            with ThreadPoolExecutor(4) as pool:
+                for f in [pool.submit(make) for _ in range(4)]:
+                    f.result(timeout=30)
+            assert board.is_dir(path)
+    finally:
+        board.run("rm -rf race-*")
