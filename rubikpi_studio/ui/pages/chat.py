@@ -1005,6 +1005,20 @@ class ChatPage(Page):
         self.view_timer.start()
 
         first = [True]
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+
+        def on_ui_thread(fn: Callable[..., None], *args: object) -> None:
+            """From the worker: call `fn` on the UI thread if the page still exists. The worker never touches
+            the page's Qt object itself: emitting a signal on a page deleted meanwhile crashed the process."""
+
+            def call() -> None:
+                if isValid(self):
+                    fn(*args)
+
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(call)
 
         def on_delta(delta: ChatDelta) -> None:  # worker thread
             # Saved before it can be shown: a crash never loses text the user saw. A WAL commit without
@@ -1014,10 +1028,7 @@ class ChatPage(Page):
             buffer.push(delta)
             if first[0] and delta.text and not delta.is_reasoning:
                 first[0] = False
-                try:
-                    self.first_text_arrived.emit()
-                except RuntimeError:  # the page was deleted meanwhile: nothing to draw on
-                    log.debug("first text of answer %s arrived after its page went away", msg_id)
+                on_ui_thread(self._on_view_timer_timeout)
 
         try:
             try:
@@ -1029,7 +1040,7 @@ class ChatPage(Page):
                     on_delta=on_delta,
                     cancel=token,
                     encoder=self.encoder,
-                    report=self.link_event.emit,
+                    report=lambda event: on_ui_thread(self._on_link_event, event),
                 )
             except ChatError as exc:
                 partial = exc.partial
