@@ -74,7 +74,10 @@ def test_app_restart_mid_setup_resumes_on_the_same_job(
         wizard.next_button.click()
         await until(lambda: wizard.current.name == "signin", what="sign-in page")
         signin = wizard.current
-        assert signin.remember_check.isChecked()  # type: ignore[attr-defined]  # the keyring is usable
+        # The box starts unticked (remembering is the user's choice) and is enabled once the keyring answers.
+        await until(lambda: signin.remember_check.isEnabled(), what="keyring checked")  # type: ignore[attr-defined]
+        assert not signin.remember_check.isChecked()  # type: ignore[attr-defined]
+        signin.remember_check.setChecked(True)  # type: ignore[attr-defined]  # the user asks to remember it
         signin.user_edit.setText(fresh_account.user)  # type: ignore[attr-defined]
         signin.password_edit.setText(fresh_account.password)  # type: ignore[attr-defined]
         wizard.next_button.click()
