@@ -96,7 +96,12 @@ def fake_server(board: Board) -> Iterator[int]:
         f'for i in $(seq 50); do [ "$(cat /proc/{pid}/comm)" = llama-server ] && break; sleep 0.02; done'
     )
     yield pid
-    board.quick(f"kill {pid} 2>/dev/null; true")
+    # setsid may fork (then $! was its parent, not the sleeper): end every process running this copy, so no
+    # "llama-server" is left for later tests (the CLI bench test was refused for one).
+    board.quick(
+        f"kill {pid} 2>/dev/null; for p in $(pgrep -x llama-server); do "
+        f'[ "$(readlink /proc/$p/exe)" = {d}/llama-server ] && kill $p; done; true'
+    )
 
 
 def test_real_llama_bench_on_the_rig_board_cpu(
@@ -426,8 +431,10 @@ def test_cli_bench_rides_out_a_cut_connection(
             "127.0.0.1", "--port", str(proxy.port), "--user", rig_account.user,
             "-i", str(rig_account.key_path), "--known-hosts", str(kh), "--json",
             "--cpu-only", "--reps", "2", "--prompt", "16", "--gen", "4",
-            "--llama-bench", board_llama_bench, smollm2_on_board,
+            "--llama-bench", board_llama_bench, "--allow-server", smollm2_on_board,
         ]  # fmt: skip
+        # --allow-server: what this test is about is the reconnect; a fake "llama-server" another test of
+        # this module started can linger on the shared account (see fake_server) and would refuse the run.
         with subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=os.environ.copy()
         ) as proc:
@@ -450,7 +457,8 @@ def test_cli_bench_rides_out_a_cut_connection(
                 proc.wait(timeout=60)
             finally:
                 timer.cancel()
-    assert cut, "the connection was cut while llama-bench ran"
+    said = [(e.get("kind"), e.get("message")) for e in lines][:5]
+    assert cut, f"the connection was cut while llama-bench ran: {said}"
     assert proc.returncode == 0, json.dumps(lines[-5:]) + stderr[-2000:]
     warnings = [str(e.get("message", "")) for e in lines if e.get("kind") == WARN]
     assert any("reconnecting" in w for w in warnings), warnings
