@@ -12,6 +12,7 @@ import errno
 import hashlib
 import logging
 import os
+import posixpath
 import secrets
 import select
 import shlex
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import fastsftp
 from .errors import (
     AuthFailed,
     Cancelled,
@@ -719,6 +721,16 @@ class Board:
                 self._sftps[ident] = client
             return client
 
+    def _drop_sftp(self, client: paramiko.SFTPClient) -> None:
+        """Close an SFTP session left mid-protocol (answers still in flight); the thread's next call opens a
+        fresh one. The file handles it held close with it on the board."""
+        with self._sftp_lock:
+            for ident, known in list(self._sftps.items()):
+                if known is client:
+                    del self._sftps[ident]
+        with contextlib.suppress(Exception):
+            client.close()
+
     def home(self) -> str:
         return self.sftp().normalize(".")
 
@@ -809,23 +821,26 @@ class Board:
                 open(local, "rb") as src,
                 sftp.open(part, "r+b" if offset else "wb") as dst,
             ):
-                dst.MAX_REQUEST_SIZE = SFTP_REQUEST_SIZE  # type: ignore[misc]
-                dst.set_pipelined(True)
-                if offset:
-                    dst.seek(offset)
-                    src.seek(offset)
+                src.seek(offset)
                 meter = _Meter(size, offset, report, step, "upload")
                 stack.enter_context(StallWatch(self, report, step=step))
-                while True:
+
+                def on_sent(n: int) -> None:
+                    nonlocal sent
+                    sent += n
+                    meter.add(n)
+
+                def check() -> None:
                     if cancel is not None:
                         cancel.raise_if_cancelled()
-                    chunk = src.read(4 * 2**20)
-                    if not chunk:
-                        break
-                    dst.write(chunk)
-                    sent += len(chunk)
-                    meter.add(len(chunk))
-                dst.flush()
+
+                try:
+                    fastsftp.upload(sftp, dst.handle, src, offset, on_sent=on_sent, check=check)  # type: ignore[arg-type]  # bytes; the stub says SFTPHandle
+                except BaseException:
+                    # Answers to requests still in flight would be read by the next call on this session:
+                    # close it (the file handle with it) and let the next call open a fresh one.
+                    self._drop_sftp(sftp)
+                    raise
             sftp.posix_rename(part, remote)
         except (OSError, paramiko.SSHException, EOFError) as exc:
             if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
@@ -834,6 +849,23 @@ class Board:
                 ) from None
             # sftp-server's answer (permission denied, no such folder, name too long) came over a live
             # channel: say so at once instead of waiting to see whether the link died.
+            if isinstance(exc, fastsftp.Refused) and self.transport.is_active():
+                # A write refused mid-file. sftp-server says only "Failure" for a full disk (ENOSPC has no
+                # SFTP status of its own), so look at the free space before saying what happened.
+                have = self._part_size(part)
+                kept = (
+                    f" {have} of {size} bytes are on the board; the next attempt continues from there."
+                    if have is not None
+                    else ""
+                )
+                free = self._free_bytes(posixpath.dirname(remote) or ".")
+                if free is not None and free < fastsftp.REQUEST_SIZE * fastsftp.IN_FLIGHT:
+                    raise TransferFailed(
+                        f"The board's disk is full while writing {remote} ({free} bytes free).{kept}",
+                        code="E_NO_SPACE",
+                        hint="Free some space on the board (delete a model), then upload again.",
+                    ) from None
+                raise TransferFailed(f"Upload of {local.name} to {remote!r} failed: {exc}.{kept}") from None
             answered = isinstance(exc, OSError) and not isinstance(exc, ConnectionError | TimeoutError)
             if answered and not sftp.sock.closed and self.transport.is_active():
                 raise TransferFailed(f"Upload of {local.name} to {remote!r} failed: {exc}") from None
@@ -857,6 +889,14 @@ class Board:
             Event(PROGRESS, step=step, fraction=1.0, message="uploaded", data={"bytes": size, "total": size})
         )
         return sent
+
+    def _free_bytes(self, folder: str) -> int | None:
+        """Bytes free for the account on the file system holding `folder` (None if df cannot say)."""
+        result = self.quick(f"df -P -B1 -- {shlex.quote(folder)} | awk 'NR==2{{print $4}}'")
+        try:
+            return int(result.stdout.strip())
+        except ValueError:
+            return None
 
     def _part_size(self, part: str) -> int | None:
         """After a failed upload over a live link (sftp-server died): the size the board really has."""

@@ -14,8 +14,10 @@ from rig.sshd import (
     make_expired_account,
     make_fresh_account,
     remove_account,
+    resize_disk,
     rig_unavailable_reason,
     run_as,
+    small_disk,
     start_sshd,
 )
 
@@ -30,7 +32,9 @@ __all__ = [
     "make_expired_account",
     "make_fresh_account",
     "remove_account",
+    "resize_disk",
     "rig_unavailable_reason",
     "run_as",
+    "small_disk",
     "start_sshd",
 ]

@@ -16,6 +16,7 @@ Only the standard library is imported at module level, so `provision.sh` can run
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import pwd
 import secrets
@@ -26,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -404,3 +405,23 @@ if __name__ == "__main__":
     if sys.argv[1:] != ["provision"]:
         sys.exit("usage: sshd.py provision")
     print(f"rig: board account {ensure_account().user} ready")
+
+
+@contextlib.contextmanager
+def small_disk(account: RigAccount, name: str, size_kib: int) -> Iterator[str]:
+    """A folder in the account's home on its own `size_kib` tmpfs, owned by the account: a board disk that
+    fills up. Yields the folder's path; unmounted and removed afterwards."""
+    path = f"{account.home}/{name}"
+    _root(["install", "-d", "-m", "0755", "-o", account.user, "-g", account.user, path])
+    _root(["mount", "-t", "tmpfs", "-o", f"size={size_kib}k,mode=0755", "tmpfs", path])
+    try:
+        _root(["chown", f"{account.user}:{account.user}", path])
+        yield path
+    finally:
+        _root(["umount", "-l", path], check=False)
+        _root(["rmdir", path], check=False)
+
+
+def resize_disk(path: str, size_kib: int) -> None:
+    """Give a `small_disk` more (or less) room."""
+    _root(["mount", "-o", f"remount,size={size_kib}k", path])
