@@ -276,3 +276,217 @@ def upload(
     while pending:
         answer()
     return pos
+
+
+# ------------------------------------------------------------------------------------------------- downloads
+CMD_READ = 5  # SSH_FXP_READ
+CMD_DATA = 103  # SSH_FXP_DATA
+_read_request = struct.Struct(">IBII").pack
+
+
+class ChunkPipe:
+    """A drop-in for paramiko's `BufferedPipe` (a channel's `in_buffer`) that keeps what the transport feeds
+    as a queue of chunks. paramiko's pipe appends to one `array` and deletes each read from its front, a
+    memmove of everything still buffered per read: with megabytes in flight, most of a download's time."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._cv = threading.Condition(self._lock)
+        self._event: Any = None
+        self._chunks: collections.deque[bytes] = collections.deque()
+        self._head = 0  # bytes of _chunks[0] already read
+        self._size = 0
+        self._closed = False
+
+    def set_event(self, event: Any) -> None:
+        with self._lock:
+            self._event = event
+            if self._closed or self._size:
+                event.set()
+            else:
+                event.clear()
+
+    def feed(self, data: bytes) -> None:
+        with self._lock:
+            if self._event is not None:
+                self._event.set()
+            if data:
+                self._chunks.append(bytes(data))
+                self._size += len(data)
+            self._cv.notify_all()
+
+    def read_ready(self) -> bool:
+        with self._lock:
+            return self._size > 0
+
+    def _wait(self, timeout: float | None) -> None:
+        """(Holding the lock.) Until data or close; PipeTimeout after `timeout` seconds."""
+        if self._size or self._closed:
+            return
+        if timeout == 0.0:
+            raise paramiko.buffered_pipe.PipeTimeout()
+        while not self._size and not self._closed:
+            then = time.time()
+            self._cv.wait(timeout)
+            if timeout is not None:
+                timeout -= time.time() - then
+                if timeout <= 0.0:
+                    raise paramiko.buffered_pipe.PipeTimeout()
+
+    def _take(self, nbytes: int) -> list[bytes | memoryview]:
+        """(Holding the lock.) Up to `nbytes` from the front, as pieces."""
+        pieces: list[bytes | memoryview] = []
+        want = nbytes
+        while want and self._chunks:
+            chunk = self._chunks[0]
+            left = len(chunk) - self._head
+            if left <= want:
+                pieces.append(chunk if self._head == 0 else memoryview(chunk)[self._head :])
+                self._chunks.popleft()
+                self._head = 0
+                want -= left
+            else:
+                pieces.append(memoryview(chunk)[self._head : self._head + want])
+                self._head += want
+                want = 0
+        self._size -= nbytes - want
+        if not self._size and self._event is not None and not self._closed:
+            self._event.clear()
+        return pieces
+
+    def read_pieces(self, nbytes: int, timeout: float | None = None) -> list[bytes | memoryview]:
+        """Like `read`, without joining: at least one byte unless closed (then [])."""
+        with self._lock:
+            self._wait(timeout)
+            return self._take(nbytes)
+
+    def read(self, nbytes: int, timeout: float | None = None) -> bytes:
+        pieces = self.read_pieces(nbytes, timeout)
+        if len(pieces) == 1 and isinstance(pieces[0], bytes):
+            return pieces[0]
+        return b"".join(pieces)
+
+    def empty(self) -> bytes:
+        with self._lock:
+            return b"".join(self._take(self._size))
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._cv.notify_all()
+            if self._event is not None:
+                self._event.set()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._size
+
+
+def open_sftp(transport: paramiko.Transport, *, window_size: int, max_packet_size: int) -> Any:
+    """`SFTPClient.from_transport`, with the channel's input buffer replaced by a `ChunkPipe` before the
+    subsystem starts (so nothing was fed to the old one). None if the board refused the session."""
+    chan = transport.open_session(window_size=window_size, max_packet_size=max_packet_size)
+    if chan is None:
+        return None
+    chan.in_buffer = ChunkPipe()  # type: ignore[assignment]
+    chan.invoke_subsystem("sftp")
+    return paramiko.SFTPClient(chan)
+
+
+def _recv_pieces(chan: Any, n: int) -> list[bytes | memoryview]:
+    """Exactly `n` bytes from the channel (as pieces), crediting its window as `Channel.recv` does."""
+    pipe = chan.in_buffer
+    pieces: list[bytes | memoryview] = []
+    while n:
+        try:
+            got = (
+                pipe.read_pieces(n, chan.timeout)
+                if isinstance(pipe, ChunkPipe)
+                else [pipe.read(n, chan.timeout)]
+            )
+        except paramiko.buffered_pipe.PipeTimeout:
+            raise TimeoutError("the board stopped sending") from None
+        size = sum(len(p) for p in got)
+        if not size:
+            raise EOFError("the board ended the file transfer session")
+        n -= size
+        pieces += got
+        ack = chan._check_add_window(size)
+        if ack > 0:
+            msg = paramiko.Message()
+            msg.add_byte(bytes((93,)))  # MSG_CHANNEL_WINDOW_ADJUST
+            msg.add_int(chan.remote_chanid)
+            msg.add_int(ack)
+            chan.transport._send_user_message(msg)
+    return pieces
+
+
+def download(
+    sftp: Any,
+    handle: bytes,
+    dst: io.BufferedIOBase,
+    offset: int,
+    size: int,
+    *,
+    on_got: Callable[[int], None],
+    check: Callable[[], None],
+) -> int:
+    """Read the open remote `handle` from `offset` to `size` into `dst` (at its current position), with
+    `IN_FLIGHT` READ requests outstanding. Answers are written to `dst` in order, piece by piece, without
+    joining a whole answer first. Returns the bytes written; raises Refused, EOFError or SSHException."""
+    chan = sftp.sock
+    padding = _Padding()
+    name = len(handle)
+    pending: collections.deque[tuple[int, int, int]] = collections.deque()  # (request, offset, length)
+    pos = offset
+    written = 0
+
+    def ask(at: int, length: int) -> None:
+        with sftp._lock:
+            num = sftp.request_number
+            sftp.request_number += 1
+        request = b"".join(
+            (_read_request(1 + 4 + 4 + name + 8 + 4, CMD_READ, num, name), handle, _offset_length(at, length))
+        )
+        send_channel_data(chan, memoryview(request), padding)
+        pending.append((num, at, length))
+
+    while pos < size or pending:
+        check()
+        while pos < size and len(pending) < IN_FLIGHT:
+            length = min(REQUEST_SIZE, size - pos)
+            ask(pos, length)
+            pos += length
+        num, at, length = pending.popleft()
+        head = b"".join(_recv_pieces(chan, 9))  # uint32 length, byte type, uint32 request id
+        total, kind, answered = struct.unpack(">IBI", head)
+        if answered != num:
+            raise paramiko.SFTPError(f"Unexpected SFTP answer (request {answered}; waiting for {num})")
+        if kind == CMD_DATA:
+            (n,) = struct.unpack(">I", b"".join(_recv_pieces(chan, 4)))
+            for piece in _recv_pieces(chan, n):
+                dst.write(piece)
+            written += n
+            on_got(n)
+            if n < length:
+                # A short read (sftp-server returns less only near the end of a file that changed): the
+                # answers still in flight are for later offsets. Read and drop them, then go on from here.
+                for _ in range(len(pending)):
+                    (skip, _, _) = struct.unpack(">IBI", b"".join(_recv_pieces(chan, 9)))
+                    _recv_pieces(chan, skip - 5)
+                pending.clear()
+                pos = at + n
+        elif kind == CMD_STATUS:
+            msg = paramiko.Message(b"".join(_recv_pieces(chan, total - 5)))
+            try:
+                sftp._convert_status(msg)
+            except EOFError:
+                raise Refused(f"{at} is past the end of the file (it changed while downloading)") from None
+            except OSError as exc:
+                raise Refused(str(exc)) from None
+            raise paramiko.SFTPError("The board answered a read with an empty status.")
+        else:
+            raise paramiko.SFTPError(f"Unexpected SFTP answer type {kind}")
+    return written

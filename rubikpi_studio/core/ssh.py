@@ -709,7 +709,7 @@ class Board:
             client = self._sftps.get(ident)
             if client is None or client.sock.closed:
                 try:
-                    client = paramiko.SFTPClient.from_transport(
+                    client = fastsftp.open_sftp(
                         self.transport, window_size=WINDOW_SIZE, max_packet_size=MAX_PACKET_SIZE
                     )
                 except (paramiko.SSHException, EOFError, OSError) as exc:
@@ -930,25 +930,23 @@ class Board:
         got = 0
         try:
             with sftp.open(remote, "rb") as src, open(part, "r+b" if offset else "wb") as dst:
-                src.MAX_REQUEST_SIZE = SFTP_REQUEST_SIZE  # type: ignore[misc]
                 meter = _Meter(size, offset, report, step, "download")
-                pos = offset
                 dst.seek(offset)
-                window = 64
-                while pos < size:
+
+                def on_got(n: int) -> None:
+                    nonlocal got
+                    got += n
+                    meter.add(n)
+
+                def check() -> None:
                     if cancel is not None:
                         cancel.raise_if_cancelled()
-                    chunks: list[tuple[int, int]] = []
-                    p = pos
-                    while p < size and len(chunks) < window:
-                        n = min(SFTP_REQUEST_SIZE, size - p)
-                        chunks.append((p, n))
-                        p += n
-                    for data in src.readv(chunks):
-                        dst.write(data)
-                        got += len(data)
-                        meter.add(len(data))
-                    pos = p
+
+                try:
+                    fastsftp.download(sftp, src.handle, dst, offset, size, on_got=on_got, check=check)  # type: ignore[arg-type]  # bytes; the stub says SFTPHandle
+                except BaseException:
+                    self._drop_sftp(sftp)  # answers still in flight (see put_file)
+                    raise
             os.replace(part, local)
         except (OSError, paramiko.SSHException, EOFError) as exc:
             if self._dropped():

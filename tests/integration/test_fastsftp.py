@@ -175,3 +175,75 @@ def test_disk_full_mid_upload_says_so_keeps_the_part_and_resumes(
             assert _remote_sha(board, remote) == hashlib.sha256(data).hexdigest()
     finally:
         disk.__exit__(None, None, None)
+
+
+# --------------------------------------------------------------------------------------------- downloads
+@pytest.mark.parametrize("size", [0, 1, REQ, REQ + 1, (9 << 20) + 12345])
+def test_download_brings_every_size_back_exactly(
+    rig_sshd: rig.RigSshd,
+    rig_account: rig.RigAccount,
+    tmp_known_hosts: Path,
+    tmp_path: Path,
+    scratch: str,
+    size: int,
+) -> None:
+    data = os.urandom(size)
+    remote = f"{scratch}/down-{size}.bin"
+    (tmp_path / "src.bin").write_bytes(data)
+    with _connect(rig_sshd, rig_account, tmp_known_hosts) as board:
+        board.put_file(tmp_path / "src.bin", remote, resume=False)
+        assert isinstance(board.sftp().sock.in_buffer, fastsftp.ChunkPipe)
+        back = tmp_path / "back.bin"
+        assert board.get_file(remote, back, resume=False) == size
+        assert hashlib.sha256(back.read_bytes()).hexdigest() == hashlib.sha256(data).hexdigest()
+        # The session is in step afterwards: a stat and a small read on it.
+        assert board.sftp().stat(remote).st_size == size
+        assert board.read_bytes(remote, 0, 16) == data[:16]
+
+
+def test_a_file_that_shrinks_during_the_download_is_reported(
+    rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path, tmp_path: Path, scratch: str
+) -> None:
+    """Requests already in flight for offsets past the new end: the short answer and the EOF status after it
+    end the download with a message saying the file changed, and the Board goes on working."""
+    remote = f"{scratch}/shrinks.bin"
+    rig.run_as(rig_account.user, f"head -c {64 << 20} /dev/urandom > {remote}")
+    cut = (40 << 20) + 5
+
+    def report(ev: Event) -> None:
+        if ev.data.get("bytes", 0) and not report.done:  # type: ignore[attr-defined]
+            report.done = True  # type: ignore[attr-defined]
+            rig.run_as(rig_account.user, ["truncate", "-s", str(cut), remote])
+
+    report.done = False  # type: ignore[attr-defined]
+    with _connect(rig_sshd, rig_account, tmp_known_hosts) as board:
+        with pytest.raises(TransferFailed) as info:
+            board.get_file(remote, tmp_path / "back.bin", report=report, resume=False)
+        assert "changed while downloading" in str(info.value), str(info.value)
+        part = tmp_path / "back.bin.part"
+        assert part.stat().st_size == cut, "everything up to the new end was written, in order"
+        assert board.run(["true"]).ok
+        assert board.get_file(remote, tmp_path / "again.bin", resume=False) == cut
+
+
+def test_chunk_pipe_reads_like_paramikos_pipe() -> None:
+    """ChunkPipe replaces paramiko's BufferedPipe as an SFTP channel's in_buffer: the same answers."""
+    from paramiko.buffered_pipe import BufferedPipe, PipeTimeout
+
+    ours, theirs = fastsftp.ChunkPipe(), BufferedPipe()
+    for pipe in (ours, theirs):
+        for chunk in (b"abc", b"", b"defgh", b"ij"):
+            pipe.feed(chunk)
+    for n in (2, 1, 4, 100):
+        assert len(ours) == len(theirs)
+        assert ours.read_ready() == theirs.read_ready()
+        assert ours.read(n) == theirs.read(n)
+    assert not ours.read_ready() and len(ours) == 0
+    with pytest.raises(PipeTimeout):
+        ours.read(5, timeout=0.05)
+    ours.feed(b"xyz")
+    assert ours.empty() == b"xyz"
+    ours.feed(b"tail")
+    ours.close()
+    assert ours.read(10) == b"tail"
+    assert ours.read(10) == b"", "closed and drained: end of stream"
