@@ -991,10 +991,25 @@ class _HeardSocket(socket.socket):
         heard.heard = time.monotonic()
         return heard
 
+    # paramiko reads each packet with two recv calls (its first block, then the rest), each a poll and a
+    # recv under the socket's 0.1 s timeout: ~30,000 system calls per 256 MiB downloaded. Reading up to
+    # READ_AHEAD bytes at once and serving the next calls from that cuts them to a few thousand (+25 % on a
+    # download here). Only paramiko's packetizer reads this socket, and only through recv.
+    READ_AHEAD = 256 * 2**10
+    _ahead: memoryview | None = None
+
     def recv(self, size: int, flags: int = 0) -> bytes:
-        data = super().recv(size, flags)
+        ahead = self._ahead
+        if ahead is not None and not flags:
+            out = bytes(ahead[:size])
+            self._ahead = ahead[size:] if len(ahead) > size else None
+            return out
+        data = super().recv(max(size, self.READ_AHEAD) if not flags else size, flags)
         if data:
             self.heard = time.monotonic()
+        if len(data) > size:
+            self._ahead = memoryview(data)[size:]
+            return data[:size]
         return data
 
 
