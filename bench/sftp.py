@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/sftp.py [--size-mib 512]
 
-Prints MB/s for each and the ratio of the app to OpenSSH's best, per direction. Target: >= 1.0x.
+Prints MB/s for each (best and median of --repeat interleaved rounds) and the ratio of the app to OpenSSH's
+best, per direction (and of the medians). Target: >= 1.0x.
 OpenSSH's tools run through a multiplexed master connection (ControlMaster, one per cipher), so their times
 hold the transfer only, as the app's do (its connection is open before the clock starts), not a login.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import tempfile
 import time
@@ -28,7 +30,7 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mib", type=int, default=512)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     size = args.size_mib << 20
     work = Path(tempfile.mkdtemp(prefix="rps-sftp-"))
@@ -122,25 +124,36 @@ def main() -> None:
                 stdout=subprocess.DEVNULL,
             )
 
-        results: dict[str, float] = {}
-        for name, fn in [
-            ("app put", app_put),
-            ("scp put", scp_put),
-            ("sftp-gcm put", sftp_put),
-            ("app get", app_get),
-            ("scp get", scp_get),
-            ("sftp-gcm get", sftp_get),
-        ]:
-            best = min(timed(fn) for _ in range(args.repeat))
-            results[name] = size / best / 1e6
+        # Rounds interleave the six runs, so every tool sees the same drift of this machine (page cache,
+        # other load); each tool keeps its best and median.
+        runs: dict[str, list[float]] = {}
+        for _ in range(args.repeat):
+            for name, fn in [
+                ("app put", app_put),
+                ("scp put", scp_put),
+                ("sftp-gcm put", sftp_put),
+                ("app get", app_get),
+                ("scp get", scp_get),
+                ("sftp-gcm get", sftp_get),
+            ]:
+                runs.setdefault(name, []).append(size / timed(fn) / 1e6)
         board.run(["rm", "-f", remote])
         for path in masters.values():
             subprocess.run(["ssh", "-o", f"ControlPath={path}", "-O", "exit", dest], capture_output=True)
-    for name, mbps in results.items():
-        print(f"{name:14s} {mbps:8.1f} MB/s")
+    best = {name: max(v) for name, v in runs.items()}
+    median = {name: statistics.median(v) for name, v in runs.items()}
+    for name, v in runs.items():
+        print(
+            f"{name:14s} best {best[name]:7.1f} MB/s  median {median[name]:7.1f}",
+            f"({', '.join(f'{x:.0f}' for x in v)})",
+        )
     for direction in ("put", "get"):
-        openssh = max(results[f"scp {direction}"], results[f"sftp-gcm {direction}"])
-        print(f"ratio app/OpenSSH best ({direction}): {results[f'app {direction}'] / openssh:.2f}x")
+        openssh = max(best[f"scp {direction}"], best[f"sftp-gcm {direction}"])
+        openssh_median = max(median[f"scp {direction}"], median[f"sftp-gcm {direction}"])
+        print(
+            f"ratio app/OpenSSH best ({direction}): {best[f'app {direction}'] / openssh:.2f}x"
+            f"  (medians: {median[f'app {direction}'] / openssh_median:.2f}x)"
+        )
     for p in work.iterdir():
         p.unlink()
     work.rmdir()
