@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
 import qasync
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 from rig.waiting import until  # noqa: F401 - re-exported for older imports
 
@@ -42,6 +44,13 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     if executor is not None:
         executor.shutdown(wait=True)
     loop.close()
+    # The test's windows and pages die here, on the GUI thread. Left to Python's cyclic garbage collector
+    # they die wherever it next runs, often a worker thread (paramiko's, the executor's): Qt then warns
+    # "Timers cannot be stopped from another thread" inside a later test, which fails it, and a widget
+    # destroyed off the GUI thread crashed the next test's event processing (segfault in CI).
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     # A fresh default policy: later tests get asyncio's usual behaviour, not "no current event loop".
     asyncio.set_event_loop_policy(None)
 
