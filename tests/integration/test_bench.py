@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -164,6 +165,28 @@ def _first_progress(events: list[Event], seen: threading.Event) -> Callable[[Eve
     return report
 
 
+def _gated_llama_bench(board: Board, real: str) -> tuple[str, str]:
+    """A wrapper that runs the REAL llama-bench only once the returned gate file is gone (at most 120 s),
+    so a test can hold a benchmark job "running" as long as it needs.
+
+    `--version` and `--list-devices` go straight through."""
+    tag = uuid.uuid4().hex[:8]
+    base = f"{board.home()}/{FALLBACK_DIR}"
+    gate, wrapper = f"{base}/gate-{tag}", f"{base}/llama-bench-gated-{tag}"
+    board.makedirs(base)
+    board.write_text(gate, "held\n")
+    board.write_text(
+        wrapper,
+        "#!/bin/sh\n"
+        'if [ "$1" = -m ]; then\n'
+        f"  i=0; while [ -e {shlex.quote(gate)} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
+        "fi\n"
+        f'exec {shlex.quote(real)} "$@"\n',
+        mode=0o755,
+    )
+    return wrapper, gate
+
+
 def test_a_second_run_while_one_runs_gets_that_jobs_results_and_settings(
     board: Board,
     rig_sshd: rig.RigSshd,
@@ -174,8 +197,13 @@ def test_a_second_run_while_one_runs_gets_that_jobs_results_and_settings(
     studio_home: Path,
 ) -> None:
     """A second start of a benchmark (a CLI run beside the GUI, an app restarted mid-run) attaches to the job
-    that runs and reads ITS output folder and settings, not a new folder the old job never writes."""
+    that runs and reads ITS output folder and settings, not a new folder the old job never writes.
+
+    The first job's llama-bench (the real one) is held behind a gate until the second run has attached: a
+    tiny benchmark otherwise ends before a second connection opens on a fast machine, and the second run then
+    rightly starts its own job."""
     history = bench.History()
+    gated_bench, gate = _gated_llama_bench(board, board_llama_bench)
     first_spec = bench.BenchSpec(
         model=smollm2_on_board, modes=("cpu",), repetitions=2, n_prompt=16, n_gen=4, threads=2
     )
@@ -189,29 +217,39 @@ def test_a_second_run_while_one_runs_gets_that_jobs_results_and_settings(
                 board,
                 first_spec,
                 report=_first_progress(first_events, running),
-                llama_bench=board_llama_bench,
+                llama_bench=gated_bench,
                 history=history,
             )
         except BaseException as exc:  # handed to the test thread below
             got["first"] = exc
 
+    def open_gate() -> None:
+        rig.run_as(rig_account.user, f"rm -f {shlex.quote(gate)}")
+
+    second_events: list[Event] = []
+
+    def second_report(ev: Event) -> None:
+        second_events.append(ev)
+        if ev.kind == WARN and "already running" in ev.message:
+            open_gate()  # attached: now the first job may run its benchmark and finish
+
     jobs_before = _bench_job_dirs(rig_account)
     thread = threading.Thread(target=first)
     thread.start()
     try:
-        assert running.wait(120), "the first run's llama-bench started"
+        assert running.wait(120), "the first run's job started"
         # other settings, another connection: what the board runs decides, and the second run says so
         second_spec = bench.BenchSpec(model="elsewhere/other.gguf", repetitions=3, n_prompt=8, n_gen=2)
-        second_events: list[Event] = []
         with faults.connect(rig_account, rig_sshd.port, tmp_known_hosts) as other:
             second = bench.run(
                 other,
                 second_spec,
-                report=second_events.append,
+                report=second_report,
                 llama_bench=board_llama_bench,
                 history=history,
             )
     finally:
+        open_gate()
         thread.join(300)
     first_run = got["first"]
     assert isinstance(first_run, bench.BenchRun), first_run
