@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT))
 
 import rig  # noqa: E402
 
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target  # noqa: E402
+from rubikpi_studio.core.ssh import Board  # noqa: E402
 
 
 @contextmanager
@@ -28,15 +28,7 @@ def rig_board() -> Iterator[tuple[rig.RigSshd, rig.RigAccount, Path, Board]]:
     sshd = rig.start_sshd(work / "sshd")
     account = rig.ensure_account()
     kh = sshd.write_known_hosts(work / "known_hosts")
-    target = Target(
-        sshd.host,
-        sshd.port,
-        account.user,
-        identity=str(account.key_path),
-        look_for_keys=False,
-        use_agent=False,
-    )
-    board = Board.connect(target, KnownHosts(kh, system_paths=[]))
+    board = rig.connect(account, sshd.port, kh)
     try:
         yield sshd, account, kh, board
     finally:

@@ -42,7 +42,7 @@ from test_wizard import (  # noqa: E402  (tests/gui/test_wizard.py)
 
 from rubikpi_studio.core import server as core_server  # noqa: E402
 from rubikpi_studio.core.setup import run_setup  # noqa: E402
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target  # noqa: E402
+from rubikpi_studio.core.ssh import Board  # noqa: E402
 
 
 def _walk(
@@ -88,15 +88,7 @@ def _walk(
 
 def _build_warm(sshd: rig.RigSshd, account: rig.RigAccount, work: Path) -> None:
     kh = sshd.write_known_hosts(work / "known_hosts")
-    target = Target(
-        sshd.host,
-        sshd.port,
-        account.user,
-        identity=str(account.key_path),
-        look_for_keys=False,
-        use_agent=False,
-    )
-    with Board.connect(target, KnownHosts(kh, system_paths=[])) as board:
+    with rig.connect(account, sshd.port, kh) as board:
         run_setup(board, rig_setup_spec(gpu="off"), sudo_password=account.password)
 
 

@@ -353,9 +353,9 @@ class App:
         self.endpoint: Any = None
 
     def connect(self) -> Any:
-        from rig import faults
+        import rig
 
-        return faults.connect(self.lab.account, self.lab.proxy_port, self.lab.known_hosts)
+        return rig.connect(self.lab.account, self.lab.proxy_port, self.lab.known_hosts)
 
     def open(self) -> None:
         from rubikpi_studio.core import server

@@ -30,7 +30,7 @@ import rig  # noqa: E402
 from hypothesis import settings  # noqa: E402
 from rig import secretscan  # noqa: E402
 
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target  # noqa: E402
+from rubikpi_studio.core.ssh import Board  # noqa: E402
 
 # CI runs the property-based tests on a fixed example sequence (.ci/run sets HYPOTHESIS_PROFILE=ci), so a
 # red run is reproducible, never a coin toss; a developer's run draws new examples and may find new bugs.
@@ -305,15 +305,7 @@ class BuiltBoard:
     bin_dir: str  # on the board
 
     def connect(self) -> Board:
-        target = Target(
-            self.sshd.host,
-            self.sshd.port,
-            self.account.user,
-            identity=str(self.account.key_path),
-            look_for_keys=False,
-            use_agent=False,
-        )
-        return Board.connect(target, KnownHosts(self.known_hosts, system_paths=[]))
+        return rig.connect(self.account, self.sshd.port, self.known_hosts)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from rig import fake_adreno
 from rig.waiting import until
 
 from rubikpi_studio.core import bench, monitor
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.core.ssh import Board
 from rubikpi_studio.ui import app as app_module
 from rubikpi_studio.ui import paths
 from rubikpi_studio.ui.mainwindow import MainWindow
@@ -39,11 +39,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 @pytest.fixture
 def board(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path) -> Iterator[Board]:
-    target = Target(
-        rig_sshd.host, rig_sshd.port, rig_account.user, identity=str(rig_account.key_path),
-        look_for_keys=False, use_agent=False,
-    )  # fmt: skip
-    with Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[])) as b:
+    with rig.connect(rig_account, rig_sshd.port, tmp_known_hosts) as b:
         yield b
 
 
@@ -291,11 +287,7 @@ def test_model_box_lists_the_boards_models_on_connect(
     lists them: text models, not projectors or unfinished downloads) and the models of earlier runs."""
     from rig import models as rig_models
 
-    target = Target(
-        rig_sshd.host, rig_sshd.port, fresh_account.user, identity=str(fresh_account.key_path),
-        look_for_keys=False, use_agent=False,
-    )  # fmt: skip
-    with Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[])) as board:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         folder = f"{board.home()}/dev/llm/models"
         board.makedirs(folder)
         board.put_file(rig_models.tiny_f16_path(), f"{folder}/tiny-f16.gguf")

@@ -36,7 +36,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 from pytestqt.qtbot import QtBot
-from rig import faults, models
+from rig import models
 from rig.faultproxy import FaultProxy
 from rig.llama_server import LlamaServer, find_llama_server, free_port, llama_server_missing_reason
 from rig.waiting import until
@@ -460,7 +460,7 @@ def test_board_server_images_are_scaled_to_its_projectors_size(
     big.write_bytes(picture(1200, 800))
     # The OS file dialog is the one thing replaced: it "returns" the chosen file.
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *_a, **_k: ([str(big)], ""))
-    board = faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
+    board = rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
 
     def healthy() -> bool:
         try:

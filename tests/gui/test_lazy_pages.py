@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 import rig
 from pytestqt.qtbot import QtBot
-from rig import faults
 from rig.waiting import until
 
 from rubikpi_studio.core.ssh import Board
@@ -113,7 +112,7 @@ def test_a_broken_page_module_shows_the_placeholder_unless_strict(qtbot: QtBot) 
 
 @pytest.fixture
 def rig_board(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path) -> Iterator[Board]:
-    board = faults.connect(rig_account, rig_sshd.port, tmp_known_hosts)
+    board = rig.connect(rig_account, rig_sshd.port, tmp_known_hosts)
     try:
         yield board
     finally:

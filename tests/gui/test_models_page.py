@@ -18,7 +18,6 @@ import pytest
 import rig
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
-from rig import faults
 from rig import models as rig_models
 from rig.hf_server import HfServer
 from rig.llama_server import free_port
@@ -43,7 +42,7 @@ SMOL = "smollm2-135m-instruct-q4_1.gguf"
 
 @pytest.fixture
 def board(rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path) -> Iterator[Board]:
-    b = faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
+    b = rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
     yield b
     b.close()
 
@@ -331,7 +330,7 @@ def test_a_download_started_before_a_restart_is_followed_with_progress(
         hf.add_file(REPO, SMOL, rig_models.smollm2_path())
         hf.set_rate(REPO, SMOL, 2_000_000)
         request = core.DownloadRequest.from_ref(parse_model_ref(f"{REPO}/{SMOL}", hf.endpoint))
-        earlier = faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
+        earlier = rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
         outcome: dict[str, BaseException] = {}
 
         def earlier_app() -> None:

@@ -70,7 +70,7 @@ def served_board(rig_sshd: rig.RigSshd, tmp_known_hosts: Path) -> Iterator[tuple
         shutil.copy2(binary, bindir / "llama-server")
         shutil.copy2(models.smollm2_path(), modeldir / MODEL_NAME)
         subprocess.run(["chown", "-R", f"{account.user}:", str(account.home / "dev")], check=True)
-        board = faults.connect(account, rig_sshd.port, tmp_known_hosts)
+        board = rig.connect(account, rig_sshd.port, tmp_known_hosts)
         yield board, account
     finally:
         if board is not None:
@@ -245,7 +245,7 @@ def test_refresh_that_ends_after_the_window_closed_raises_nothing(
     dropped and the page reported it through a deleted bridge ("Signal source has been deleted")."""
     kh = tmp_path / "kh"
     with rig.FaultProxy(rig_sshd.port) as proxy:
-        board = faults.connect(rig_account, proxy.port, faults.pin_for_port(rig_sshd, proxy.port, kh))
+        board = rig.connect(rig_account, proxy.port, faults.pin_for_port(rig_sshd, proxy.port, kh))
         studio = app_module.Studio(paths.app_dirs(), lang="en", strict_pages=True)
         window = studio.window
         window.show()
@@ -282,7 +282,7 @@ def test_start_at_boot_on_a_board_without_systemd(
 ) -> None:
     """ "Start this model when the board boots" on the rig board (no systemd there): the translated reason in
     a message box, the box left unticked, nothing installed on the board."""
-    board = faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
+    board = rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
     studio = app_module.Studio(paths.app_dirs(), lang="zh_CN", strict_pages=True)
     qtbot.addWidget(studio.window)
     window = studio.window

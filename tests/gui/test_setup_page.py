@@ -12,7 +12,6 @@ import pytest
 import rig
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
-from rig import faults
 from rig.build import rig_setup_spec
 from rig.waiting import until
 
@@ -41,7 +40,7 @@ def test_setup_page_runs_the_job_shows_progress_and_cancels(
     window.show()
     page = window.page("setup")
     assert isinstance(page, SetupPage)
-    board = faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
+    board = rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
     spec = rig_setup_spec()
 
     async def scenario() -> None:
@@ -91,7 +90,7 @@ def test_setup_page_rides_out_a_cut_connection(
     seen: list[Any] = []
     with rig.FaultProxy(bb.sshd.port) as proxy:
         kh = bb.sshd.write_known_hosts(tmp_path / "known_hosts", proxy.port, bb.sshd.port)
-        board = faults.connect(bb.account, proxy.port, kh)
+        board = rig.connect(bb.account, proxy.port, kh)
 
         def on_events(events: list[Any]) -> None:
             seen.extend(events)
@@ -182,7 +181,7 @@ def test_rollback_and_remove_path_ask_first_then_act(
     qtbot.addWidget(studio.window)
     page = studio.window.page("setup")
     assert isinstance(page, SetupPage)
-    board = faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
+    board = rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
 
     async def confirmation() -> QMessageBox:
         await until(

@@ -20,17 +20,13 @@ from rig import models as rig_models
 
 from rubikpi_studio.core import models as m
 from rubikpi_studio.core.catalogue import CatalogueModel, default_path, parse_catalogue
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.core.ssh import Board
 from rubikpi_studio.ui.wizard_pages.model import default_choice, read_board_models, served_file
 
 
 @pytest.fixture
 def board(rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path) -> Iterator[Board]:
-    target = Target(
-        rig_sshd.host, rig_sshd.port, fresh_account.user, identity=str(fresh_account.key_path),
-        look_for_keys=False, use_agent=False,
-    )  # fmt: skip
-    with Board.connect(target, KnownHosts(tmp_known_hosts, system_paths=[])) as b:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as b:
         yield b
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import rig
-from rig import fake_adreno, faults, models
+from rig import fake_adreno, models
 
 from rubikpi_studio.core import bench, monitor
 from rubikpi_studio.core.events import FINISHED, PROGRESS, WARN, Event
@@ -34,7 +34,7 @@ FALLBACK_DIR = ".cache/rubikpi-studio-test/bin"
 
 @pytest.fixture
 def board(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path) -> Iterator[Board]:
-    with faults.connect(rig_account, rig_sshd.port, tmp_known_hosts) as b:
+    with rig.connect(rig_account, rig_sshd.port, tmp_known_hosts) as b:
         yield b
 
 
@@ -240,7 +240,7 @@ def test_a_second_run_while_one_runs_gets_that_jobs_results_and_settings(
         assert running.wait(120), "the first run's job started"
         # other settings, another connection: what the board runs decides, and the second run says so
         second_spec = bench.BenchSpec(model="elsewhere/other.gguf", repetitions=3, n_prompt=8, n_gen=2)
-        with faults.connect(rig_account, rig_sshd.port, tmp_known_hosts) as other:
+        with rig.connect(rig_account, rig_sshd.port, tmp_known_hosts) as other:
             second = bench.run(
                 other,
                 second_spec,
@@ -289,11 +289,11 @@ def test_a_cut_connection_mid_run_still_yields_the_results(
                 assert proxy.cut() == 1
 
         def reconnect() -> Board:
-            b = faults.connect(rig_account, rig_sshd.port, kh)  # straight to sshd: the proxy's link is gone
+            b = rig.connect(rig_account, rig_sshd.port, kh)  # straight to sshd: the proxy's link is gone
             reconnects.append(b)
             return b
 
-        with faults.connect(rig_account, proxy.port, kh) as board:
+        with rig.connect(rig_account, proxy.port, kh) as board:
             run = bench.run(board, spec, report=report, llama_bench=board_llama_bench, reconnect=reconnect)
             assert not board.is_alive
     assert cut.is_set() and reconnects, "the link was cut during the run and the app reconnected"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import rig
-from rig import faults, models
+from rig import models
 from rig.faultproxy import FaultProxy
 from rig.llama_server import LlamaServer, find_llama_server, llama_server_missing_reason
 
@@ -283,7 +283,7 @@ def test_api_key(llama_server_bin: Path, tmp_path: Path) -> None:
 def tunnel_endpoint(
     text_server: LlamaServer, rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path
 ) -> Iterator[ServerEndpoint]:
-    with faults.connect(rig_account, rig_sshd.port, tmp_known_hosts) as board:
+    with rig.connect(rig_account, rig_sshd.port, tmp_known_hosts) as board:
         fwd = board.forward(text_server.port)  # the board's 127.0.0.1:<port>, as llama-server listens there
         with ServerEndpoint(fwd.url) as ep:
             yield ep

@@ -19,21 +19,9 @@ import rig
 from rubikpi_studio.core import fastsftp
 from rubikpi_studio.core.errors import Cancelled, TransferFailed
 from rubikpi_studio.core.events import CancelToken, Event
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.core.ssh import Board
 
 REQ = fastsftp.REQUEST_SIZE
-
-
-def _connect(sshd: rig.RigSshd, account: rig.RigAccount, kh: Path) -> Board:
-    target = Target(
-        sshd.host,
-        sshd.port,
-        account.user,
-        identity=str(account.key_path),
-        look_for_keys=False,
-        use_agent=False,
-    )
-    return Board.connect(target, KnownHosts(kh, system_paths=[]))
 
 
 @pytest.fixture
@@ -76,7 +64,7 @@ def test_fast_path_sends_every_size_exactly(
     local = tmp_path / "blob.bin"
     local.write_bytes(data)
     remote = f"{scratch}/blob-{size}.bin"
-    with _connect(rig_sshd, rig_account, tmp_known_hosts) as board:
+    with rig.connect(rig_account, rig_sshd.port, tmp_known_hosts) as board:
         assert board.transport.local_cipher.startswith("aes128-gcm"), (
             "the rig negotiates the preferred cipher"
         )
@@ -106,7 +94,7 @@ def test_a_cipher_without_aead_uses_paramikos_packets(
         data = os.urandom((3 << 20) + 99)
         local = tmp_path / "blob.bin"
         local.write_bytes(data)
-        with _connect(server, rig_account, kh) as board:
+        with rig.connect(rig_account, server.port, kh) as board:
             assert board.transport.local_cipher == "aes128-ctr"
             assert not fastsftp.fast_path_ready(board.transport)
             assert board.put_file(local, f"{scratch}/ctr.bin", resume=False) == len(data)
@@ -131,7 +119,7 @@ def test_cancel_mid_upload_leaves_the_session_usable_and_resumes(
         if ev.data.get("bytes", 0) > (4 << 20):
             cancel.cancel()
 
-    with _connect(rig_sshd, rig_account, tmp_known_hosts) as board:
+    with rig.connect(rig_account, rig_sshd.port, tmp_known_hosts) as board:
         first = board.sftp()
         with pytest.raises(Cancelled):
             board.put_file(local, remote, report=report, cancel=cancel)
@@ -158,7 +146,7 @@ def test_disk_full_mid_upload_says_so_keeps_the_part_and_resumes(
         pytest.skip(f"cannot mount a small tmpfs here: {exc}")
     try:
         remote = f"{folder}/model.gguf"
-        with _connect(rig_sshd, rig_account, tmp_known_hosts) as board:
+        with rig.connect(rig_account, rig_sshd.port, tmp_known_hosts) as board:
             with pytest.raises(TransferFailed) as info:
                 board.put_file(local, remote)
             assert info.value.code == "E_NO_SPACE", str(info.value)
@@ -190,7 +178,7 @@ def test_download_brings_every_size_back_exactly(
     data = os.urandom(size)
     remote = f"{scratch}/down-{size}.bin"
     (tmp_path / "src.bin").write_bytes(data)
-    with _connect(rig_sshd, rig_account, tmp_known_hosts) as board:
+    with rig.connect(rig_account, rig_sshd.port, tmp_known_hosts) as board:
         board.put_file(tmp_path / "src.bin", remote, resume=False)
         assert isinstance(board.sftp().sock.in_buffer, fastsftp.ChunkPipe)
         back = tmp_path / "back.bin"
@@ -216,7 +204,7 @@ def test_a_file_that_shrinks_during_the_download_is_reported(
             rig.run_as(rig_account.user, ["truncate", "-s", str(cut), remote])
 
     report.done = False  # type: ignore[attr-defined]
-    with _connect(rig_sshd, rig_account, tmp_known_hosts) as board:
+    with rig.connect(rig_account, rig_sshd.port, tmp_known_hosts) as board:
         with pytest.raises(TransferFailed) as info:
             board.get_file(remote, tmp_path / "back.bin", report=report, resume=False)
         assert "changed while downloading" in str(info.value), str(info.value)

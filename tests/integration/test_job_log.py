@@ -31,7 +31,7 @@ def test_a_finished_job_is_read_to_the_end_of_a_log_longer_than_one_poll(
     shutil.copytree(appdirs.remote_dir(), scripts)
     (scripts / "big-log.sh").write_text(BIG_LOG)
     store = jobs.ScriptStore(scripts)
-    with faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         job = jobs.start(board, store, "big-log.sh", key="big-log")
         faults.wait_until(lambda: board.exists(f"{job.dir}/status"), 60, "the job finished")
         size = int(board.run(["stat", "-c", "%s", f"{job.dir}/log"]).stdout)

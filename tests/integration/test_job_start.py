@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import rig
-from rig import faults
 
 from rubikpi_studio.core import appdirs, jobs
 from rubikpi_studio.core.events import WARN, Event
@@ -36,7 +35,7 @@ def test_a_job_whose_runner_is_slow_to_start_is_not_taken_for_killed(
     rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path, tmp_path: Path
 ) -> None:
     store = jobs.ScriptStore(_slow_runner_scripts(tmp_path / "remote"))
-    with faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         job = jobs.start(board, store, "preflight.sh", key="slow-runner")
         jobs.poll(board, job)
         assert job.status is None, f"a starting job was taken for finished or killed (status {job.status})"
@@ -54,7 +53,7 @@ def test_a_second_start_with_the_same_key_attaches_and_says_so(
     shutil.copytree(appdirs.remote_dir(), remote)
     (remote / "wait-a-while.sh").write_text("#!/usr/bin/env bash\nsleep 30\n")
     store = jobs.ScriptStore(remote)
-    with faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         first: list[Event] = []
         second: list[Event] = []
         job = jobs.start(board, store, "wait-a-while.sh", key="attach-me", report=first.append)
@@ -77,7 +76,7 @@ def test_two_starts_at_once_make_one_job(
     remote = _slow_runner_scripts(tmp_path / "remote")
     (remote / "wait-a-while.sh").write_text("#!/usr/bin/env bash\nsleep 30\n")
     store = jobs.ScriptStore(remote)
-    with faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         store.push(board)  # pushed once up front: the race under test is job-start.sh's, not the push's
         barrier = threading.Barrier(2)
 

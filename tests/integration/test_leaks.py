@@ -12,7 +12,6 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import paramiko
@@ -27,25 +26,14 @@ from rig.llama_server import find_llama_server, free_port, llama_server_missing_
 from rubikpi_studio.core import models, server
 from rubikpi_studio.core.catalogue import parse_model_ref
 from rubikpi_studio.core.events import LOG, PROGRESS, STEP_DONE, Event
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.core.ssh import Board, KnownHosts
 
 SMOL = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-def key_target(sshd: rig.RigSshd, account: rig.RigAccount) -> Target:
-    return Target(
-        sshd.host,
-        sshd.port,
-        account.user,
-        identity=str(account.key_path),
-        look_for_keys=False,
-        use_agent=False,
-    )
-
-
 @pytest.fixture
 def board(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path) -> Board:
-    b = Board.connect(key_target(rig_sshd, rig_account), KnownHosts(tmp_known_hosts, system_paths=[]))
+    b = rig.connect(rig_account, rig_sshd.port, tmp_known_hosts)
     yield b
     b.close()
 
@@ -90,7 +78,7 @@ def test_pull_closes_the_boards_it_reconnected_with(
         hf.add_file("org/leak-GGUF", "leak.gguf", data)
         hf.set_rate("org/leak-GGUF", "leak.gguf", 100_000)  # ~2 s: time to cut the link in the middle
         kh = KnownHosts(rig_sshd.write_known_hosts(tmp_path / "kh", proxy.port), system_paths=[])
-        target = replace(key_target(rig_sshd, rig_account), port=proxy.port)
+        target = rig.key_target(rig_account, proxy.port)
         req = models.DownloadRequest.from_ref(parse_model_ref("org/leak-GGUF/leak.gguf", hf.endpoint))
         before = live_transports()
         for _ in range(2):
@@ -141,7 +129,7 @@ def test_a_long_running_server_handle_keeps_a_bounded_log(
     every re-adoption after a reconnect, which reads the log from the start) must not keep all of it."""
     kh = KnownHosts(tmp_known_hosts, system_paths=[])
     spec = server.ServerSpec(model=f"~/dev/llm/models/{SMOL}", port=free_port(), threads=2, gpu=False)
-    with Board.connect(key_target(rig_sshd, server_account), kh) as board:
+    with Board.connect(rig.key_target(server_account, rig_sshd.port), kh) as board:
         handle = server.start(board, spec)
         try:
             body = {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}

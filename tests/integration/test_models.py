@@ -29,28 +29,16 @@ from rubikpi_studio.core.catalogue import BadModelRef, parse_model_ref
 from rubikpi_studio.core.errors import Cancelled, NoSpace, UsageError
 from rubikpi_studio.core.events import FAILED, PROGRESS, WARN, CancelToken, Event
 from rubikpi_studio.core.gguf import NotGguf
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.core.ssh import Board
 
 ROOT = Path(__file__).resolve().parents[2]
 REPO = "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF"
 SMOL = "smollm2-135m-instruct-q4_1.gguf"
 
 
-def connect(sshd: rig.RigSshd, account: rig.RigAccount, known_hosts: Path) -> Board:
-    target = Target(
-        sshd.host,
-        sshd.port,
-        account.user,
-        identity=str(account.key_path),
-        look_for_keys=False,
-        use_agent=False,
-    )
-    return Board.connect(target, KnownHosts(known_hosts, system_paths=[]))
-
-
 @pytest.fixture
 def board(rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path) -> Iterator[Board]:
-    b = connect(rig_sshd, fresh_account, tmp_known_hosts)
+    b = rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts)
     yield b
     b.close()
 

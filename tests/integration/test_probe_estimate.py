@@ -17,7 +17,6 @@ from rubikpi_studio.core.appdirs import remote_dir
 from rubikpi_studio.core.errors import UsageError
 from rubikpi_studio.core.estimate import estimate_setup
 from rubikpi_studio.core.probe import probe
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
 
 
 def _wanted_by_setup() -> list[str]:
@@ -31,18 +30,6 @@ def _wanted_by_setup() -> list[str]:
     return out.stdout.split()
 
 
-def _connect(sshd: rig.RigSshd, account: rig.RigAccount, known_hosts: Path) -> Board:
-    target = Target(
-        sshd.host,
-        sshd.port,
-        account.user,
-        identity=str(account.key_path),
-        look_for_keys=False,
-        use_agent=False,
-    )
-    return Board.connect(target, KnownHosts(known_hosts, system_paths=[]))
-
-
 def test_fresh_account_plans_a_build_and_the_built_board_plans_nothing(
     rig_sshd: rig.RigSshd,
     fresh_account: rig.RigAccount,
@@ -51,7 +38,7 @@ def test_fresh_account_plans_a_build_and_the_built_board_plans_nothing(
 ) -> None:
     wanted = _wanted_by_setup()
     assert "cmake" in wanted and "build-essential" in wanted
-    with _connect(rig_sshd, fresh_account, tmp_known_hosts) as board:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         fresh = probe(board)
         # A package dpkg does not have, through the same parameter the setup job takes.
         odd = probe(board, env={"RPS_APT_PACKAGES": "cmake rps-no-such-package", "RPS_GPU": "on"})

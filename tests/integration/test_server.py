@@ -31,7 +31,7 @@ from rubikpi_studio.core import server
 from rubikpi_studio.core.errors import StudioError
 from rubikpi_studio.core.events import Event
 from rubikpi_studio.core.server import ServerSpec
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.core.ssh import Board
 
 MODEL_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -81,7 +81,7 @@ def board_account(rig_sshd: rig.RigSshd) -> Iterator[rig.RigAccount]:
 
 @pytest.fixture
 def board(rig_sshd: rig.RigSshd, board_account: rig.RigAccount, tmp_known_hosts: Path) -> Iterator[Board]:
-    b = connect(rig_sshd, board_account, tmp_known_hosts)
+    b = rig.connect(board_account, rig_sshd.port, tmp_known_hosts)
     yield b
     try:
         if b.is_alive:
@@ -89,18 +89,6 @@ def board(rig_sshd: rig.RigSshd, board_account: rig.RigAccount, tmp_known_hosts:
     finally:
         b.close()
     rig.run_as(board_account.user, 'pkill -u "$(id -u)" -x llama-server; true')
-
-
-def connect(sshd: rig.RigSshd, account: rig.RigAccount, known_hosts: Path) -> Board:
-    target = Target(
-        sshd.host,
-        sshd.port,
-        account.user,
-        identity=str(account.key_path),
-        look_for_keys=False,
-        use_agent=False,
-    )
-    return Board.connect(target, KnownHosts(known_hosts, system_paths=[]))
 
 
 def spec(account: rig.RigAccount, **kw: object) -> ServerSpec:
@@ -289,7 +277,7 @@ def test_disconnect_keeps_serving_and_reconnect_adopts(
     assert requests.get(f"http://127.0.0.1:{s.port}/health", timeout=5).status_code == 200
     assert server_pids(board_account) == pids
 
-    again = connect(rig_sshd, board_account, tmp_known_hosts)
+    again = rig.connect(board_account, rig_sshd.port, tmp_known_hosts)
     try:
         adopted = server.find(again)
         assert adopted is not None and adopted.is_managed and adopted.port == s.port

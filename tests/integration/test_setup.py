@@ -27,21 +27,9 @@ from rubikpi_studio.core import jobs
 from rubikpi_studio.core.errors import Cancelled, RemoteFailed, SudoFailed, UsageError
 from rubikpi_studio.core.events import PROGRESS, CancelToken, Event
 from rubikpi_studio.core.setup import STEPS, SetupSpec, rollback, run_setup
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rubikpi_studio.core.ssh import Board
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def connect(sshd: rig.RigSshd, account: rig.RigAccount, kh: Path, port: int | None = None) -> Board:
-    target = Target(
-        sshd.host,
-        port or sshd.port,
-        account.user,
-        identity=str(account.key_path),
-        look_for_keys=False,
-        use_agent=False,
-    )
-    return Board.connect(target, KnownHosts(kh, system_paths=[]))
 
 
 def job_log(account: rig.RigAccount, job: jobs.Job) -> str:
@@ -76,7 +64,7 @@ def test_setup_from_nothing_then_every_step_skipped(
     rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path
 ) -> None:
     events: list[Event] = []
-    with connect(rig_sshd, fresh_account, tmp_known_hosts) as board:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         first = run_setup(board, rig_setup_spec(), sudo_password=fresh_account.password, report=events.append)
         assert first.job.status == 0
         assert {"source", "build", "path"} <= set(first.done), first.done
@@ -112,7 +100,7 @@ def test_opencl_setup_against_debian_headers_and_pocl(
     on two busy cores), and verify names PoCL's device yet says plainly that no Adreno GPU is used: PoCL is a
     CPU OpenCL device, which llama.cpp drops as an unsupported GPU."""
     events: list[Event] = []
-    with connect(rig_sshd, fresh_account, tmp_known_hosts) as board:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         result = run_setup(
             board, rig_setup_spec(gpu="on"), sudo_password=fresh_account.password, report=events.append
         )
@@ -165,7 +153,7 @@ def test_cut_connection_mid_build_reattaches_to_the_same_job(
     kh = tmp_path / "kh"
     with rig.FaultProxy(rig_sshd.port) as proxy:
         rig_sshd.write_known_hosts(kh, proxy.port, rig_sshd.port)
-        board = connect(rig_sshd, fresh_account, kh, port=proxy.port)
+        board = rig.connect(fresh_account, proxy.port, kh)
         cut = threading.Event()
         reconnects: list[Board] = []
         after_cut: list[Event] = []
@@ -178,7 +166,7 @@ def test_cut_connection_mid_build_reattaches_to_the_same_job(
                 proxy.cut()
 
         def reconnect() -> Board:
-            b = connect(rig_sshd, fresh_account, kh)  # straight to sshd: the proxy's link is gone
+            b = rig.connect(fresh_account, rig_sshd.port, kh)  # straight to sshd: the proxy's link is gone
             reconnects.append(b)
             return b
 
@@ -212,7 +200,7 @@ def test_cancel_build_leaves_no_process(
         if ev.kind == PROGRESS and ev.step == "build" and (ev.fraction or 0) > 0.02:
             cancel.cancel()
 
-    with connect(rig_sshd, fresh_account, tmp_known_hosts) as board, pytest.raises(Cancelled):
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board, pytest.raises(Cancelled):
         run_setup(board, rig_setup_spec(), sudo_password=fresh_account.password, report=report, cancel=cancel)
     assert job_groups_left(fresh_account) == {}, "no process of the job's group is left"
     left = processes_of(fresh_account)  # nor one that left the group (a compiler started by its own setsid)
@@ -231,7 +219,7 @@ def test_detach_leaves_a_new_setup_running_on_the_board(
         if ev.kind == "step":
             detach.cancel()
 
-    with connect(rig_sshd, fresh_account, tmp_known_hosts) as board:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         with pytest.raises(Cancelled) as info:
             run_setup(
                 board, rig_setup_spec(), sudo_password=fresh_account.password, report=report, detach=detach
@@ -246,7 +234,10 @@ def test_too_little_disk_says_how_much_is_needed(
     rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path
 ) -> None:
     spec = rig_setup_spec(extra_env={"RPS_NEED_DISK_MB": "900000000"})
-    with connect(rig_sshd, rig_account, tmp_known_hosts) as board, pytest.raises(RemoteFailed) as info:
+    with (
+        rig.connect(rig_account, rig_sshd.port, tmp_known_hosts) as board,
+        pytest.raises(RemoteFailed) as info,
+    ):
         run_setup(board, spec, sudo_password=rig_account.password)
     assert info.value.code == "E_NO_SPACE"
     assert "need 900000000 MB free in " in str(info.value), str(info.value)
@@ -259,7 +250,10 @@ def test_unreachable_source_repository(
 ) -> None:
     spec = rig_setup_spec()
     spec.llama_repo = "http://127.0.0.1:9/ggml-org/llama.cpp.git"  # nothing listens on port 9
-    with connect(rig_sshd, fresh_account, tmp_known_hosts) as board, pytest.raises(RemoteFailed) as info:
+    with (
+        rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board,
+        pytest.raises(RemoteFailed) as info,
+    ):
         run_setup(board, spec, sudo_password=fresh_account.password)
     assert info.value.code == "E_SOURCE_UNREACHABLE"
     assert "127.0.0.1:9" in str(info.value)
@@ -294,7 +288,10 @@ def test_failing_compile_shows_the_error_lines(
     spec = rig_setup_spec()
     spec.llama_repo, spec.llama_ref = str(broken), commit
     try:
-        with connect(rig_sshd, fresh_account, tmp_known_hosts) as board, pytest.raises(RemoteFailed) as info:
+        with (
+            rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board,
+            pytest.raises(RemoteFailed) as info,
+        ):
             run_setup(board, spec, sudo_password=fresh_account.password)
         # What a user of the CLI reads for the same failure. The CLI passes no CCACHE_DIR: point the account's
         # ccache at the rig's shared cache, so what the first run did not compile yet is mostly cache hits.
@@ -332,7 +329,7 @@ def test_wrong_or_missing_sudo_password(
 ) -> None:
     # `sl` is not installed on the rig: the deps step needs root to install it.
     spec = rig_setup_spec(steps=("deps",), extra_env={"RPS_APT_PACKAGES": "sl"})
-    with connect(rig_sshd, rig_account, tmp_known_hosts) as board:
+    with rig.connect(rig_account, rig_sshd.port, tmp_known_hosts) as board:
         with pytest.raises(SudoFailed) as wrong:
             run_setup(board, spec, sudo_password="not the password")
         assert wrong.value.reason == "password"
@@ -471,7 +468,7 @@ def test_cli_ctrl_c_stops_the_build_on_the_board(
     assert not [
         p for p in left if any(w in p for w in ("ninja", "cc1plus", "cmake", "setup.sh", "build.sh"))
     ], left
-    with connect(rig_sshd, fresh_account, tmp_known_hosts) as board:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         assert jobs.find_running(board, "setup") is None
     assert proc.returncode == 130, json.dumps(lines[-5:]) + stderr[-2000:]
     assert "Stopping the setup on the board" in stderr
@@ -572,7 +569,7 @@ def test_rollback_refuses_while_a_setup_runs(
         if ev.kind == "step":
             detach.cancel()
 
-    with connect(rig_sshd, fresh_account, tmp_known_hosts) as board:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         with pytest.raises(Cancelled):
             run_setup(
                 board, rig_setup_spec(), sudo_password=fresh_account.password, report=report, detach=detach

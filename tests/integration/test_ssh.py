@@ -55,18 +55,6 @@ def known(path: Path) -> KnownHosts:
     return KnownHosts(path, system_paths=[])
 
 
-def key_target(sshd: rig.RigSshd, account: rig.RigAccount, **kw: object) -> Target:
-    return Target(
-        sshd.host,
-        sshd.port,
-        account.user,
-        identity=str(account.key_path),
-        look_for_keys=False,
-        use_agent=False,
-        **kw,
-    )  # type: ignore[arg-type]
-
-
 def password_target(sshd: rig.RigSshd, account: rig.RigAccount, password: str | None = None) -> Target:
     return Target(
         sshd.host,
@@ -99,7 +87,7 @@ def cli(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subpr
 
 @pytest.fixture
 def board(rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_known_hosts: Path) -> Board:
-    b = Board.connect(key_target(rig_sshd, rig_account), known(tmp_known_hosts))
+    b = Board.connect(rig.key_target(rig_account, rig_sshd.port), known(tmp_known_hosts))
     yield b
     b.close()
 
@@ -326,7 +314,7 @@ def test_unknown_host_key_is_pinned_only_when_accepted(
     rig_sshd: rig.RigSshd, rig_account: rig.RigAccount, tmp_path: Path
 ) -> None:
     kh = tmp_path / "kh"
-    target = key_target(rig_sshd, rig_account)
+    target = rig.key_target(rig_account, rig_sshd.port)
     with pytest.raises(HostKeyUnknown) as info:
         Board.connect(target, known(kh))
     expected = fingerprint(rig_sshd.host_public_key())
@@ -349,7 +337,7 @@ def test_changed_host_key_refused(rig_sshd: rig.RigSshd, rig_account: rig.RigAcc
     other = paramiko.Ed25519Key.from_private_key_file(str(rig_account.key_path))  # any other ed25519 key
     kh.write_text(f"[127.0.0.1]:{rig_sshd.port} ssh-ed25519 {other.get_base64()}\n")
     with pytest.raises(HostKeyMismatch) as info:
-        Board.connect(key_target(rig_sshd, rig_account), known(kh), accept_new_host_key=True)
+        Board.connect(rig.key_target(rig_account, rig_sshd.port), known(kh), accept_new_host_key=True)
     assert fingerprint(other) in str(info.value)
     assert fingerprint(rig_sshd.host_public_key()) in str(info.value)
     assert kh.read_text().count("\n") == 1, "a changed key is never re-pinned silently"
@@ -577,15 +565,7 @@ def test_interrupted_upload_resumes(
     kh = tmp_path / "kh"
     with rig.FaultProxy(rig_sshd.port) as proxy:
         rig_sshd.write_known_hosts(kh, proxy.port, rig_sshd.port)
-        target = Target(
-            "127.0.0.1",
-            proxy.port,
-            rig_account.user,
-            identity=str(rig_account.key_path),
-            look_for_keys=False,
-            use_agent=False,
-        )
-        b = Board.connect(target, known(kh))
+        b = Board.connect(rig.key_target(rig_account, proxy.port), known(kh))
         proxy.set_rate(8 << 20)  # slow enough to cut in the middle
         events: list[Event] = []
 
@@ -600,7 +580,7 @@ def test_interrupted_upload_resumes(
         b.close()
     partial = int(rig.run_as(rig_account.user, f"stat -c %s {remote}.part").stdout)
     assert 0 < partial < len(data)
-    with Board.connect(key_target(rig_sshd, rig_account), known(kh)) as b2:
+    with Board.connect(rig.key_target(rig_account, rig_sshd.port), known(kh)) as b2:
         sent = b2.put_file(local, remote)
         assert sent == len(data) - partial, "only the remainder is sent"
         digest = b2.run(["sha256sum", remote]).stdout.split()[0]
@@ -621,7 +601,7 @@ def test_interrupted_download_resumes(
     kh = tmp_path / "kh"
     with rig.FaultProxy(rig_sshd.port) as proxy:
         rig_sshd.write_known_hosts(kh, proxy.port, rig_sshd.port)
-        b = faults.connect(rig_account, proxy.port, kh)
+        b = rig.connect(rig_account, proxy.port, kh)
         expected = b.run(["sha256sum", remote]).stdout.split()[0]
         proxy.set_rate(8 << 20)  # slow enough to cut in the middle
 
@@ -636,7 +616,7 @@ def test_interrupted_download_resumes(
     partial = part.stat().st_size
     assert 0 < partial < 48 << 20 and not local.exists()
     events: list[Event] = []
-    with Board.connect(key_target(rig_sshd, rig_account), known(kh)) as b2:
+    with Board.connect(rig.key_target(rig_account, rig_sshd.port), known(kh)) as b2:
         got = b2.get_file(remote, local, report=events.append)
     assert got == (48 << 20) - partial, "only the remainder is fetched"
     assert hashlib.sha256(local.read_bytes()).hexdigest() == expected
@@ -878,7 +858,7 @@ def test_link_dropped_mid_sftp_read_is_unreachable(
     kh = tmp_path / "kh"
     with rig.FaultProxy(rig_sshd.port) as proxy:
         rig_sshd.write_known_hosts(kh, proxy.port, rig_sshd.port)
-        b = faults.connect(rig_account, proxy.port, kh)
+        b = rig.connect(rig_account, proxy.port, kh)
         b.write_text("link-drop.bin", "x" * 4096)
         fh = b.sftp().open("link-drop.bin", "rb")
         # The read request is on its way (held by the stalled proxy) when the link is cut, as when the
@@ -905,7 +885,7 @@ def test_link_dropped_mid_sftp_read_is_unreachable(
         assert "dropped" in info.value.message
         b.close()
     # an ordinary remote error is left alone: it is not a dropped link
-    with Board.connect(key_target(rig_sshd, rig_account), known(kh)) as b2:
+    with Board.connect(rig.key_target(rig_account, rig_sshd.port), known(kh)) as b2:
         with pytest.raises(FileNotFoundError), link_errors_typed():
             b2.sftp().stat("no-such-file-here")
         b2.run(["rm", "-f", "link-drop.bin"])
@@ -920,7 +900,7 @@ def test_quick_command_cut_mid_answer_is_unreachable(
     kh = tmp_path / "kh"
     for _ in range(8):
         with rig.FaultProxy(rig_sshd.port) as proxy:
-            b = faults.connect(rig_account, proxy.port, faults.pin_for_port(rig_sshd, proxy.port, kh))
+            b = rig.connect(rig_account, proxy.port, faults.pin_for_port(rig_sshd, proxy.port, kh))
             assert b.quick("echo ready").stdout.strip() == "ready"
             caught: list[BaseException] = []
 
@@ -974,7 +954,7 @@ def test_large_transfers_survive_rekeying(rig_account: rig.RigAccount, tmp_path:
     remote = f"rekey-{os.getpid()}.bin"
     try:
         kh = server.write_known_hosts(tmp_path / "known_hosts")
-        with Board.connect(key_target(server, rig_account), known(kh)) as b:
+        with Board.connect(rig.key_target(rig_account, server.port), known(kh)) as b:
             assert switches.count == 1, "the first key exchange"
             up = tmp_path / "up.bin"
             want = _random_file(up, 72)

@@ -175,7 +175,7 @@ class Lab:
         return f"{self.account.home}/dev/llm/llama.cpp/build/bin"
 
     def connect(self, port: int | None = None, known_hosts: Path | None = None) -> Any:
-        return faults.connect(self.account, port or self.sshd.port, known_hosts or self.known_hosts)
+        return rig.connect(self.account, port or self.sshd.port, known_hosts or self.known_hosts)
 
     def sh(self, cmd: str) -> str:
         return rig.run_as(self.user, cmd).stdout

@@ -30,7 +30,6 @@ import rig
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from reliability_lab import static_llama_bin
-from rig import faults
 
 from rubikpi_studio.core.errors import StudioError, UsageError
 from rubikpi_studio.core.ssh import Board
@@ -150,7 +149,7 @@ def _token_files_outside(root: Path, allowed: Path) -> list[str]:
 def lab(rig_sshd: rig.RigSshd, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BoardLab]:
     account = rig.make_fresh_account()
     kh = rig_sshd.write_known_hosts(tmp_path_factory.mktemp("bad-input") / "known_hosts")
-    board = faults.connect(account, rig_sshd.port, kh)
+    board = rig.connect(account, rig_sshd.port, kh)
     try:
         sandbox = f"{account.home}/sandbox-{TOKEN}"
         board.makedirs(sandbox)

@@ -83,7 +83,7 @@ def check_built_once(account: rig.RigAccount) -> dict[str, int]:
 
 
 def _connect(account: rig.RigAccount, port: int, kh: Path) -> Board:
-    return faults.connect(account, port, kh)
+    return rig.connect(account, port, kh)
 
 
 @pytest.mark.cell("setup build", "connection cut")

@@ -212,10 +212,7 @@ def test_background_reconnect_refuses_a_changed_host_key(
     hf.set_rate("org/slow-GGUF", "tiny-f16.gguf", 40_000)  # ~5 s
     request = m.DownloadRequest.from_ref(parse_model_ref("org/slow-GGUF/tiny-f16.gguf", hf.endpoint))
     kh = KnownHosts(line.known_hosts, system_paths=[])
-    target = Target(
-        "127.0.0.1", line.port, fresh_account.user, identity=str(fresh_account.key_path),
-        look_for_keys=False, use_agent=False,
-    )  # fmt: skip
+    target = rig.key_target(fresh_account, line.port)
     attempts: list[str] = []
 
     def reconnect() -> Board:
@@ -290,7 +287,7 @@ def test_a_script_changed_after_the_push_never_runs(
     rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path, name: str
 ) -> None:
     store = jobs.ScriptStore()
-    with faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         assert any(ev.step == "preflight" for ev in _preflight(board, store))
         canary = _tamper(fresh_account, name)
         with pytest.raises(RemoteFailed) as info:
@@ -307,10 +304,10 @@ def test_a_script_changed_after_the_push_never_runs(
 def test_a_script_changed_between_sessions_is_replaced_before_it_runs(
     rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path, name: str
 ) -> None:
-    with faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         _preflight(board, jobs.ScriptStore())
     canary = _tamper(fresh_account, name)  # MANIFEST.json on the board still lists the old hashes
-    with faults.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         assert any(ev.step == "preflight" for ev in _preflight(board, jobs.ScriptStore()))
     assert not _canary_ran(fresh_account, canary), f"the changed {name} ran"
     assert _matches_ours(fresh_account, name)

@@ -3,6 +3,7 @@
 Tests import it as `rig` (tests/conftest.py puts tests/ on sys.path); fixtures live in tests/conftest.py.
 """
 
+from rig.boards import connect, key_target
 from rig.faultproxy import FaultProxy
 from rig.sshd import (
     BOARD_PASSWORD,
@@ -28,7 +29,9 @@ __all__ = [
     "FaultProxy",
     "RigAccount",
     "RigSshd",
+    "connect",
     "ensure_account",
+    "key_target",
     "make_expired_account",
     "make_fresh_account",
     "remove_account",

@@ -20,25 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rig.sshd import RigAccount, RigSshd, run_as
-from rubikpi_studio.core.ssh import Board, KnownHosts, Target
+from rig.sshd import RigSshd, run_as
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = ROOT / "tests" / "reliability" / "driver.py"
-
-
-def target(account: RigAccount, port: int, host: str = "127.0.0.1") -> Target:
-    return Target(
-        host, port, account.user, identity=str(account.key_path), look_for_keys=False, use_agent=False
-    )
-
-
-def connect(account: RigAccount, port: int, known_hosts: Path) -> Board:
-    """A Board for `account` on `port` (the rig's sshd, or a FaultProxy in front of it).
-
-    The known_hosts entry is for `[127.0.0.1]:<sshd port>`; through a proxy the port differs, so callers
-    pass a known_hosts file written for the proxy's port (see `pin_for_port`)."""
-    return Board.connect(target(account, port), KnownHosts(known_hosts, system_paths=[]))
 
 
 def pin_for_port(sshd: RigSshd, port: int, path: Path) -> Path:
