@@ -49,8 +49,14 @@ is_adreno() { [[ $1 =~ [Aa]dreno|QUALCOMM|[Qq]ualcomm ]]; }
 # has to come before --list-devices (that option prints and exits while the arguments are parsed).
 list_args=(--list-devices)
 [[ $new_tree == yes ]] && list_args=(-lv 4 --list-devices)
-devices_out=$("$BIN/llama-cli" "${list_args[@]}" 2>&1 </dev/null) || true
-printf '%s\n' "$devices_out"
+# llama.cpp logs through a worker thread, and --list-devices' exit() can cut it short: the ggml_opencl lines
+# are then missing (here: ~1 run in 8 on a busy machine). An OpenCL build that named no device is asked again.
+for attempt in 1 2 3; do
+  devices_out=$("$BIN/llama-cli" "${list_args[@]}" 2>&1 </dev/null) || true
+  printf '%s\n' "$devices_out"
+  [[ $backend == OpenCL && $new_tree == yes && $devices_out != *"ggml_opencl: device: "* ]] || break
+  [[ $attempt == 3 ]] || echo "verify: no ggml_opencl device line in that listing; asking again ($attempt/3)"
+done
 # What OpenCL offered, whatever llama.cpp kept: on a PC with PoCL that is a CPU device it drops as "unsupported
 # GPU"; on the board, the Adreno. Lines: `ggml_opencl: selected platform: '<name>'`,
 # `ggml_opencl: device: '<name> (<OpenCL version>)'`, `ggml_opencl: drop unsupported device '<name>'`.
