@@ -103,6 +103,10 @@ _SECRETS_FINDINGS = pytest.StashKey[list[str]]()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    if rig.SWEPT:  # a crashed earlier run's leftovers, stopped before this session used the rig
+        terminalreporter.section("rig: leftovers of an earlier run, swept at the start")
+        for line in rig.SWEPT:
+            terminalreporter.line(line)
     lines = config.stash.get(_SECRETS_FINDINGS, [])
     if lines:
         terminalreporter.section("secrets scan: known secrets found where they must not be", red=True)

@@ -19,6 +19,7 @@ import base64
 import contextlib
 import os
 import pwd
+import re
 import secrets
 import shlex
 import shutil
@@ -282,8 +283,88 @@ def remove_account(account: RigAccount | str) -> None:
     if _user_exists(user):
         for callback in BEFORE_REMOVE:
             callback(user, Path(pwd.getpwnam(user).pw_dir))
+    _remove_account_now(user)
+
+
+def _remove_account_now(user: str) -> None:
     _root_script(_REMOVE_ACCOUNT, user, str(AUTHORIZED_KEYS_DIR / user))
     shutil.rmtree(_key_dir() / user, ignore_errors=True)
+
+
+# --- what a crashed run left behind -----------------------------------------------------------------------
+# A test session or bench killed mid-run (a segfault, SIGKILL, a CI timeout) cannot stop what it started:
+# its sshd listeners, the board jobs and llama-servers of the rig accounts, its throw-away accounts. A later
+# run on the same machine then finds "a job already running" and attaches to it. Every process that uses the
+# rig holds IN_USE_LOCK shared from its first `start_sshd` until it exits (the kernel drops the lock of a dead
+# process); the first one to find nobody holding it sweeps those leftovers.
+IN_USE_LOCK = "/run/lock/rubikpi-studio-rig-in-use.lock"
+SWEPT: list[str] = []  # what this process swept, for the test session's summary
+_in_use_fd: int | None = None
+
+
+def claim_rig() -> list[str]:
+    """Mark this process as a user of the rig for its lifetime; sweep leftovers first if no one else uses it.
+
+    Returns what this process swept."""
+    global _in_use_fd
+    if _in_use_fd is not None:
+        return SWEPT
+    import fcntl
+
+    fd = os.open(IN_USE_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        pass  # another session or bench uses the rig now: what runs may be theirs
+    else:
+        SWEPT.extend(sweep_leftovers())
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    _in_use_fd = fd
+    return SWEPT
+
+
+def _is_rig_user(user: str) -> bool:
+    return user == BOARD_USER or user.startswith((FRESH_PREFIX, EXPIRED_PREFIX))
+
+
+def _leftover_sshds() -> list[int]:
+    """Listeners started by `start_sshd` (`sshd -D -e -f <workdir>/sshd_config`, which sshd's process title
+    shows as `sshd: /usr/sbin/sshd -D -e -f ... [listener] ...`), not the system's sshd."""
+    ours = re.compile(rf"^(?:sshd: )?{re.escape(SSHD)} -D -e -f (\S+/sshd_config)(?: |$)")
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace").replace("\0", " ").strip()
+        except OSError:
+            continue
+        m = ours.match(cmdline)
+        if m and m.group(1) != "/etc/ssh/sshd_config":
+            found.append(int(entry.name))
+    return found
+
+
+def sweep_leftovers() -> list[str]:
+    """Stop what earlier runs left (only call it while no other process uses the rig): the rig's sshd
+    listeners, every process of the rig accounts, the throw-away accounts. Returns what it did, in words."""
+    done = []
+    sshds = _leftover_sshds()
+    if sshds:
+        _root(["kill", "-TERM", *map(str, sshds)], check=False)
+        done.append(f"stopped {len(sshds)} rig sshd listener(s) of an earlier run (pids {sshds})")
+    users = sorted({e.pw_name for e in pwd.getpwall() if _is_rig_user(e.pw_name)})
+    for user in users:
+        pids = [int(x) for x in _root(["pgrep", "-u", user], check=False).stdout.split()]
+        if pids:
+            _root(["kill", "-KILL", *map(str, pids)], check=False)
+            done.append(f"killed {len(pids)} process(es) of {user} left by an earlier run")
+    throwaway = [u for u in users if u != BOARD_USER]
+    for user in throwaway:
+        _remove_account_now(user)
+    if throwaway:
+        done.append(f"removed {len(throwaway)} throw-away account(s) of earlier runs")
+    return done
 
 
 def run_as(user: str, cmd: str | list[str], *, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -356,6 +437,7 @@ def start_sshd(workdir: Path, *, extra: Sequence[str] = (), attempts: int = 5) -
     `extra`: more sshd_config lines (e.g. `RekeyLimit 8M`), appended after the rig's own; sshd takes the first
     value it reads for most keywords, so an extra line adds settings rather than overriding the rig's.
     """
+    claim_rig()
     workdir.mkdir(parents=True, exist_ok=True)
     host_key = workdir / "ssh_host_ed25519_key"
     if not host_key.exists():
