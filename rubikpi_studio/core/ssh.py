@@ -929,7 +929,8 @@ class Board:
                     offset = 0
         got = 0
         try:
-            with sftp.open(remote, "rb") as src, open(part, "r+b" if offset else "wb") as dst:
+            # Unbuffered: fastsftp writes each answer's pieces with one writev.
+            with sftp.open(remote, "rb") as src, open(part, "r+b" if offset else "wb", buffering=0) as dst:
                 meter = _Meter(size, offset, report, step, "download")
                 dst.seek(offset)
 
@@ -1271,6 +1272,7 @@ def _tune(transport: paramiko.Transport) -> None:
     packetizer = transport.packetizer
     packetizer.REKEY_BYTES = REKEY_LIMIT  # type: ignore[misc]
     packetizer.REKEY_PACKETS = REKEY_LIMIT  # type: ignore[misc]
+    fastsftp.install_fast_reader(transport)
 
 
 def _load_key(path: str, passphrase: str | None) -> paramiko.PKey:

@@ -39,6 +39,20 @@ def sends(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 @pytest.fixture
+def fed(monkeypatch: pytest.MonkeyPatch) -> list[type]:
+    """A spy on what reaches ChunkPipes: memoryviews come only from the fast inbound reader."""
+    seen: list[type] = []
+    real = fastsftp.ChunkPipe.feed
+
+    def spy(self: fastsftp.ChunkPipe, data: bytes | memoryview) -> None:
+        seen.append(type(data))
+        real(self, data)
+
+    monkeypatch.setattr(fastsftp.ChunkPipe, "feed", spy)
+    return seen
+
+
+@pytest.fixture
 def scratch(rig_account: rig.RigAccount) -> Iterator[str]:
     folder = f"{rig_account.home}/fastsftp-{os.getpid()}"
     rig.run_as(rig_account.user, ["mkdir", "-p", folder])
@@ -84,7 +98,7 @@ def test_fast_path_sends_every_size_exactly(
 
 
 def test_a_cipher_without_aead_uses_paramikos_packets(
-    rig_account: rig.RigAccount, tmp_path: Path, scratch: str, sends: list[int]
+    rig_account: rig.RigAccount, tmp_path: Path, scratch: str, sends: list[int], fed: list[type]
 ) -> None:
     """An sshd that offers only aes128-ctr: the pipeline still runs, each packet through paramiko's own
     Transport._send_message (its MAC and padding), and the bytes arrive intact."""
@@ -99,7 +113,11 @@ def test_a_cipher_without_aead_uses_paramikos_packets(
             assert not fastsftp.fast_path_ready(board.transport)
             assert board.put_file(local, f"{scratch}/ctr.bin", resume=False) == len(data)
             assert _remote_sha(board, f"{scratch}/ctr.bin") == hashlib.sha256(data).hexdigest()
+            back = tmp_path / "back.bin"
+            assert board.get_file(f"{scratch}/ctr.bin", back, resume=False) == len(data)
+            assert back.read_bytes() == data
         assert sends == [], "no hand-built AES-GCM packets on an aes128-ctr link"
+        assert fed and memoryview not in fed, "paramiko's own reader fed the channel (bytes)"
     finally:
         server.stop()
 
@@ -173,6 +191,7 @@ def test_download_brings_every_size_back_exactly(
     tmp_known_hosts: Path,
     tmp_path: Path,
     scratch: str,
+    fed: list[type],
     size: int,
 ) -> None:
     data = os.urandom(size)
@@ -184,6 +203,8 @@ def test_download_brings_every_size_back_exactly(
         back = tmp_path / "back.bin"
         assert board.get_file(remote, back, resume=False) == size
         assert hashlib.sha256(back.read_bytes()).hexdigest() == hashlib.sha256(data).hexdigest()
+        if size:
+            assert memoryview in fed, "the fast inbound reader handed the channel data over"
         # The session is in step afterwards: a stat and a small read on it.
         assert board.sftp().stat(remote).st_size == size
         assert board.read_bytes(remote, 0, 16) == data[:16]
