@@ -994,24 +994,38 @@ class _HeardSocket(socket.socket):
 
     # paramiko reads each packet with two recv calls (its first block, then the rest), each a poll and a
     # recv under the socket's 0.1 s timeout: ~30,000 system calls per 256 MiB downloaded. Reading up to
-    # READ_AHEAD bytes at once and serving the next calls from that cuts them to a few thousand (+25 % on a
-    # download here). Only paramiko's packetizer reads this socket, and only through recv.
+    # READ_AHEAD bytes at once into one reusable buffer and serving the next calls from it cuts them to a
+    # few thousand (+25 % on a download here). The buffer is reused, not allocated per read: with the app's
+    # fixed mmap threshold (core/memory.py) a fresh 256 KiB object per read would be a new mapping each
+    # time. Only paramiko's packetizer reads this socket, and only through recv.
     READ_AHEAD = 256 * 2**10
     _ahead: memoryview | None = None
+    _pos = 0
+    _have = 0
 
     def recv(self, size: int, flags: int = 0) -> bytes:
-        ahead = self._ahead
-        if ahead is not None and not flags:
-            out = bytes(ahead[:size])
-            self._ahead = ahead[size:] if len(ahead) > size else None
+        if flags:
+            return super().recv(size, flags)
+        if self._pos < self._have:
+            assert self._ahead is not None
+            end = min(self._pos + size, self._have)
+            out = bytes(self._ahead[self._pos : end])
+            self._pos = end
             return out
-        data = super().recv(max(size, self.READ_AHEAD) if not flags else size, flags)
-        if data:
-            self.heard = time.monotonic()
-        if len(data) > size:
-            self._ahead = memoryview(data)[size:]
-            return data[:size]
-        return data
+        if size >= self.READ_AHEAD:
+            data = super().recv(size)
+            if data:
+                self.heard = time.monotonic()
+            return data
+        if self._ahead is None:
+            self._ahead = memoryview(bytearray(self.READ_AHEAD))
+        n = self.recv_into(self._ahead)
+        if not n:
+            return b""
+        self.heard = time.monotonic()
+        self._have = n
+        self._pos = min(size, n)
+        return bytes(self._ahead[: self._pos])
 
 
 LINK_QUIET = "The board has sent nothing for {seconds} s; waiting for it (the connection may have stalled)."
