@@ -539,6 +539,7 @@ def _unreachable(exc: Exception, endpoint: ServerEndpoint) -> ServerUnreachable:
         f"The model server at {endpoint.base_url} cannot be reached ({reason}).",
         reason=reason,
         hint="Check that the server is running and the tunnel is open.",
+        cause=f"{type(exc).__name__}: {exc}"[:300],  # for bug reports (the CLI's --json shows it)
     )
 
 

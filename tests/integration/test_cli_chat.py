@@ -55,7 +55,7 @@ def test_chat_url_streams_a_real_answer(text_server: LlamaServer) -> None:
     r = cli(
         "--url", text_server.base_url, "--max-tokens", "24", "--seed", "3", "--temperature", "0", "Hello!"
     )
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.strip()
     assert "tokens/s" in r.stderr and "prompt tokens" in r.stderr and "first token after" in r.stderr
 
@@ -147,7 +147,7 @@ def test_chat_over_ssh_adopts_the_boards_server(
     try:
         _start_on_board(fresh_account, llama_bin)
         r = cli(*_ssh_args(rig_sshd, fresh_account, tmp_known_hosts), "--max-tokens", "16", "Say hello.")
-        assert r.returncode == 0, r.stderr
+        assert r.returncode == 0, r.stdout + r.stderr
         assert r.stdout.strip() and "tokens/s" in r.stderr
     finally:
         rig.run_as(fresh_account.user, 'pkill -u "$(id -u)" -x llama-server; true')
@@ -171,7 +171,7 @@ def test_chat_image_over_ssh_is_scaled_to_the_projectors_size_and_counted(
 
         def ask(*extra: str) -> dict[str, object]:
             r = cli(*ssh, "--json", "--max-tokens", "4", "--temperature", "0", *extra, "Describe it.")
-            assert r.returncode == 0, r.stderr
+            assert r.returncode == 0, r.stdout + r.stderr
             result = json.loads(r.stdout.splitlines()[-1])["result"]
             assert isinstance(result, dict)
             return result
