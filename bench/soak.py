@@ -182,6 +182,23 @@ def _pymalloc_in_use() -> int | None:
     return int(m.group(1).replace(b",", b"")) if m else None
 
 
+def sqlite_bytes() -> int | None:
+    """What SQLite holds (its page caches above all: the chat history's), from `sqlite3_memory_used()` of the
+    libsqlite3 that Python's sqlite3 module uses. None when that module has SQLite built in."""
+    import sqlite3  # noqa: F401  (loads libsqlite3 when the module links it)
+
+    with open("/proc/self/maps") as fh:
+        paths = {line.split()[-1] for line in fh if "libsqlite3" in line}
+    if len(paths) != 1:
+        return None
+    try:
+        lib = ctypes.CDLL(paths.pop())
+    except OSError:
+        return None
+    lib.sqlite3_memory_used.restype = ctypes.c_int64
+    return int(lib.sqlite3_memory_used())
+
+
 def live_heap_bytes() -> int | None:
     """Memory the process really holds: glibc malloc's in-use bytes (small chunks and mmapped big ones) plus
     pymalloc's allocated blocks. Unlike the RSS it leaves out what the allocators keep after a free
@@ -201,10 +218,12 @@ def live_heap_bytes() -> int | None:
 def sample(t0: float, *, traced: bool) -> dict[str, float]:
     gc.collect()
     heap = live_heap_bytes()
+    lite = sqlite_bytes()
     s: dict[str, float] = {
         "t": round(time.monotonic() - t0, 1),
         "rss MB": round(_status_field("VmRSS") / 1024, 1),
         **({"live heap MB": round(heap / 2**20, 2)} if heap is not None else {}),
+        **({"sqlite MB": round(lite / 2**20, 2)} if lite is not None else {}),
         "objects": len(gc.get_objects()),
         **fd_kinds(),
         "threads": _status_field("Threads"),
@@ -237,6 +256,7 @@ def settle(t0: float, *, traced: bool, wait: float = 3.0) -> dict[str, float]:
 TOLERANCE: dict[str, tuple[float, float]] = {
     "rss MB": (3.0, 0.05),
     "live heap MB": (1.0, 0.05),
+    "sqlite MB": (1.0, 0.10),
     "traced MB": (1.0, 0.10),
     "objects": (500, 0.01),
     "fds": (2, 0.0),
@@ -468,6 +488,7 @@ FIELDS = (
     "t",
     "rss MB",
     "live heap MB",
+    "sqlite MB",
     "traced MB",
     "objects",
     "fds",
@@ -543,7 +564,7 @@ def main() -> int:
             s = samples[-1]
             print(
                 f"round {counts.rounds:3d} at {s['t']:6.1f} s: rss {s['rss MB']} MB, "
-                f"live heap {s.get('live heap MB', '?')} MB, "
+                f"live heap {s.get('live heap MB', '?')} MB, sqlite {s.get('sqlite MB', '?')} MB, "
                 f"{s['objects']:g} objects, {s['fds']:g} fds ({s['sockets']:g} sockets), "
                 f"{s['threads']:g} threads",
                 flush=True,
