@@ -231,7 +231,10 @@ def _chat(
 
 def _report_error(exc: ChatError, out: Output) -> None:
     if out.as_json:
-        print(json.dumps({"error": {"code": exc.code, "message": exc.message, "hint": exc.hint}}), flush=True)
+        error: dict[str, Any] = {"code": exc.code, "message": exc.message, "hint": exc.hint}
+        if exc.data.get("cause"):
+            error["cause"] = exc.data["cause"]  # what failed underneath, for a bug report
+        print(json.dumps({"error": error}), flush=True)
     else:
         print(f"error: {exc.message}", file=sys.stderr)
         if exc.hint:

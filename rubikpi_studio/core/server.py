@@ -647,9 +647,12 @@ def _hand_started(board: Board) -> list[tuple[int, list[str]]]:
     out: list[tuple[int, list[str]]] = []
     for line in r.stdout.splitlines():
         parts = line.split("\x1f")
-        if len(parts) < 2 or not parts[0].isdigit():
+        argv = [p for p in parts[1:] if p != ""]
+        # A process that is exiting, or exited and not yet reaped (a zombie), has no command line left: it
+        # serves nothing, and reading defaults from it would adopt port 8080.
+        if not parts[0].isdigit() or not argv:
             continue
-        out.append((int(parts[0]), [p for p in parts[1:] if p != ""]))
+        out.append((int(parts[0]), argv))
     return out
 
 

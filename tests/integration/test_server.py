@@ -354,6 +354,25 @@ def test_adopts_a_server_started_by_hand(board: Board, board_account: rig.RigAcc
     wait_until(lambda: not server_pids(board_account), 15, "stopped")
 
 
+def test_an_exited_server_not_yet_reaped_is_not_adopted(board: Board, board_account: rig.RigAccount) -> None:
+    """A llama-server that has exited but is not reaped yet (a zombie: a parent that never waits, or a process
+    still being torn down) has no command line left. It serves nothing: find() must not adopt it with
+    llama-server's default port 8080 (CI saw the CLI chat tunnel to 8080 after an earlier test's server, of a
+    removed account whose uid the next fresh account reused, was still exiting)."""
+    zombie = "zz/llama-server"  # /bin/true under the server's name: it exits at once
+    rig.run_as(
+        board_account.user,
+        f"cd && mkdir -p zz && cp /bin/true {zombie} || exit 1\n"
+        f"setsid bash -c '{zombie} & exec sleep 60' >/dev/null 2>&1 </dev/null &",
+    )
+    try:
+        state = 'for p in $(pgrep -x -u "$(id -u)" llama-server); do ps -o stat= -p "$p"; done'
+        wait_until(lambda: rig.run_as(board_account.user, state).stdout.strip() == "Z", 15, "a zombie")
+        assert server.find(board) is None
+    finally:
+        rig.run_as(board_account.user, 'pkill -u "$(id -u)" -x sleep; rm -rf ~/zz; true')
+
+
 def test_start_at_boot_says_plainly_when_the_board_has_no_systemd(board: Board) -> None:
     with pytest.raises(server.NoSystemd, match="does not run systemd"):
         server.enable_boot(board, ServerSpec(model="~/x.gguf"))
