@@ -311,7 +311,10 @@ def claim_rig() -> list[str]:
         return SWEPT
     import fcntl
 
-    fd = os.open(IN_USE_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(IN_USE_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
+    except OSError:  # no /run/lock here, or not ours to write: a lock in the temp folder does the same
+        fd = os.open(Path(tempfile.gettempdir()) / Path(IN_USE_LOCK).name, os.O_RDONLY | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
