@@ -121,6 +121,12 @@ live heap, objects, handles and threads bounded as before. An experiment that al
 answer (5 minutes) still grew ~30 kB a round: what is left is not free pages that `malloc_trim` can return but
 pages that still hold a few live chunks each. So the RSS still creeps under the soak's ~20 reconnects a
 minute, by about half as much as before; in real use (a reconnect after each drop) that is ~1 MB a day.
+
+2026-12-01: the soak now also records what SQLite holds (`sqlite3_memory_used`). Of the live heap's slow creep
+(+0.18 MB from the first to the last third of 10 minutes) about two thirds (+0.125 MB) is SQLite's page cache
+filling as the chat history grows (~0.3 kB per stored turn, bounded by SQLite's 2 MB default cache). The RSS
+verdict is unchanged with the new transfer code (`core/fastsftp.py`): +3.1 MB (allowed +3), 0.43 MB/min in the
+second half, so the soak still exits 1 and issue 10 stays open on this point.
 """
 
 
