@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import collections
 import ctypes
+import functools
 import gc
 import json
 import os
@@ -185,6 +186,13 @@ def _pymalloc_in_use() -> int | None:
 def sqlite_bytes() -> int | None:
     """What SQLite holds (its page caches above all: the chat history's), from `sqlite3_memory_used()` of the
     libsqlite3 that Python's sqlite3 module uses. None when that module has SQLite built in."""
+    lib = _libsqlite3()
+    return None if lib is None else int(lib.sqlite3_memory_used())
+
+
+@functools.cache
+def _libsqlite3() -> Any:
+    """The libsqlite3 mapped into this process, looked up once."""
     import sqlite3  # noqa: F401  (loads libsqlite3 when the module links it)
 
     with open("/proc/self/maps") as fh:
@@ -196,7 +204,7 @@ def sqlite_bytes() -> int | None:
     except OSError:
         return None
     lib.sqlite3_memory_used.restype = ctypes.c_int64
-    return int(lib.sqlite3_memory_used())
+    return lib
 
 
 def live_heap_bytes() -> int | None:

@@ -251,6 +251,7 @@ def test_a_second_run_while_one_runs_gets_that_jobs_results_and_settings(
     finally:
         open_gate()
         thread.join(300)
+        rig.run_as(rig_account.user, f"rm -f {shlex.quote(gated_bench)}")  # the board account lives on
     first_run = got["first"]
     assert isinstance(first_run, bench.BenchRun), first_run
     assert len(_bench_job_dirs(rig_account) - jobs_before) == 1, "one job on the board, not two"

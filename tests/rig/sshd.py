@@ -278,7 +278,7 @@ def make_expired_account() -> RigAccount:
 def remove_account(account: RigAccount | str) -> None:
     """Delete a throw-away account, its processes, home and keys. Refuses the long-lived board account."""
     user = account if isinstance(account, str) else account.user
-    if not user.startswith((FRESH_PREFIX, EXPIRED_PREFIX)):
+    if not _is_throwaway(user):
         raise ValueError(f"rig: refusing to remove {user!r}, which the rig did not make as throw-away")
     if _user_exists(user):
         for callback in BEFORE_REMOVE:
@@ -326,8 +326,12 @@ def claim_rig() -> list[str]:
     return SWEPT
 
 
+def _is_throwaway(user: str) -> bool:
+    return user.startswith((FRESH_PREFIX, EXPIRED_PREFIX))
+
+
 def _is_rig_user(user: str) -> bool:
-    return user == BOARD_USER or user.startswith((FRESH_PREFIX, EXPIRED_PREFIX))
+    return user == BOARD_USER or _is_throwaway(user)
 
 
 def _leftover_sshds() -> list[int]:
