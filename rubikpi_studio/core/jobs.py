@@ -249,18 +249,8 @@ def poll(board: Board, job: Job, report: Reporter = ignore) -> None:
     result = board.quick(cmd)
     head, _, body = result.raw.partition(b"\n")
     status_text, _, alive = head.decode().partition(" ")
-    data = job.pending + body
-    consumed = len(body)
-    lines = data.split(b"\n")
-    job.pending = lines.pop()  # an unfinished line waits for the next poll
-    job.offset += consumed
-    for raw in lines:
-        ev = parse_line(raw.decode("utf-8", "replace"))
-        if ev is None:
-            continue
-        job.events.append(ev)
-        report(ev)
-    if consumed >= CHUNK:
+    feed(job, body, report)
+    if len(body) >= CHUNK:
         return  # more log to read: the end (and its `failed` line) comes before the exit status
     vanished = False
     if status_text != "-":
@@ -277,6 +267,20 @@ def poll(board: Board, job: Job, report: Reporter = ignore) -> None:
             vanished = True
     if job.status is not None and job.status > 128 and job.status != 130 and job.last_failure() is None:
         ev = _killed_event(job, vanished)
+        job.events.append(ev)
+        report(ev)
+
+
+def feed(job: Job, body: bytes, report: Reporter = ignore) -> None:
+    """Log bytes read at job.offset → events (kept and reported); an unfinished last line waits in
+    job.pending for the bytes that complete it."""
+    lines = (job.pending + body).split(b"\n")
+    job.pending = lines.pop()
+    job.offset += len(body)
+    for raw in lines:
+        ev = parse_line(raw.decode("utf-8", "replace"))
+        if ev is None:
+            continue
         job.events.append(ev)
         report(ev)
 

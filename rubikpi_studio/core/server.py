@@ -37,7 +37,7 @@ from .errors import RemoteFailed, StudioError, UsageError
 from .events import FAILED, INFO, LOG, STEP_DONE, STEP_START, WARN, CancelToken, Event, Reporter, ignore
 from .gguf import GgufInfo, NotGguf, read_gguf_info
 from .probe import BoardFacts, probe
-from .protocol import parse_line
+from .protocol import MARK, parse_line
 from .ssh import Board, Forward
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,10 @@ KERNEL_CACHE_DIR = ".cache/llama.cpp/cl-cache"
 # Log lines of the server's job a handle keeps (for its log tail): llama-server logs ~20 lines per request and
 # the supervisor runs for as long as the board is up.
 LOG_EVENTS_KEPT = 200
+# Adopting a running server reads at most this much of its job's log (see _skip_chatter).
+CATCH_UP_LOAD_BYTES = 256 * 1024
+CATCH_UP_TAIL_BYTES = 64 * 1024
+CATCH_UP_MARKERS = 1000
 DEFAULT_PORT = 9876  # the manual's port; 8080 makes newer builds print a "default will change" notice
 MAX_EXTRA_CHARS = 1000
 UNIT_NAME = "rubikpi-studio-server.service"
@@ -759,14 +763,23 @@ def pid_in_job(board: Board, pid: int) -> bool:
 
 
 def _catch_up(board: Board, handle: ServerHandle, report: Reporter = ignore) -> None:
-    """Read the job's log so far (loading lines → status; events → report)."""
+    """Read the job's log so far (loading lines → status; events → report). A long log (the supervisor runs
+    for as long as the board is up, and llama-server logs every request) is not read whole: see
+    _skip_chatter."""
     if handle.job is None:
         return
-    _poll(board, handle, report)
+    relay = _relay(handle, report)
+    if handle.job.offset == 0:
+        _skip_chatter(board, handle.job, relay)
+    _poll_all(board, handle, relay)
 
 
 def _poll(board: Board, handle: ServerHandle, report: Reporter) -> None:
-    assert handle.job is not None
+    _poll_all(board, handle, _relay(handle, report))
+
+
+def _relay(handle: ServerHandle, report: Reporter) -> Reporter:
+    """Events of the server's job as they are read: loading lines feed the handle's LoadStatus."""
 
     def relay(ev: Event) -> None:
         if ev.kind == LOG:
@@ -776,12 +789,83 @@ def _poll(board: Board, handle: ServerHandle, report: Reporter) -> None:
             handle.load = LoadStatus()  # a new run of the server
         report(ev)
 
+    return relay
+
+
+def _poll_all(board: Board, handle: ServerHandle, relay: Reporter) -> None:
+    assert handle.job is not None
     while True:
         before = handle.job.offset
         jobs.poll(board, handle.job, relay)
         _forget_old_log(handle.job)
         if handle.job.offset - before < jobs.CHUNK or handle.job.finished:
             return
+
+
+def _skip_chatter(board: Board, job: jobs.Job, relay: Reporter) -> None:
+    """Adopting a server whose log is long: read what a handle needs, not every request it ever served.
+
+    Needed are the marker lines (steps, warnings, failures: few, all kept), the loading lines of the server's
+    current run (from its last `step load`: the device, offload and listening lines, the first
+    CATCH_UP_LOAD_BYTES) and the last CATCH_UP_TAIL_BYTES (the log tail). Between those is request chatter
+    (~20 lines per chat answer): reading it on every reconnect made adoption slower and the app's memory
+    peak higher the longer the server had run. In its place the log shows one line saying what was skipped.
+    Leaves job.offset where the normal reading goes on (nothing done for a short log)."""
+    d = shlex.quote(job.dir)
+    r = board.quick(
+        f'f={d}/log; stat -c %s "$f" 2>/dev/null || echo 0; '
+        f'grep -a -b "^{MARK} " "$f" 2>/dev/null | tail -n {CATCH_UP_MARKERS}'
+    )
+    first, _, rest = r.stdout.partition("\n")
+    try:
+        size = int(first.strip())
+    except ValueError:
+        return
+    if size <= CATCH_UP_LOAD_BYTES + CATCH_UP_TAIL_BYTES:
+        return
+    markers: list[tuple[int, str]] = []
+    for line in rest.splitlines():
+        offset, sep, text = line.partition(":")
+        if sep and offset.isdigit():
+            markers.append((int(offset), text))
+    run_start = 0
+    for at, text in markers:
+        ev = parse_line(text)
+        if ev is not None and ev.kind == STEP_START and ev.step == "load":
+            run_start = at
+
+    def emit(lo: int, hi: int) -> None:
+        for at, text in markers:
+            if lo <= at < hi and (ev := parse_line(text)) is not None:
+                job.events.append(ev)
+                relay(ev)
+
+    emit(0, run_start)  # earlier runs: their steps, warnings and failures
+    if size - run_start <= CATCH_UP_LOAD_BYTES + CATCH_UP_TAIL_BYTES:
+        job.offset = run_start
+        return
+    tail_from = size - CATCH_UP_TAIL_BYTES
+    r = board.quick(
+        f'f={d}/log; tail -c +{run_start + 1} "$f" | head -c {CATCH_UP_LOAD_BYTES}; '
+        f'tail -c +{tail_from + 1} "$f" | head -c {CATCH_UP_TAIL_BYTES}'
+    )
+    raw = r.raw
+    if len(raw) != CATCH_UP_LOAD_BYTES + CATCH_UP_TAIL_BYTES:
+        return  # the log changed under us (a new job?): read it the plain way
+    head, tail = raw[:CATCH_UP_LOAD_BYTES], raw[CATCH_UP_LOAD_BYTES:]
+    head = head[: head.rfind(b"\n") + 1]  # whole lines only
+    nl = tail.find(b"\n")
+    tail = tail[nl + 1 :] if nl >= 0 else b""
+    gap_from, gap_to = run_start + len(head), size - len(tail)
+    job.offset, job.pending = run_start, b""
+    jobs.feed(job, head, relay)
+    emit(gap_from, gap_to)
+    skipped = Event(LOG, message=f"[… {gap_to - gap_from:,} bytes of the server's log skipped …]")
+    job.events.append(skipped)
+    relay(skipped)
+    job.offset = gap_to
+    jobs.feed(job, tail, relay)
+    _forget_old_log(job)
 
 
 def _forget_old_log(job: jobs.Job) -> None:

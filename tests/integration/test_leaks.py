@@ -23,9 +23,10 @@ from rig.faultproxy import FaultProxy
 from rig.hf_server import HfServer
 from rig.llama_server import find_llama_server, free_port, llama_server_missing_reason
 
-from rubikpi_studio.core import models, server
+from rubikpi_studio.core import jobs, models, server
 from rubikpi_studio.core.catalogue import parse_model_ref
 from rubikpi_studio.core.events import LOG, PROGRESS, STEP_DONE, Event
+from rubikpi_studio.core.protocol import MARK
 from rubikpi_studio.core.ssh import Board, KnownHosts
 
 SMOL = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -148,6 +149,116 @@ def test_a_long_running_server_handle_keeps_a_bounded_log(
                 assert h.job.log_tail(3) and _is_ready(h)
         finally:
             server.stop(board)
+
+
+def test_adopting_a_long_running_server_reads_its_start_and_tail_not_every_request(
+    rig_sshd: rig.RigSshd,
+    server_account: rig.RigAccount,
+    tmp_known_hosts: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every reconnect adopts the running server, and adoption used to read its whole log: ~2.3 kB per chat
+    answer for as long as the board is up, so reconnecting got slower and the app's memory peak higher the
+    longer the server ran (bench/soak.py's RSS creep). It reads the current run's loading lines and the tail.
+
+    The limits are made small here so that 60 real requests make a log longer than both."""
+    monkeypatch.setattr(server, "CATCH_UP_LOAD_BYTES", 24 * 1024)  # llama-server's loading lines: ~15 kB
+    monkeypatch.setattr(server, "CATCH_UP_TAIL_BYTES", 6 * 1024)
+    kh = KnownHosts(tmp_known_hosts, system_paths=[])
+    spec = server.ServerSpec(model=f"~/dev/llm/models/{SMOL}", port=free_port(), threads=2, gpu=False)
+    with Board.connect(rig.key_target(server_account, rig_sshd.port), kh) as board:
+        handle = server.start(board, spec)
+        try:
+            body = {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}
+            with requests.Session() as http:
+                for _ in range(60):
+                    http.post(f"http://127.0.0.1:{spec.port}/v1/chat/completions", json=body, timeout=30)
+            assert server.status(board, handle).state == "running"  # the handle has read every line
+            assert handle.job is not None
+            size = int(board.quick(f"stat -c %s {handle.job.dir}/log").stdout)
+            assert size > 4 * (server.CATCH_UP_LOAD_BYTES + server.CATCH_UP_TAIL_BYTES)
+
+            adopted = server.find(board)
+            assert adopted is not None and adopted.job is not None
+            notes = [ev.message for ev in adopted.job.events if "of the server's log skipped" in ev.message]
+            assert len(notes) == 1, "the log says once that a part was not read"
+            skipped = int(notes[0].split()[1].replace(",", ""))
+            assert skipped >= size - server.CATCH_UP_LOAD_BYTES - server.CATCH_UP_TAIL_BYTES
+            assert adopted.job.offset == size
+            # what a handle needs came through: the loading status, the ready step, the same log tail
+            assert adopted.load.loaded and adopted.load.listening == handle.load.listening != ""
+            assert adopted.load.model == handle.load.model != ""
+            assert _is_ready(adopted)
+            assert adopted.job.log_tail(20) == handle.job.log_tail(20)
+            # and the reading goes on from there
+            with requests.Session() as http:
+                http.post(f"http://127.0.0.1:{spec.port}/v1/chat/completions", json=body, timeout=30)
+            assert server.status(board, adopted).state == "running"
+            assert server.status(board, handle).state == "running"
+            assert adopted.job.log_tail(20) == handle.job.log_tail(20)
+        finally:
+            server.stop(board)
+
+
+def test_a_skipped_catch_up_keeps_every_marker_line_the_loading_status_and_the_tail(
+    rig_sshd: rig.RigSshd,
+    server_account: rig.RigAccount,
+    tmp_known_hosts: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What adoption keeps of a long log, read with the skip and read whole, compared: a made-up job log (two
+    runs of the server, the first crashed, a warning inside the chatter of the second) in a job folder on
+    the rig board. The steps, warnings and failures, the current run's loading status and the tail are the
+    same."""
+    chatter = "".join(
+        f"0.01.{i:03d} I slot print_timing: id  0 | task {i} | eval time = 1 ms\n" for i in range(400)
+    )
+    log = (
+        f"{MARK} step load Starting llama-server (run 1)\n"
+        "0.00.001 I srv  llama_server: listening on http://127.0.0.1:1111\n"
+        f"{MARK} warn load the first run's warning\n"
+        + chatter
+        + f"{MARK} failed load E_SERVER_CRASH llama-server crashed\n"
+        + f"{MARK} step load Starting llama-server (run 2)\n"
+        + "0.00.002 I srv  llama_server: model loaded\n"
+        + "0.00.003 I srv  llama_server: listening on http://127.0.0.1:2222\n"
+        + f"{MARK} done load ready on port 2222\n"
+        + chatter * 3
+        + f"{MARK} warn server a warning among the requests\n"
+        + chatter * 3
+        + "".join(f"the tail, line {i}\n" for i in range(40))
+        + "a line still being written"
+    )
+    kh = KnownHosts(tmp_known_hosts, system_paths=[])
+    with Board.connect(rig.key_target(server_account, rig_sshd.port), kh) as board:
+        folder = f"{board.home()}/made-up-job"
+        board.makedirs(folder)
+        board.write_text(f"{folder}/log", log)
+        board.write_text(f"{folder}/status", "0\n")
+
+        def adopt(load_bytes: int, tail_bytes: int) -> server.ServerHandle:
+            monkeypatch.setattr(server, "CATCH_UP_LOAD_BYTES", load_bytes)
+            monkeypatch.setattr(server, "CATCH_UP_TAIL_BYTES", tail_bytes)
+            job = jobs.Job(id="made-up", key=server.JOB_KEY, dir=folder)
+            handle = server.ServerHandle(board, 2222, "127.0.0.1", "m.gguf", job=job)
+            server._catch_up(board, handle)
+            return handle
+
+        whole, skipped = adopt(1 << 20, 1 << 20), adopt(1024, 2048)
+    assert whole.job is not None and skipped.job is not None
+
+    def markers(h: server.ServerHandle) -> list[tuple[str, str, str]]:
+        assert h.job is not None
+        return [(ev.kind, ev.step, ev.message) for ev in h.job.events if ev.kind != LOG]
+
+    assert [m[0] for m in markers(whole)] == ["step", "warn", "failed", "step", "done", "warn"]
+    assert markers(skipped) == markers(whole)
+    assert skipped.load.listening == whole.load.listening == "http://127.0.0.1:2222"
+    assert skipped.load.loaded and whole.load.loaded
+    assert skipped.job.log_tail(40) == whole.job.log_tail(40) == [f"the tail, line {i}" for i in range(40)]
+    assert skipped.job.pending == whole.job.pending == b"a line still being written"
+    assert skipped.job.offset == whole.job.offset == len(log.encode())
+    assert any("of the server's log skipped" in line for line in skipped.job.log_tail(server.LOG_EVENTS_KEPT))
 
 
 def _is_ready(handle: server.ServerHandle) -> bool:
