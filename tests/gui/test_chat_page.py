@@ -14,6 +14,7 @@ import functools
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -719,16 +720,41 @@ def test_an_answer_still_streaming_when_the_page_goes_away_ends_quietly(
 
 
 def test_a_silent_link_during_an_answer_is_shown_and_cleared(
-    chat: tuple[app_module.Studio, ChatPage], qtbot: QtBot
+    chat: tuple[app_module.Studio, ChatPage], text_server: LlamaServer, qrun: Callable[[Any], Any]
 ) -> None:
-    """core/ssh.py's StallWatch reports from the stream's worker thread; the page shows the notice (queued to
-    the GUI thread) and takes it down when the board is heard from again. The events are the watch's own."""
+    """core/ssh.py's StallWatch reports through the stream's `report`, on the stream's worker thread; the
+    page shows the notice (queued to the GUI thread) and takes it down when the board is heard from again.
+
+    The answer is the real one from the rig's llama-server; only the watch's two reports are made here (the
+    watch needs an SSH tunnel that goes quiet), with the watch's own messages, before the stream starts."""
     from rubikpi_studio.core.events import INFO, WARN, Event
     from rubikpi_studio.core.ssh import LINK_BACK, LINK_QUIET
 
     _, page = chat
-    page.link_event.emit(Event(WARN, step="chat", code="E_STALLED", message=LINK_QUIET.format(seconds=20)))
-    qtbot.waitUntil(lambda: page.notice_label.isVisible())
-    assert "may have stalled" in page.notice_label.text()
-    page.link_event.emit(Event(INFO, step="chat", message=LINK_BACK))
-    qtbot.waitUntil(lambda: not page.notice_label.isVisible())
+    shown = threading.Event()
+    seen: list[str] = []
+
+    def stream_through_a_quiet_link(*args: Any, report: Callable[[Event], None], **kw: Any) -> Any:
+        seen.append(threading.current_thread().name)
+        report(Event(WARN, step="chat", code="E_STALLED", message=LINK_QUIET.format(seconds=20)))
+        assert shown.wait(30), "the notice was not shown"
+        report(Event(INFO, step="chat", message=LINK_BACK))
+        return stream_chat(*args, report=report, extra={"max_tokens": 8}, **kw)
+
+    page.stream_fn = stream_through_a_quiet_link
+
+    async def scenario() -> None:
+        await page.set_endpoint(ServerEndpoint(text_server.base_url))
+        page.input.setPlainText("Hello")
+        async with answering(page) as sending:
+            await until(page.notice_label.isVisible, timeout=30, what="the stalled-link notice")
+            assert "may have stalled" in page.notice_label.text()
+            shown.set()
+            await until(lambda: not page.notice_label.isVisible(), timeout=30, what="the notice gone")
+            await sending
+
+    try:
+        qrun(scenario())
+    finally:
+        shown.set()
+    assert seen and seen[0] != threading.main_thread().name, "reported from the worker thread"

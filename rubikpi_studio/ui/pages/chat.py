@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -194,8 +194,6 @@ class ChatPage(Page):
 
     # Emitted from the worker thread on an answer's first text (queued to the UI thread): drawn at once
     # instead of on the next 30 Hz tick, so the first token is on screen as soon as it arrives.
-    first_text_arrived = Signal()
-    link_event = Signal(object)  # an Event from the answer's StallWatch (worker thread → GUI thread)
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -367,8 +365,6 @@ class ChatPage(Page):
         self.view_timer = QTimer(self)
         self.view_timer.setInterval(1000 // UI_RATE_HZ)
         self.view_timer.timeout.connect(self._on_view_timer_timeout)
-        self.first_text_arrived.connect(self._on_view_timer_timeout, Qt.ConnectionType.QueuedConnection)
-        self.link_event.connect(self._on_link_event, Qt.ConnectionType.QueuedConnection)
         self.stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.stop_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.stop_shortcut.activated.connect(self._on_escape)
