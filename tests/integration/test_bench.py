@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import rig
 from rig import fake_adreno, models
+from rig.faults import cut_through, run_cli
 
 from rubikpi_studio.core import bench, monitor
 from rubikpi_studio.core.events import FINISHED, PROGRESS, WARN, Event
@@ -461,8 +462,6 @@ def test_cli_bench_rides_out_a_cut_connection(
     address, as a user's would), follows the same job to its end and prints the results, exit status 0."""
     kh = tmp_path / "known_hosts"
     jobs_before = _bench_job_dirs(rig_account)
-    lines: list[dict[str, object]] = []
-    cut = False
     with rig.FaultProxy(rig_sshd.port) as proxy:
         rig_sshd.write_known_hosts(kh, proxy.port, rig_sshd.port)
         cmd = [
@@ -474,31 +473,16 @@ def test_cli_bench_rides_out_a_cut_connection(
         ]  # fmt: skip
         # --allow-server: what this test is about is the reconnect; a fake "llama-server" another test of
         # this module started can linger on the shared account (see fake_server) and would refuse the run.
-        with subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=os.environ.copy()
-        ) as proc:
-            timer = threading.Timer(300, proc.kill)
-            timer.start()
-            try:
-                assert proc.stdout is not None and proc.stderr is not None
-                for raw in proc.stdout:
-                    if not raw.startswith("{"):
-                        continue
-                    lines.append(json.loads(raw))
-                    ev = lines[-1]
-                    if (
-                        not cut
-                        and ev.get("kind") == PROGRESS
-                        and str(ev.get("message", "")).startswith("cpu:")
-                    ):
-                        cut = proxy.cut() > 0
-                stderr = proc.stderr.read()
-                proc.wait(timeout=60)
-            finally:
-                timer.cancel()
+        run = run_cli(
+            cmd,
+            lambda ev: ev.get("kind") == PROGRESS and str(ev.get("message", "")).startswith("cpu:"),
+            cut_through(proxy),
+            timeout=300,
+        )
+    lines = run.lines
     said = [(e.get("kind"), e.get("message")) for e in lines][:5]
-    assert cut, f"the connection was cut while llama-bench ran: {said}"
-    assert proc.returncode == 0, json.dumps(lines[-5:]) + stderr[-2000:]
+    assert run.acted, f"the connection was cut while llama-bench ran: {said}"
+    assert run.returncode == 0, json.dumps(lines[-5:]) + run.stderr[-2000:]
     warnings = [str(e.get("message", "")) for e in lines if e.get("kind") == WARN]
     assert any("reconnecting" in w for w in warnings), warnings
     assert any(w.startswith("Reconnected") for w in warnings), warnings

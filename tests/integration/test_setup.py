@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import rig
 from rig.build import rig_setup_spec, rig_source
+from rig.faults import cut_through, run_cli
 from rig.llama_source import rig_ccache_dir
 
 from rubikpi_studio.core import jobs
@@ -402,27 +403,15 @@ def test_cli_setup_rides_out_a_cut_connection(built_board: Any, tmp_path: Path) 
     with rig.FaultProxy(bb.sshd.port) as proxy:
         bb.sshd.write_known_hosts(kh, proxy.port, bb.sshd.port)
         cmd = cli_setup_cmd(bb, proxy.port, kh, "--json")
-        lines: list[dict[str, Any]] = []
-        cut = False
-        with subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
-        ) as proc:
-            timer = threading.Timer(600, proc.kill)
-            timer.start()
-            try:
-                assert proc.stdout is not None and proc.stderr is not None
-                for raw in proc.stdout:
-                    if not raw.startswith("{"):
-                        continue
-                    lines.append(json.loads(raw))
-                    if not cut and lines[-1].get("kind") == "step" and lines[-1].get("step") == "preflight":
-                        cut = proxy.cut() > 0
-                stderr = proc.stderr.read()
-                proc.wait(timeout=60)
-            finally:
-                timer.cancel()
-    assert cut, "the connection was cut while the job ran"
-    assert proc.returncode == 0, json.dumps(lines[-5:]) + stderr[-2000:]
+        run = run_cli(
+            cmd,
+            lambda ev: ev.get("kind") == "step" and ev.get("step") == "preflight",
+            cut_through(proxy),
+            timeout=600,
+        )
+    lines = run.lines
+    assert run.acted, "the connection was cut while the job ran"
+    assert run.returncode == 0, json.dumps(lines[-5:]) + run.stderr[-2000:]
     warnings = [e.get("message", "") for e in lines if e.get("kind") == "warn"]
     assert any("reconnecting" in w for w in warnings), warnings
     assert any(w.startswith("Reconnected") for w in warnings), warnings
@@ -442,25 +431,15 @@ def test_cli_ctrl_c_stops_the_build_on_the_board(
     the command on the PC."""
     bb = SimpleNamespace(account=fresh_account)
     cmd = cli_setup_cmd(bb, rig_sshd.port, tmp_known_hosts, "--json")
-    lines: list[dict[str, Any]] = []
-    interrupted = False
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT) as proc:
-        timer = threading.Timer(900, proc.kill)
-        timer.start()
-        try:
-            assert proc.stdout is not None and proc.stderr is not None
-            for raw in proc.stdout:
-                if not raw.startswith("{"):
-                    continue
-                lines.append(json.loads(raw))
-                ev = lines[-1]
-                if not interrupted and ev.get("kind") == "progress" and ev.get("step") == "build":
-                    proc.send_signal(signal.SIGINT)
-                    interrupted = True
-            stderr = proc.stderr.read()
-            proc.wait(timeout=60)
-        finally:
-            timer.cancel()
+
+    def ctrl_c(proc: subprocess.Popen[str]) -> bool:
+        proc.send_signal(signal.SIGINT)
+        return True
+
+    run = run_cli(
+        cmd, lambda ev: ev.get("kind") == "progress" and ev.get("step") == "build", ctrl_c, timeout=900
+    )
+    lines, stderr, interrupted = run.lines, run.stderr, run.acted
     assert interrupted, "the build was under way when Ctrl-C came"
     # First the board: nothing of the job is left (without the fix the build went on there).
     assert job_groups_left(fresh_account) == {}, "no process of the job's group is left"
@@ -470,7 +449,7 @@ def test_cli_ctrl_c_stops_the_build_on_the_board(
     ], left
     with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
         assert jobs.find_running(board, "setup") is None
-    assert proc.returncode == 130, json.dumps(lines[-5:]) + stderr[-2000:]
+    assert run.returncode == 130, json.dumps(lines[-5:]) + stderr[-2000:]
     assert "Stopping the setup on the board" in stderr
     assert lines[-1].get("code") == "E_CANCELLED" and "nothing is left running" in lines[-1]["message"]
     assert "Traceback" not in stderr

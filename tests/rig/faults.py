@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,48 @@ class AppProcess:
             if ev.get("kind") in ("result", "error"):
                 return ev
         raise AssertionError(f"the app process ended ({self.proc.returncode}) without a result: {err}")
+
+
+@dataclass
+class CliRun:
+    """What `run_cli` saw: the JSON lines the CLI printed, its stderr and exit status, and whether the test's
+    action ran."""
+
+    lines: list[dict[str, Any]]
+    stderr: str
+    returncode: int
+    acted: bool
+
+
+def run_cli(
+    cmd: list[str],
+    when: Callable[[dict[str, Any]], bool],
+    act: Callable[[subprocess.Popen[str]], bool],
+    *,
+    timeout: float,
+) -> CliRun:
+    """Run the CLI (`--json`) and do `act` once, at the first line `when` accepts (`act` says whether it did
+    anything: a FaultProxy that cut no connection did not). The CLI is killed after `timeout` seconds."""
+    lines: list[dict[str, Any]] = []
+    acted = False
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT) as proc:
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            assert proc.stdout is not None and proc.stderr is not None
+            for raw in proc.stdout:
+                if not raw.startswith("{"):
+                    continue
+                lines.append(json.loads(raw))
+                if not acted and when(lines[-1]):
+                    acted = act(proc)
+            stderr = proc.stderr.read()
+            proc.wait(timeout=60)
+        finally:
+            timer.cancel()
+    return CliRun(lines, stderr, proc.returncode, acted)
+
+
+def cut_through(proxy: Any) -> Callable[[subprocess.Popen[str]], bool]:
+    """An action for `run_cli`: cut every connection through `proxy` (a FaultProxy); True if one was cut."""
+    return lambda _proc: proxy.cut() > 0
