@@ -610,7 +610,8 @@ def main() -> int:
         "nothing grew without bound"
         if ok
         else "the RSS grows while the live heap, objects, handles and threads stay bounded: memory the "
-        "allocators keep after it is freed, not live memory (see the analysis below)"
+        "allocators keep after it is freed, not live memory: look for a peak that grows with the run "
+        "(see 'The RSS creep' below)"
         if retention_only
         else "LEAK"
     )

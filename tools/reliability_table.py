@@ -78,55 +78,30 @@ def render(rows: list[dict[str, object]]) -> str:
 
 # What the RSS growth is, as found by the experiments of 2026-11-30 (kept here, not hand-edited into the
 # generated file). Shown under the soak table whenever the RSS is the only thing that grew.
-RETENTION_ANALYSIS = """\
-### Why the RSS grows while the live heap does not
+RSS_CREEP = """\
+### The RSS creep, and what it was
 
-Found on 2026-11-30 with one ingredient of the soak at a time (scripts driving the app's core as
-`bench/soak.py` does, RSS sampled every 20 iterations after `gc.collect()`), in two rounds:
+Until 2026-12-01 this soak failed on the RSS alone: +3 to +6 MB from the first to the last third of 10
+minutes (0.4 to 1.5 MB/min) while the live heap, objects, handles and threads stayed flat. Scripts that ran
+one ingredient of a round at a time (2026-11-30) narrowed it to "a streamed chat answer, then a reconnect";
+neither alone grew, `heaptrack` and `tracemalloc` found nothing left allocated, and what grew was memory the
+allocators kept (pymalloc arenas that were never given back, glibc's free chunks). `core/memory.py`'s
+allocator settings (a fixed mmap threshold, `malloc_trim` after a board connection closes) halved it.
 
-| repeated | RSS per iteration |
-|---|---|
-| connect, run a command, cut the link (FaultProxy), close; 300 times | flat |
-| reconnect and adopt the server, tunnel opened, cut the link; 200 times | flat |
-| reconnect and adopt the server, no HTTP; 400 times | ~0.7 kB, levelling off |
-| chat turns over one tunnel, stored in the history, no reconnect; 300 times | flat |
-| 2 streamed chat answers through the tunnel, no reconnect | flat |
-| a new `requests` session per chat turn, straight to llama-server (no SSH); 300 times | flat |
-| 3 `GET /health` through the tunnel, then reconnect; 400 times | ~1.3 kB |
-| **2 streamed chat answers through the tunnel, then reconnect** | **~60 kB** |
-| **1 streamed chat answer straight to llama-server's port (no tunnel), then reconnect** | **~23 kB** |
-| the same with `PYTHONMALLOC=malloc MALLOC_ARENA_MAX=1` (one glibc heap for everything) | ~25 kB |
+The cause was a growing peak, not a leak. Every reconnect adopts the running llama-server, and adoption read
+the server job's whole log from byte 0: llama-server logs ~2.3 kB per chat answer for as long as the board is
+up. In the soak that log reached ~900 kB (~380 answers at ~2.3 kB), fetched and parsed into events on
+each of ~240 reconnects; the events were trimmed to the last 200 afterwards, which is why nothing stayed
+allocated. Each adoption's peak was higher than the last, so pymalloc needed more arenas and gave none back
+(19 -> 23 in 80 rounds of an experiment, none reclaimed), and the RSS followed. On a real board the same made
+every reconnect slower the longer the server had run.
 
-So the trigger is a sizeable streamed HTTP answer followed by a reconnect (a new paramiko Transport), with or
-without the SSH tunnel; neither alone grows. Nothing stays allocated: `heaptrack` runs ended with `os._exit`
-(no finalizer frees anything) report the same bytes allocated at exit after 20 and after 100 iterations
-(8.39 / 8.40 MB) while the RSS grew 2.8 MB between them; a `tracemalloc` diff between iterations 40 and 240
-shows no traceback growing; exactly one paramiko Transport is alive at every sample (weak references), and
-threads, fds and gc objects are flat; the anonymous mappings of thread stacks keep their number and size. What
-grows is glibc's free-but-kept memory (mallinfo2: free chunks 1.6 -> 4.4 MB while in-use stays at 7.7 MB) and,
-more slowly, pymalloc arenas whose blocks are mostly free (15 -> 17, allocated bytes flat); `malloc_trim(0)`
-gives back about half. Memory freed after the streamed answer is left in fragments that the next connection's
-long-lived allocations do not fill. The soak's "live heap" creeps by ~1 kB a round without matching live
-allocations in heaptrack: most likely glibc counting its per-thread caches as in use. In use the app
-reconnects after a drop, a few times an hour at most: at ~30 kB each, ~2 MB a day at worst; the soak
-reconnects ~20 times a minute on purpose. Not fixed: nothing in the app holds the memory; the mitigations
-are in the allocator (a periodic `malloc_trim`, which recovers half) or reconnecting less (the app already
-reuses one connection for everything while the link lives).
-
-What the app does about it since (`core/memory.py`): glibc's mmap threshold is fixed at 128 KiB once the
-first window is painted (the adaptive threshold had moved large freed buffers into the heap), and
-`malloc_trim(0)` runs when a board connection closes. The same 10-minute soak (181 rounds, 2026-11-30 17:28)
-then grew +3.3 MB from the first to the last third instead of +6.1 (0.72 MB/min instead of ~1.5), with the
-live heap, objects, handles and threads bounded as before. An experiment that also trimmed after each streamed
-answer (5 minutes) still grew ~30 kB a round: what is left is not free pages that `malloc_trim` can return but
-pages that still hold a few live chunks each. So the RSS still creeps under the soak's ~20 reconnects a
-minute, by about half as much as before; in real use (a reconnect after each drop) that is ~1 MB a day.
-
-2026-12-01: the soak now also records what SQLite holds (`sqlite3_memory_used`). Of the live heap's slow creep
-(+0.18 MB from the first to the last third of 10 minutes) about two thirds (+0.125 MB) is SQLite's page cache
-filling as the chat history grows (~0.3 kB per stored turn, bounded by SQLite's 2 MB default cache). The RSS
-verdict is unchanged with the new transfer code (`core/fastsftp.py`): +3.1 MB (allowed +3), 0.43 MB/min in the
-second half, so the soak still exits 1 and issue 10 stays open on this point.
+Since 2026-12-01 adoption reads what a handle needs (`server._skip_chatter`): the marker lines (steps,
+warnings, failures, found with `grep -b` on the board), the current run's first 256 kB from its last
+`step load` (the loading lines) and the last 64 kB (the log tail), with one log line saying how much it
+skipped. `tests/integration/test_leaks.py` checks that an adopted handle has the same loading status, ready
+step and tail as one that read every line. The same 10-minute soak then showed the RSS flat from the first to
+the last third (see the table above); two runs agreed.
 """
 
 
@@ -139,17 +114,17 @@ def render_soak(soak: dict[str, Any]) -> str:
         f"`bench/soak.py` ({soak['when']}): {soak['minutes']:.1f} min of {soak['activity']} against the rig "
         f"board. {soak['method']}",
         "",
-        "| resource | start | end | min | max | growth allowed | verdict |",
-        "|---|---|---|---|---|---|---|",
+        "| resource | start | end | min | max | first third | last third | growth allowed | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for m in soak["metrics"]:
         verdict = "✅ bounded" if m["ok"] else f"❌ GROWS ({m['why']})"
-        cells = [m["name"], m["start"], m["end"], m["min"], m["max"], m["tolerance"], verdict]
+        cells = [m["name"], m["start"], m["end"], m["min"], m["max"], m["first third"], m["last third"]]
+        cells += [m["tolerance"], verdict]
         out.append("| " + " | ".join(str(c) for c in cells) + " |")
     verdict = soak.get("verdict") or ("nothing grew without bound" if soak["ok"] else "LEAK")
     out += ["", f"Verdict: {verdict}."]
-    if not soak["ok"] and "live heap" in verdict:
-        out += ["", RETENTION_ANALYSIS.rstrip("\n")]
+    out += ["", RSS_CREEP.rstrip("\n")]
     return "\n".join(out) + "\n"
 
 

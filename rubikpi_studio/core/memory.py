@@ -1,9 +1,9 @@
 """Keep glibc from holding on to memory the app has freed (Linux only; a no-op elsewhere).
 
 `bench/soak.py` found the app's RSS creeping while its live heap, objects, handles and threads stayed flat:
-a streamed HTTP answer followed by a reconnect left freed memory in fragments that glibc keeps (see
-docs/reliability.md, "Why the RSS grows"). Two allocator settings address it without touching what the app
-allocates:
+freed memory that the allocators kept (see docs/reliability.md, "The RSS creep"; the cause, a peak that
+grew with every reconnect, is fixed in server._skip_chatter). Two allocator settings make glibc give back
+more of what the app frees, without touching what it allocates:
 
 - glibc raises its mmap threshold each time a large mmapped block is freed (up to 32 MiB on 64-bit), so later
   large buffers (HTTP and SSH reads, SFTP requests) come from the heap and leave holes when freed. A fixed
