@@ -840,8 +840,8 @@ def _skip_chatter(board: Board, job: jobs.Job, relay: Reporter) -> None:
                 job.events.append(ev)
                 relay(ev)
 
-    emit(0, run_start)  # earlier runs: their steps, warnings and failures
     if size - run_start <= CATCH_UP_LOAD_BYTES + CATCH_UP_TAIL_BYTES:
+        emit(0, run_start)  # earlier runs: their steps, warnings and failures
         job.offset = run_start
         return
     tail_from = size - CATCH_UP_TAIL_BYTES
@@ -851,7 +851,8 @@ def _skip_chatter(board: Board, job: jobs.Job, relay: Reporter) -> None:
     )
     raw = r.raw
     if len(raw) != CATCH_UP_LOAD_BYTES + CATCH_UP_TAIL_BYTES:
-        return  # the log changed under us (a new job?): read it the plain way
+        return  # the log is not the one measured (it only grows): read it the plain way, from the start
+    emit(0, run_start)
     head, tail = raw[:CATCH_UP_LOAD_BYTES], raw[CATCH_UP_LOAD_BYTES:]
     head = head[: head.rfind(b"\n") + 1]  # whole lines only
     nl = tail.find(b"\n")

@@ -216,6 +216,10 @@ def test_a_skipped_catch_up_keeps_every_marker_line_the_loading_status_and_the_t
         board.write_text(f"{folder}/log", log)
         board.write_text(f"{folder}/status", "0\n")
 
+        def markers(h: server.ServerHandle) -> list[tuple[str, str, str]]:
+            assert h.job is not None
+            return [(ev.kind, ev.step, ev.message) for ev in h.job.events if ev.kind != LOG]
+
         def adopt(load_bytes: int, tail_bytes: int) -> server.ServerHandle:
             monkeypatch.setattr(server, "CATCH_UP_LOAD_BYTES", load_bytes)
             monkeypatch.setattr(server, "CATCH_UP_TAIL_BYTES", tail_bytes)
@@ -225,11 +229,12 @@ def test_a_skipped_catch_up_keeps_every_marker_line_the_loading_status_and_the_t
             return handle
 
         whole, skipped = adopt(1 << 20, 1 << 20), adopt(1024, 2048)
-    assert whole.job is not None and skipped.job is not None
-
-    def markers(h: server.ServerHandle) -> list[tuple[str, str, str]]:
-        assert h.job is not None
-        return [(ev.kind, ev.step, ev.message) for ev in h.job.events if ev.kind != LOG]
+        # longer than the limits, but the current run is not: the earlier run's markers, then all of this one
+        this_run = len(log.encode()) - log.encode().index(
+            f"{MARK} step load Starting llama-server (run 2)".encode()
+        )
+        from_run = adopt(this_run - 1000, 1000)
+    assert whole.job is not None and skipped.job is not None and from_run.job is not None
 
     assert [m[0] for m in markers(whole)] == ["step", "warn", "failed", "step", "done", "warn"]
     assert markers(skipped) == markers(whole)
@@ -239,6 +244,11 @@ def test_a_skipped_catch_up_keeps_every_marker_line_the_loading_status_and_the_t
     assert skipped.job.pending == whole.job.pending == b"a line still being written"
     assert skipped.job.offset == whole.job.offset == len(log.encode())
     assert any("of the server's log skipped" in line for line in skipped.job.log_tail(server.LOG_EVENTS_KEPT))
+    assert markers(from_run) == markers(whole)
+    assert from_run.load.listening == whole.load.listening
+    assert from_run.job.log_tail(40) == whole.job.log_tail(40)
+    assert from_run.job.offset == whole.job.offset and from_run.job.pending == whole.job.pending
+    assert not any("log skipped" in ev.message for ev in from_run.job.events)
 
 
 def _is_ready(handle: server.ServerHandle) -> bool:
