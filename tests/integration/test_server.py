@@ -359,11 +359,13 @@ def test_an_exited_server_not_yet_reaped_is_not_adopted(board: Board, board_acco
     still being torn down) has no command line left. It serves nothing: find() must not adopt it with
     llama-server's default port 8080 (CI saw the CLI chat tunnel to 8080 after an earlier test's server, of a
     removed account whose uid the next fresh account reused, was still exiting)."""
-    zombie = "zz/llama-server"  # /bin/true under the server's name: it exits at once
+    # /bin/sleep under the server's name, ending a second after its parent became a `sleep 60` that never
+    # waits. (A /bin/true ended at once, and now and then bash reaped it before its exec: no zombie.)
+    zombie = "zz/llama-server"
     rig.run_as(
         board_account.user,
-        f"cd && mkdir -p zz && cp /bin/true {zombie} || exit 1\n"
-        f"setsid bash -c '{zombie} & exec sleep 60' >/dev/null 2>&1 </dev/null &",
+        f"cd && mkdir -p zz && cp /bin/sleep {zombie} || exit 1\n"
+        f"setsid bash -c '{zombie} 1 & exec sleep 60' >/dev/null 2>&1 </dev/null &",
     )
     try:
         state = 'for p in $(pgrep -x -u "$(id -u)" llama-server); do ps -o stat= -p "$p"; done'
