@@ -339,12 +339,20 @@ def follow(
 
 
 def stop(board: Board, job: Job) -> None:
-    """Kill the job's whole process group, then mark it cancelled."""
+    """Kill the job's processes, then mark it cancelled.
+
+    The job runs in its own session (job-start.sh: setsid), and its pid file names that session and its
+    process group. TERM goes to the group; what is left of the whole SESSION after 2 s gets KILL, and stop
+    returns once it is gone. The session, not only the group: ninja puts every compile in a process group of
+    its own, and a ninja killed before its compilers had ended left them running (CI saw a cc1plus)."""
     d = shlex.quote(job.dir)
+    left = '{ pgrep -s "$p" || kill -0 "-$p"; } >/dev/null 2>&1'  # pgrep missing: the group at least
     board.quick(
         f'p=$(cat {d}/pid 2>/dev/null) && [ -n "$p" ] && {{ kill -TERM "-$p" 2>/dev/null; '
-        f'for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "-$p" 2>/dev/null || break; sleep 0.2; done; '
-        f'kill -KILL "-$p" 2>/dev/null; }}; [ -e {d}/status ] || echo 130 > {d}/status; '
+        f"for i in 1 2 3 4 5 6 7 8 9 10; do {left} || break; sleep 0.2; done; "
+        f'kill -KILL "-$p" 2>/dev/null; pkill -KILL -s "$p" 2>/dev/null; '
+        f"for i in 1 2 3 4 5 6 7 8 9 10; do {left} || break; sleep 0.1; done; "
+        f"}}; [ -e {d}/status ] || echo 130 > {d}/status; "
         f'k=$(cat {d}/key 2>/dev/null); l={d}/../by-key/"$k"; '
         f'[ "$(cat "$l" 2>/dev/null)" = {shlex.quote(job.id)} ] && rm -f "$l"; true'
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -92,3 +93,40 @@ def test_two_starts_at_once_make_one_job(
             assert len([d for d in listing if d != "by-key"]) == 1, listing
         finally:
             jobs.stop(board, started[0])
+
+
+def test_stop_ends_what_the_job_started_in_process_groups_of_its_own(
+    rig_sshd: rig.RigSshd, fresh_account: rig.RigAccount, tmp_known_hosts: Path, tmp_path: Path
+) -> None:
+    """ninja runs every compile in a process group of its own, so a TERM to the job's group does not reach
+    them, and a ninja killed before its compilers ended left them running (CI saw a cc1plus after a
+    cancelled build). Here the job starts such a child, which also ignores TERM: stop() must end it too."""
+    remote = tmp_path / "remote"
+    shutil.copytree(appdirs.remote_dir(), remote)
+    (remote / "own-group.sh").write_text(
+        "#!/usr/bin/env bash\n"
+        "set -m  # job control: the background child gets a process group of its own (same session)\n"
+        "bash -c 'trap \"\" TERM; exec -a rps-own-group sleep 300' &\n"
+        'echo "child $!"\n'
+        "wait\n"
+    )
+    store = jobs.ScriptStore(remote)
+    user = fresh_account.user
+
+    def own_group() -> list[str]:
+        out = rig.run_as(user, 'ps -u "$(id -u)" -o pid=,pgid=,sid=,args=').stdout.splitlines()
+        return [line for line in out if "rps-own-group" in line]
+
+    with rig.connect(fresh_account, rig_sshd.port, tmp_known_hosts) as board:
+        job = jobs.start(board, store, "own-group.sh", key="own-group")
+        try:
+            deadline = time.monotonic() + 30
+            while not own_group() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            (row,) = own_group()
+            pid, pgid, sid = row.split()[:3]
+            assert pgid == pid != sid, f"the child leads a group of its own in the job's session: {row}"
+            jobs.stop(board, job)
+            assert own_group() == [], "stop() returned with the child still running"
+        finally:
+            rig.run_as(user, "pkill -KILL -f rps-own-group; true")
