@@ -475,8 +475,10 @@ def test_cli_bench_rides_out_a_cut_connection(
         # this module started can linger on the shared account (see fake_server) and would refuse the run.
         run = run_cli(
             cmd,
-            lambda ev: ev.get("kind") == PROGRESS and str(ev.get("message", "")).startswith("cpu:"),
-            cut_through(proxy),
+            (
+                lambda ev: ev.get("kind") == PROGRESS and str(ev.get("message", "")).startswith("cpu:"),
+                cut_through(proxy),
+            ),
             timeout=300,
         )
     lines = run.lines

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import rig
 from rig.build import rig_setup_spec, rig_source
-from rig.faults import cut_through, run_cli
+from rig.faults import run_cli, signal_job
 from rig.llama_source import rig_ccache_dir
 
 from rubikpi_studio.core import jobs
@@ -397,24 +397,41 @@ def test_cli_setup_on_a_built_board(built_board: Any) -> None:
 
 def test_cli_setup_rides_out_a_cut_connection(built_board: Any, tmp_path: Path) -> None:
     """The CLI's connection is cut while the setup job runs: it reconnects and follows the same job to the end
-    instead of failing with "unreachable"."""
+    instead of failing with "unreachable".
+
+    On a built board every step is skipped and the job ends within a second: a CLI that polled late read it
+    all at once and never noticed the cut (CI saw it). So the job is held (SIGSTOP to its process group on
+    the board) from the CLI's first line until the CLI has said it reconnected."""
     bb = built_board
     kh = tmp_path / "known_hosts"
-    with rig.FaultProxy(bb.sshd.port) as proxy:
-        bb.sshd.write_known_hosts(kh, proxy.port, bb.sshd.port)
-        cmd = cli_setup_cmd(bb, proxy.port, kh, "--json")
-        run = run_cli(
-            cmd,
-            lambda ev: ev.get("kind") == "step" and ev.get("step") == "preflight",
-            cut_through(proxy),
-            timeout=600,
-        )
+    user = bb.account.user
+
+    def job_started(ev: dict[str, Any]) -> bool:  # the job's own first line
+        return "rubikpi-studio setup.sh" in str(ev.get("message", ""))
+
+    def hold_and_cut(_proc: Any) -> bool:
+        return signal_job(user, "setup", "STOP") and proxy.cut() > 0
+
+    def reconnected(ev: dict[str, Any]) -> bool:
+        return str(ev.get("message", "")).startswith("Reconnected")
+
+    def go_on(_proc: Any) -> bool:
+        return signal_job(user, "setup", "CONT")
+
+    try:
+        with rig.FaultProxy(bb.sshd.port) as proxy:
+            bb.sshd.write_known_hosts(kh, proxy.port, bb.sshd.port)
+            cmd = cli_setup_cmd(bb, proxy.port, kh, "--json")
+            run = run_cli(cmd, (job_started, hold_and_cut), (reconnected, go_on), timeout=600)
+    finally:
+        signal_job(user, "setup", "CONT")  # never leave a stopped job for the next test to attach to
     lines = run.lines
-    assert run.acted, "the connection was cut while the job ran"
+    assert run.acted, "the job was held, the connection cut, and the job let go on after the reconnect"
     assert run.returncode == 0, json.dumps(lines[-5:]) + run.stderr[-2000:]
     warnings = [e.get("message", "") for e in lines if e.get("kind") == "warn"]
-    assert any("reconnecting" in w for w in warnings), warnings
-    assert any(w.startswith("Reconnected") for w in warnings), warnings
+    said = [(e.get("kind"), e.get("step")) for e in lines]
+    assert any("reconnecting" in w for w in warnings), said
+    assert any(w.startswith("Reconnected") for w in warnings), said
     result = lines[-1]
     assert result.get("ok") is True and "llama.cpp b11434" in result["summary"]
     log = rig.run_as(
@@ -437,7 +454,7 @@ def test_cli_ctrl_c_stops_the_build_on_the_board(
         return True
 
     run = run_cli(
-        cmd, lambda ev: ev.get("kind") == "progress" and ev.get("step") == "build", ctrl_c, timeout=900
+        cmd, (lambda ev: ev.get("kind") == "progress" and ev.get("step") == "build", ctrl_c), timeout=900
     )
     lines, stderr, interrupted = run.lines, run.stderr, run.acted
     assert interrupted, "the build was under way when Ctrl-C came"

@@ -145,10 +145,13 @@ class AppProcess:
         raise AssertionError(f"the app process ended ({self.proc.returncode}) without a result: {err}")
 
 
+Step = tuple[Callable[[dict[str, Any]], bool], Callable[[subprocess.Popen[str]], bool]]
+
+
 @dataclass
 class CliRun:
-    """What `run_cli` saw: the JSON lines the CLI printed, its stderr and exit status, and whether the test's
-    action ran."""
+    """What `run_cli` saw: the JSON lines the CLI printed, its stderr and exit status, and whether every one
+    of the test's actions ran and did something."""
 
     lines: list[dict[str, Any]]
     stderr: str
@@ -156,17 +159,12 @@ class CliRun:
     acted: bool
 
 
-def run_cli(
-    cmd: list[str],
-    when: Callable[[dict[str, Any]], bool],
-    act: Callable[[subprocess.Popen[str]], bool],
-    *,
-    timeout: float,
-) -> CliRun:
-    """Run the CLI (`--json`) and do `act` once, at the first line `when` accepts (`act` says whether it did
-    anything: a FaultProxy that cut no connection did not). The CLI is killed after `timeout` seconds."""
+def run_cli(cmd: list[str], *steps: Step, timeout: float) -> CliRun:
+    """Run the CLI (`--json`) and take `steps` in order: each is (when, act), and `act` runs once, at the
+    first line `when` accepts after the step before it. `act` says whether it did anything (a FaultProxy that
+    cut no connection did not). The CLI is killed after `timeout` seconds."""
     lines: list[dict[str, Any]] = []
-    acted = False
+    done: list[bool] = []
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT) as proc:
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
@@ -176,15 +174,25 @@ def run_cli(
                 if not raw.startswith("{"):
                     continue
                 lines.append(json.loads(raw))
-                if not acted and when(lines[-1]):
-                    acted = act(proc)
+                if len(done) < len(steps) and steps[len(done)][0](lines[-1]):
+                    done.append(steps[len(done)][1](proc))
             stderr = proc.stderr.read()
             proc.wait(timeout=60)
         finally:
             timer.cancel()
-    return CliRun(lines, stderr, proc.returncode, acted)
+    return CliRun(lines, stderr, proc.returncode, len(done) == len(steps) and all(done))
 
 
 def cut_through(proxy: Any) -> Callable[[subprocess.Popen[str]], bool]:
     """An action for `run_cli`: cut every connection through `proxy` (a FaultProxy); True if one was cut."""
     return lambda _proc: proxy.cut() > 0
+
+
+def signal_job(user: str, key: str, sig: str) -> bool:
+    """Send `sig` (STOP, CONT, ...) to the process group of the rig account's running job with this key.
+    False when no such job runs (none started, or it has ended)."""
+    script = (
+        f'd=~/.local/state/rubikpi-studio/jobs; id=$(cat "$d/by-key/{key}" 2>/dev/null) || exit 1; '
+        f'[ -e "$d/$id/status" ] && exit 1; kill -{sig} -- "-$(cat "$d/$id/pid")"'
+    )
+    return run_as(user, script).returncode == 0
