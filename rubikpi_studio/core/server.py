@@ -823,20 +823,16 @@ def _skip_chatter(board: Board, job: jobs.Job, relay: Reporter) -> None:
         return
     if size <= CATCH_UP_LOAD_BYTES + CATCH_UP_TAIL_BYTES:
         return
-    markers: list[tuple[int, str]] = []
+    markers: list[tuple[int, Event]] = []  # (byte offset, event) of each marker line
     for line in rest.splitlines():
         offset, sep, text = line.partition(":")
-        if sep and offset.isdigit():
-            markers.append((int(offset), text))
-    run_start = 0
-    for at, text in markers:
-        ev = parse_line(text)
-        if ev is not None and ev.kind == STEP_START and ev.step == "load":
-            run_start = at
+        if sep and offset.isdigit() and (ev := parse_line(text)) is not None:
+            markers.append((int(offset), ev))
+    run_start = max((at for at, ev in markers if ev.kind == STEP_START and ev.step == "load"), default=0)
 
     def emit(lo: int, hi: int) -> None:
-        for at, text in markers:
-            if lo <= at < hi and (ev := parse_line(text)) is not None:
+        for at, ev in markers:
+            if lo <= at < hi:
                 job.events.append(ev)
                 relay(ev)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from rig.sshd import RigSshd, run_as
+from rubikpi_studio.core import jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = ROOT / "tests" / "reliability" / "driver.py"
@@ -192,7 +193,7 @@ def signal_job(user: str, key: str, sig: str) -> bool:
     """Send `sig` (STOP, CONT, ...) to the process group of the rig account's running job with this key.
     False when no such job runs (none started, or it has ended)."""
     script = (
-        f'd=~/.local/state/rubikpi-studio/jobs; id=$(cat "$d/by-key/{key}" 2>/dev/null) || exit 1; '
+        f'd=~/{jobs.STATE_DIR}; id=$(cat "$d/by-key/{key}" 2>/dev/null) || exit 1; '
         f'[ -e "$d/$id/status" ] && exit 1; kill -{sig} -- "-$(cat "$d/$id/pid")"'
     )
     return run_as(user, script).returncode == 0

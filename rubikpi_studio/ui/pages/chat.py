@@ -192,9 +192,6 @@ class ChatPage(Page):
     icon = "chat"
     needs_board = True
 
-    # Emitted from the worker thread on an answer's first text (queued to the UI thread): drawn at once
-    # instead of on the next 30 Hz tick, so the first token is on screen as soon as it arrives.
-
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.store: ChatStore | None = None
@@ -1023,6 +1020,8 @@ class ChatPage(Page):
             store.flush()
             buffer.push(delta)
             if first[0] and delta.text and not delta.is_reasoning:
+                # The first text is drawn at once, not on the next 30 Hz tick: the first token is on screen
+                # as soon as it arrives.
                 first[0] = False
                 on_ui_thread(self._on_view_timer_timeout)
 
